@@ -1,0 +1,1 @@
+"""repowarden generator: config to least-privilege GitHub Actions files."""

@@ -1,0 +1,1 @@
+"""repowarden runtime: what the generated workflows execute on GitHub runners."""

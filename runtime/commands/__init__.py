@@ -1,0 +1,65 @@
+"""The runtime's commands, one module each, with a uniform interface.
+
+Each module defines `COMMAND = Command(...)`: its name, the GitHub token
+permissions it needs (each with the reason), how it parses arguments, and `run`.
+The generator renders every job's `permissions:` as the union of what the
+commands that job runs declare here, so a declaration is the single source of
+truth for least privilege (tests/runtime/test_least_privilege.py proves each one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Scope = Literal["actions", "checks", "contents", "id-token", "issues", "pull-requests", "statuses"]
+Level = Literal["read", "write"]
+
+
+@dataclass(frozen=True)
+class Permission:
+    scope: Scope
+    level: Level
+    why: str
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    permissions: tuple[Permission, ...]
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    # Commands run inside a workflow job; others (explain) are for people.
+    in_workflows: bool = field(default=True)
+
+
+# name -> module under repowarden.runtime.commands; imported only when used.
+MODULES: dict[str, str] = {
+    "assign": "assign",
+    "check": "check",
+    "dismiss-approvals": "dismiss_approvals",
+    "dismiss-runs": "dismiss_runs",
+    "explain": "explain",
+    "verify-generated": "verify_generated",
+    "operate": "operate",
+    "announce": "announce",
+    "verify": "verify",
+    "apply": "apply",
+}
+
+
+def load(name: str) -> Command:
+    module = importlib.import_module(f"{__name__}.{MODULES[name]}")
+    command: Command = module.COMMAND
+    assert command.name == name, (
+        f"{module.__name__} declares {command.name!r}, registered as {name!r}"
+    )
+    return command
+
+
+def all_commands() -> list[Command]:
+    return [load(name) for name in MODULES]

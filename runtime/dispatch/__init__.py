@@ -1,0 +1,1 @@
+"""The unprivileged/privileged repository_dispatch pipeline."""

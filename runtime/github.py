@@ -1,0 +1,225 @@
+"""A thin, fail-closed client over ghapi: retries, bounded time, Link pagination.
+
+ghapi is imported lazily: importing it costs a few hundred milliseconds, and
+commands that never talk to GitHub (verify, explain --snapshot) should not pay it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_API_URL = "https://api.github.com"
+MAX_PAGES = 1000  # every listing is bounded; 100 per page makes this 100,000 items
+
+
+class GitHubError(Exception):
+    """A GitHub call failed for good. The message says which call and why."""
+
+    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
+        self.method, self.path, self.status, self.message = method, path, status, message
+        code = f"HTTP {status}" if status is not None else "no answer"
+        super().__init__(f"{method} {path} failed ({code}): {message}")
+
+
+class PermissionDenied(GitHubError):
+    """403 that is not a rate limit: the token lacks a permission this call needs."""
+
+
+class NotFound(GitHubError):
+    pass
+
+
+class Unprocessable(GitHubError):
+    """422: GitHub understood the request and refused it (e.g. reviewer not a collaborator)."""
+
+
+def api_url_from_env() -> str:
+    # ghapi's own convention is GH_HOST; on a runner GitHub sets GITHUB_API_URL.
+    return os.environ.get("GH_HOST") or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+
+
+def _next_link(header: str | None) -> str | None:
+    for part in (header or "").split(","):
+        url, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    if value is None:
+        reset = headers.get("x-ratelimit-reset") if headers is not None else None
+        remaining = headers.get("x-ratelimit-remaining") if headers is not None else None
+        if reset is not None and remaining == "0":
+            try:
+                return max(0.0, float(reset) - time.time())
+            except ValueError:
+                return None
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class GitHub:
+    """REST calls for one repository with a token from the environment.
+
+    Transient failures (5xx, secondary rate limits, timeouts) are retried with
+    exponential backoff, honouring Retry-After, within `budget` seconds in total.
+    When the budget is spent the call raises GitHubError: callers fail closed.
+    """
+
+    def __init__(
+        self,
+        repository: str,
+        *,
+        token: str | None = None,
+        api_url: str | None = None,
+        budget: float | None = None,
+        backoff: float | None = None,
+        request_timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        from ghapi.core import GhApi  # lazy: see module docstring
+
+        self.repository = repository
+        self.owner, self.repo = repository.split("/", 1)
+        self.api_url = (api_url or api_url_from_env()).rstrip("/")
+        token = token if token is not None else os.environ.get("GITHUB_TOKEN", "")
+        self._api = GhApi(
+            token=token or None,
+            authenticate=bool(token),
+            gh_host=self.api_url,
+            timeout=request_timeout,
+            sync=True,
+        )
+        env_budget = os.environ.get("REPOWARDEN_RETRY_BUDGET")
+        env_backoff = os.environ.get("REPOWARDEN_BACKOFF")
+        self.budget = budget if budget is not None else float(env_budget or 120.0)
+        self.backoff = backoff if backoff is not None else float(env_backoff or 1.0)
+        self._sleep = sleep
+
+    # -- single calls -------------------------------------------------------
+
+    def _raw(self, method: str, path: str, query: dict[str, Any] | None, data: Any) -> Any:
+        import httpx2
+
+        url = path if path.startswith(("http://", "https://")) else self.api_url + path
+        if query:
+            # ghapi passes params through to httpx; keep only set values.
+            query = {k: v for k, v in query.items() if v is not None}
+        deadline = time.monotonic() + self.budget
+        attempt = 0
+        shown = urlsplit(url).path
+        while True:
+            attempt += 1
+            status: int | None = None
+            try:
+                response = self._api.transport.request(
+                    method,
+                    url,
+                    params=query or None,
+                    json=data if data is not None else None,
+                    raw=True,
+                )
+                return response
+            except httpx2.HTTPStatusError as exc:
+                response = exc.response
+                status = response.status_code
+                message = _error_message(response)
+                wait = _retry_after(response.headers)
+                rate_limited = status == 429 or (
+                    status == 403 and (wait is not None or "rate limit" in message.lower())
+                )
+                if not (status >= 500 or rate_limited):
+                    raise _classify(method, shown, status, message) from None
+            except (httpx2.TimeoutException, httpx2.TransportError) as exc:
+                message, wait = f"{type(exc).__name__}: {exc}", None
+            delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1)
+            if time.monotonic() + delay > deadline:
+                raise GitHubError(
+                    method,
+                    shown,
+                    status,
+                    f"{message} (gave up after {attempt} attempt(s) within the "
+                    f"{self.budget:g}s retry budget)",
+                ) from None
+            self._sleep(delay)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        data: Any = None,
+    ) -> Any:
+        """One call; the decoded JSON body (None for 204)."""
+        response = self._raw(method, path, query, data)
+        if not response.content:
+            return None
+        return response.json()
+
+    def get(self, path: str, **query: Any) -> Any:
+        return self.request("GET", path, query=query or None)
+
+    def paginate(self, path: str, *, key: str | None = None, **query: Any) -> Iterator[Any]:
+        """Every item of a listing, following Link rel="next" (no trailing empty call).
+
+        `key` names the list inside an object answer (e.g. "workflow_runs").
+        An empty page ends the listing too, and so does MAX_PAGES.
+        """
+        query.setdefault("per_page", 100)
+        url: str | None = path
+        params: dict[str, Any] | None = query
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            response = self._raw("GET", url, params, None)
+            body = response.json() if response.content else []
+            items = body.get(key, []) if key and isinstance(body, dict) else body
+            if not items:
+                return
+            yield from items
+            url, params = _next_link(response.headers.get("link")), None
+
+    # -- conveniences for this repository ------------------------------------
+
+    def repo_path(self, suffix: str = "") -> str:
+        return f"/repos/{self.owner}/{self.repo}{suffix}"
+
+
+def _error_message(response: Any) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict):
+        message = str(body.get("message", ""))
+        errors = body.get("errors")
+        if errors:
+            message += f" {errors}"
+        return message or response.reason_phrase
+    return str(body)[:300]
+
+
+def _classify(method: str, path: str, status: int, message: str) -> GitHubError:
+    if status == 403:
+        return PermissionDenied(
+            method,
+            path,
+            status,
+            f"{message} — the token lacks a permission this call needs "
+            "(check the job's `permissions:` block)",
+        )
+    if status == 404:
+        return NotFound(method, path, status, message)
+    if status == 422:
+        return Unprocessable(method, path, status, message)
+    return GitHubError(method, path, status, message)
