@@ -447,6 +447,7 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
             )
             line, col = _locate(data, loc)
             problems.append(Problem(source, line, col, _message({**error, "loc": loc})))
+        problems.sort(key=lambda p: (p.line, p.column))
         raise ConfigError(problems) from None
 
 

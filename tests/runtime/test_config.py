@@ -1,0 +1,239 @@
+"""The config model: what is accepted, and how each mistake is reported."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from repowarden.runtime.config import (
+    DISPATCH_ID_RE,
+    Config,
+    ConfigError,
+    load_config,
+    parse_config,
+)
+
+VALID = """\
+repository: python-trio/trio
+review:
+  reviewers:
+    alice: [bob, carol]
+    "*": [admin1, admin2]
+  admins: [admin1]
+dispatch:
+  senders: [{login: "trio-bot[bot]", id: 4242}]
+  operations:
+    - {kind: pip-compile, requirements: [test-requirements.in]}
+    - {kind: format, commands: [[ruff, format, .]], paths: ["src/**"]}
+    - {kind: build-and-publish, project: trio}
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(textwrap.dedent(text), "repowarden.yml")
+    return [str(p) for p in info.value.problems]
+
+
+def test_valid_config_has_documented_defaults() -> None:
+    config = parse_config(VALID)
+    assert config.default_branch == "main"
+    assert config.dismiss.schedule == "0,30 * * * *"
+    assert config.review.external.approvals == 2
+    assert config.review.external.dismiss_on_push is True
+    assert config.review.blocking_label == "do-not-merge"
+    assert config.review.status_context == "repowarden/review"
+    assert config.dispatch is not None
+    assert [op.name for op in config.dispatch.operations] == ["pip-compile", "format", "release"]
+    assert config.dispatch.operation("pip-compile").allowed_paths == ["test-requirements.txt"]
+
+
+def test_entry_for_compares_logins_case_insensitively() -> None:
+    review = parse_config(VALID).review
+    assert review.entry_for("ALICE") == ["bob", "carol"]
+    assert review.entry_for("mallory") is None
+    assert review.is_bot("Dependabot[bot]")
+    assert review.is_bot("someone", user_type="Bot")
+    assert not review.is_bot("alice")
+
+
+def test_missing_star_entry_is_reported_with_location() -> None:
+    (problem,) = problems(
+        """\
+        repository: o/r
+        review:
+          reviewers: {alice: [bob]}
+          admins: [bob]
+        """
+    )
+    assert problem.startswith("repowarden.yml:3:3: review.reviewers:")
+    assert "'*' entry is missing" in problem
+
+
+def test_reviewers_value_not_a_list() -> None:
+    (problem,) = problems(
+        """\
+        repository: o/r
+        review:
+          reviewers:
+            alice: bob
+            "*": [admin]
+          admins: [admin]
+        """
+    )
+    assert problem.startswith("repowarden.yml:4:5: review.reviewers.alice:")
+    assert "valid list" in problem
+
+
+def test_every_problem_is_reported_once_with_its_own_line() -> None:
+    found = problems(
+        """\
+        repository: o/r
+        bogus: 1
+        review:
+          reviewers: {"*": [admin]}
+          admins: ["bad login!"]
+        dismiss:
+          schedule: "* * *"
+        """
+    )
+    assert len(found) == 3
+    assert found[0].startswith("repowarden.yml:2:1: bogus: unknown key")
+    assert found[1].startswith("repowarden.yml:5:12: review.admins.0:")
+    assert "not a GitHub login" in found[1]
+    assert found[2].startswith("repowarden.yml:7:3: dismiss.schedule:")
+    assert "five fields" in found[2]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"a\\"b"', '"a\'b"', '"line\\nbreak"', '"${{ github.token }}"', '"$(id)"', '"`id`"'],
+)
+def test_strings_that_could_escape_yaml_or_a_shell_are_refused(value: str) -> None:
+    (problem,) = problems(
+        f"""\
+        repository: o/r
+        review:
+          reviewers: {{"*": [admin]}}
+          admins: [admin]
+          blocking_label: {value}
+        """
+    )
+    assert "review.blocking_label" in problem
+    assert "must not contain" in problem
+
+
+def test_empty_reviewer_set_and_self_review_only() -> None:
+    found = problems(
+        """\
+        repository: o/r
+        review:
+          reviewers: {alice: [], bob: [Bob], "*": [admin]}
+          admins: [admin]
+        """
+    )
+    (problem,) = found
+    assert "'alice' has no reviewers" in problem
+    assert "'bob' lists only themselves" in problem
+
+
+def test_sender_id_must_be_an_integer_and_operations_unique() -> None:
+    found = problems(
+        """\
+        repository: o/r
+        review: {reviewers: {"*": [admin]}, admins: [admin], external: {approvals: 1}}
+        dispatch:
+          senders: [{login: bot, id: "12"}]
+          operations:
+            - {kind: pip-compile, requirements: [a.in]}
+            - {kind: pip-compile, requirements: [b.in]}
+        """
+    )
+    assert len(found) == 2
+    assert "dispatch.senders.0.id" in found[0]
+    assert "valid integer" in found[0]
+    assert "duplicated: pip-compile" in found[1]
+
+
+def test_external_approvals_cannot_exceed_star_reviewers() -> None:
+    (problem,) = problems(
+        """\
+        repository: o/r
+        review: {reviewers: {"*": [admin]}, admins: [admin]}
+        """
+    )
+    assert "external.approvals is 2" in problem
+
+
+def test_unknown_operation_kind_lists_the_valid_ones() -> None:
+    (problem,) = problems(
+        """\
+        repository: o/r
+        review: {reviewers: {"*": [a, b]}, admins: [a]}
+        dispatch:
+          senders: [{login: bot, id: 1}]
+          operations: [{kind: deploy}]
+        """
+    )
+    assert "pip-compile, format, build-and-publish" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ":1:1: the config is empty"),
+        ("repository: [unclosed\n", "not valid YAML"),
+        ("- a\n- b\n", "must be a YAML mapping"),
+    ],
+)
+def test_files_that_are_not_a_config(text: str, expected: str) -> None:
+    (problem,) = problems(text)
+    assert expected in problem
+
+
+def test_unreadable_and_missing_paths(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "absent.yml")
+    with pytest.raises(ConfigError, match="cannot read the config"):
+        load_config(tmp_path)  # a directory
+    binary = tmp_path / "binary.yml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="cannot read the config"):
+        load_config(binary)
+
+
+def test_patch_paths_must_stay_inside_the_repository() -> None:
+    found = problems(
+        """\
+        repository: o/r
+        review: {reviewers: {"*": [a, b]}, admins: [a]}
+        dispatch:
+          senders: [{login: bot, id: 1}]
+          operations: [{kind: format, commands: [[black, .]], paths: ["../etc/**", /abs]}]
+        """
+    )
+    assert len(found) == 2
+    assert all("repository-relative path" in p for p in found)
+
+
+def test_schema_is_available_for_editors() -> None:
+    schema = Config.model_json_schema()
+    assert schema["additionalProperties"] is False
+    assert {"repository", "review"} <= set(schema["required"])
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("abc-DEF_123", True),
+        ("x" * 64, True),
+        ("x" * 65, False),
+        ("$(id)", False),
+        ("a\nb", False),
+        ("../x", False),
+        ("", False),
+    ],
+)
+def test_dispatch_id_pattern(value: str, ok: bool) -> None:
+    assert bool(DISPATCH_ID_RE.match(value)) is ok
