@@ -1,0 +1,304 @@
+"""Shared benchmark plumbing: fresh-process timing, statistics, results files.
+
+Every benchmark script is `python bench/<name>.py [--quick] [--runs N] [--results-dir DIR]`.
+It prints markdown table rows and writes one JSON file to bench/results/ (quick runs
+write `<name>.quick.json` so they never overwrite the recorded full results).
+These are measurements, not tests: nothing here fails on a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+TESTS_DIR = ROOT / "tests"
+EXAMPLES_DIR = ROOT / "examples"
+FULL_RUNS = 7
+# Inherited variables that would change what a child process imports or where it
+# talks to; a benchmark sets what it needs explicitly.
+_SCRUB = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME", "GH_HOST", "GITHUB_TOKEN")
+
+
+@dataclass
+class Sample:
+    """One fresh-process run: wall seconds, peak RSS of that child, exit code."""
+
+    wall_s: float
+    maxrss_mib: float
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+
+
+@dataclass
+class Stats:
+    median: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stats:
+        if not values:
+            raise ValueError("no samples")
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def fmt(self, unit: str = "s", digits: int = 3) -> str:
+        return (
+            f"{self.median:.{digits}f} {unit} ({self.min:.{digits}f}-{self.max:.{digits}f}, "
+            f"n={self.n})"
+        )
+
+
+@dataclass
+class Result:
+    """What one benchmark script measured; serialised to bench/results/<name>.json."""
+
+    name: str
+    quick: bool
+    machine: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, **row: Any) -> None:
+        self.rows.append(row)
+
+
+def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--quick", action="store_true", help="one run with small sizes: proves the bench works"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=None, help=f"repetitions (default {FULL_RUNS}; 1 in --quick)"
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="where the JSON results go (default bench/results)",
+    )
+    args = parser.parse_args(argv)
+    if args.runs is None:
+        args.runs = 1 if args.quick else FULL_RUNS
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on, including the load at the time."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_total_gib": mem_gib,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "loadavg_1_5_15": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    # Bytecode caches stay on: they are what a user's second run has.
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env.update(extra or {})
+    return env
+
+
+def venv_bin(name: str) -> str:
+    """A console script installed beside this interpreter (the project's venv)."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed beside {sys.executable} or on PATH")
+    return found
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600.0,
+) -> Sample:
+    """Run one fresh process; wall time from perf_counter, peak RSS from its own rusage.
+
+    os.wait4 reports the rusage of exactly this child (RUSAGE_CHILDREN would be the
+    maximum over every child this process ever waited for).
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else child_env(),
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.0005)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Sample(
+            wall_s=wall,
+            maxrss_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
+            returncode=proc.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+        )
+
+
+def repeat(
+    runs: int,
+    make: Callable[[], Sample],
+    *,
+    warmup: int = 1,
+    expect: Callable[[Sample], bool] = lambda s: s.returncode == 0,
+    what: str = "run",
+) -> list[Sample]:
+    """`warmup` discarded runs (page cache, .pyc files), then `runs` measured ones.
+
+    A run whose result is not what was expected stops the benchmark: timing a
+    failure would record a meaningless number.
+    """
+    samples = []
+    for i in range(warmup + runs):
+        sample = make()
+        if not expect(sample):
+            raise BenchError(
+                f"{what} did not do what was expected (exit {sample.returncode}):\n"
+                f"stdout: {sample.stdout[-2000:]}\nstderr: {sample.stderr[-2000:]}"
+            )
+        if i >= warmup:
+            samples.append(sample)
+    return samples
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not measure what it set out to (the measured thing failed)."""
+
+
+@contextmanager
+def timer() -> Iterator[Callable[[], float]]:
+    """`with timer() as elapsed: ...; elapsed()` -> seconds since entry (perf_counter)."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_result(result: Result, results_dir: Path) -> Path:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{result.name}{'.quick' if result.quick else ''}.json"
+    path.write_text(json.dumps(asdict(result), indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def stats_dict(values: Sequence[float]) -> dict[str, float | int]:
+    return asdict(Stats.of(values))
+
+
+def import_time_top(stderr: str, top: int = 15) -> list[tuple[str, int, int]]:
+    """Parse `python -X importtime` output: (module, self µs, cumulative µs), by cumulative.
+
+    The module name keeps its indentation, which shows who imported whom.
+    """
+    rows = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        parts = line[len("import time:") :].split("|")
+        if len(parts) != 3:
+            continue
+        try:
+            self_us, cumulative = int(parts[0]), int(parts[1])
+        except ValueError:
+            continue
+        rows.append((parts[2].rstrip(), self_us, cumulative))
+    rows.sort(key=lambda r: r[2], reverse=True)
+    return rows[:top]
+
+
+def imported_modules(
+    code: str, *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code`."""
+    probe = code + "\nimport sys, json\nprint('\\n@@MODULES@@' + json.dumps(sorted(sys.modules)))"
+    sample = run_process([sys.executable, "-c", probe], env=env, cwd=cwd)
+    marker = sample.stdout.rfind("@@MODULES@@")
+    if marker < 0:
+        raise BenchError(f"probe failed (exit {sample.returncode}): {sample.stderr[-2000:]}")
+    return set(json.loads(sample.stdout[marker + len("@@MODULES@@") :]))
+
+
+def fmt_mib(values: Sequence[float]) -> str:
+    s = Stats.of(values)
+    return f"{s.median:.0f} MiB ({s.min:.0f}-{s.max:.0f})"
+
+
+def emit(result: Result, headers: Sequence[str], rows: Sequence[Sequence[Any]], args: Any) -> None:
+    """Print the markdown rows and the machine line, write the JSON."""
+    m = result.machine
+    print(
+        f"<!-- {result.name}: {m['date_utc']}, {m['nproc']} cores {m['cpu']}, "
+        f"Python {m['python']}, load {m['loadavg_1_5_15']}, "
+        f"{'quick' if result.quick else 'full'} mode -->"
+    )
+    print(table(headers, rows))
+    for note in result.notes:
+        print(f"\n- {note}")
+    path = write_result(result, args.results_dir)
+    print(f"\n(results: {path})", file=sys.stderr)
