@@ -1,0 +1,218 @@
+"""Benchmark 4: GitHub API economy, counted from the fake GitHub's call log.
+
+Each scenario runs one runtime command in a fresh process against the fake GitHub
+(started here, on loopback) and counts every HTTP request the fake received, beside
+a lower bound derived from first principles (what any correct implementation must
+ask GitHub, given what the event payload already says). Target: calls / lower
+bound <= 1.1. When a ratio misses, the JSON and the printed notes list the calls by
+shape, so the extra ones are visible.
+
+How the lower bounds are counted (bench/README.md says the same):
+- check, PR with R reviews, internal author: the payload carries the PR (author,
+  head SHA, labels), so only the reviews must be read: ceil(R / 100) pages at
+  GitHub's maximum per_page of 100; plus 1 commit status write. R = 250 -> 3 + 1 = 4.
+- dismiss-runs, P open PRs with N completed runs of the check workflow, all from
+  branches of the repository: the workflow can be addressed by its file name (no
+  lookup), the runs must all be listed, ceil(N / 100) pages, and every completed
+  run except the newest of each PR deleted, one DELETE each: N - P. No PR is from a
+  fork, so no status needs refreshing. P = 300, N = 2,000 -> 20 + 1,700 = 1,720.
+- assign, PR just opened by an external contributor (not in the map, no org
+  configured, so no membership lookup): the payload carries the author, draft flag
+  and requested reviewers; the reviews must be read once (1 page) so no one who
+  already reviewed is requested again (a re-run, or reopened/ready_for_review, can
+  find reviews), then 1 POST of the requested reviewers. Lower bound 2. (A reading
+  that trusts `opened` to mean "no reviews yet" gives 1; both ratios are printed.)
+
+    python bench/api_economy.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import BenchError, Result, emit, machine, parse_args
+from _scenarios import (
+    ASSIGN_PERMISSIONS,
+    CHECK_PERMISSIONS,
+    DISMISS_PERMISSIONS,
+    REPO,
+    base_repo,
+    describe_calls,
+    external_pull,
+    fake_github,
+    reviewed_pull,
+    runner_env,
+    runtime,
+    stale_runs,
+)
+
+TARGET_RATIO = 1.1
+PER_PAGE = 100
+
+
+def check_scenario(work: Path, reviews: int) -> dict[str, Any]:
+    with fake_github() as gh:
+        base_repo(gh)
+        _, event = reviewed_pull(gh, reviews)
+        env = runner_env(
+            gh, work, event_name="pull_request_target", event=event, permissions=CHECK_PERMISSIONS
+        )
+        start = len(gh.calls)
+        sample = runtime("check", env=env, cwd=work)
+        calls = list(gh.calls[start:])
+        bound = math.ceil(reviews / PER_PAGE) + 1
+        head = event["pull_request"]["head"]["sha"]
+        status = gh.state.latest_statuses(REPO, head).get("repowarden/review")
+        ok = sample.returncode == 0 and status is not None and status.state == "success"
+        return _scenario(
+            f"check, PR with {reviews} reviews (approval last)",
+            calls,
+            bound,
+            f"ceil({reviews}/{PER_PAGE}) review pages + 1 status write",
+            ok,
+            sample,
+        )
+
+
+def dismiss_scenario(work: Path, pulls: int, runs: int) -> dict[str, Any]:
+    with fake_github() as gh:
+        base_repo(gh)
+        made = stale_runs(gh, pulls, runs)
+        env = runner_env(
+            gh,
+            work,
+            event_name="schedule",
+            event={"schedule": "0,30 * * * *"},
+            permissions=DISMISS_PERMISSIONS,
+        )
+        start = len(gh.calls)
+        sample = runtime("dismiss-runs", env=env, cwd=work)
+        calls = list(gh.calls[start:])
+        pages = math.ceil(made["runs"] / PER_PAGE)
+        left = len(gh.state.runs_of(REPO, made["workflow_id"]))
+        ok = sample.returncode == 0 and left == made["pulls"]
+        return _scenario(
+            f"dismiss-runs, {pulls} open PRs, {made['runs']} runs",
+            calls,
+            pages + made["stale"],
+            f"{pages} run-list pages + {made['stale']} deletes (runs - PRs)",
+            ok,
+            sample,
+            extra={"runs_left": left, "runs_expected_left": made["pulls"]},
+        )
+
+
+def assign_scenario(work: Path) -> dict[str, Any]:
+    with fake_github() as gh:
+        base_repo(gh)
+        number, event = external_pull(gh)
+        env = runner_env(
+            gh, work, event_name="pull_request_target", event=event, permissions=ASSIGN_PERMISSIONS
+        )
+        start = len(gh.calls)
+        sample = runtime("assign", env=env, cwd=work)
+        calls = list(gh.calls[start:])
+        requested = sorted(gh.state.pull(REPO, number).requested_reviewers)
+        ok = sample.returncode == 0 and [r.lower() for r in requested] == [
+            "admin1",
+            "admin2",
+            "admin3",
+        ]
+        row = _scenario(
+            "assign, PR opened by an external contributor",
+            calls,
+            2,
+            "1 review page + 1 POST requested_reviewers",
+            ok,
+            sample,
+            extra={"requested": requested},
+        )
+        row["ratio_vs_strict_1"] = len(calls) / 1
+        return row
+
+
+def _scenario(
+    label: str,
+    calls: list[Any],
+    bound: int,
+    how: str,
+    ok: bool,
+    sample: Any,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if not ok:
+        raise BenchError(
+            f"{label}: the command did not do its job (exit {sample.returncode}); a call "
+            f"count of a failed run means nothing.\nstderr: {sample.stderr[-3000:]}"
+        )
+    return {
+        "what": label,
+        "calls": len(calls),
+        "lower_bound": bound,
+        "lower_bound_how": how,
+        "ratio": len(calls) / bound,
+        "target": TARGET_RATIO,
+        "met": len(calls) / bound <= TARGET_RATIO,
+        "failed_calls": sum(1 for c in calls if c.status >= 400),
+        "by_shape": describe_calls(calls),
+        "wall_s": sample.wall_s,
+        **(extra or {}),
+    }
+
+
+def measure(args: argparse.Namespace) -> Result:
+    result = Result(name="api_economy", quick=args.quick, machine=machine())
+    reviews, pulls, runs = (250, 300, 2000) if not args.quick else (120, 10, 40)
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+        work = Path(tmp)
+        for make in (
+            lambda: check_scenario(work / "check", reviews),
+            lambda: dismiss_scenario(work / "dismiss", pulls, runs),
+            lambda: assign_scenario(work / "assign"),
+        ):
+            try:
+                result.add(**make())
+            except BenchError as exc:
+                if not args.keep_going:
+                    raise
+                result.notes.append(f"NOT MEASURED: {str(exc).splitlines()[0]}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument(
+        "--keep-going", action="store_true", help="record a failed scenario and go on"
+    )
+    known, rest = extra.parse_known_args(argv)
+    args = parse_args(__doc__ or "", rest)
+    args.keep_going = known.keep_going
+    result = measure(args)
+    rows = []
+    for row in result.rows:
+        verdict = "met" if row["met"] else "**missed**"
+        rows.append(
+            [
+                row["what"],
+                str(row["calls"]),
+                f"{row['lower_bound']} ({row['lower_bound_how']})",
+                f"{row['ratio']:.3f}",
+                f"<= {TARGET_RATIO} {verdict}",
+            ]
+        )
+        if not row["met"]:
+            shapes = "; ".join(f"{k}: {v}" for k, v in row["by_shape"].items())
+            result.notes.append(f"{row['what']}: calls by shape: {shapes}")
+    emit(result, ["scenario", "calls", "lower bound", "ratio", "target"], rows, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

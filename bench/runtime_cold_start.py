@@ -1,0 +1,266 @@
+"""Benchmark 3: runtime cold start, and which commands pay for ghapi.
+
+- `python -m repowarden.runtime check` on a recorded pull_request_target event
+  (bench/payloads/) against the fake GitHub on loopback, started in this process:
+  wall time from spawn to exit of a fresh process (import, parse, decide, 3 HTTP
+  calls), peak RSS.
+- What importing ghapi costs here: `python -c "import ghapi.core"` minus
+  `python -c pass`, and `-X importtime`'s view of it.
+- Lazy imports: for every runtime command, whether loading it (`<command> --help`)
+  imports ghapi/fastcore/httpx2; and a real `explain --snapshot` run, which talks
+  to no one and so should not import ghapi either.
+
+    python bench/runtime_cold_start.py [--quick] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import (
+    Result,
+    Stats,
+    child_env,
+    emit,
+    import_time_top,
+    machine,
+    parse_args,
+    repeat,
+    run_process,
+)
+from _scenarios import (
+    CHECK_PERMISSIONS,
+    CONFIG,
+    REPO,
+    fake_github,
+    pull_request_event,
+    runner_env,
+    runtime,
+    sha,
+)
+
+HEAVY = ("ghapi", "fastcore", "httpx2", "fastspec")
+
+
+def loaded(stderr: str, prefixes: tuple[str, ...] = HEAVY) -> list[str]:
+    """Top-level packages among `prefixes` that `-X importtime` says were imported."""
+    found = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            top = name.split(".")[0]
+            if top in prefixes:
+                found.add(top)
+    return sorted(found)
+
+
+def total_import_ms(stderr: str, module: str) -> float:
+    """Cumulative import time of `module` as `-X importtime` reports it."""
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and line.rsplit("|", 1)[1].strip() == module:
+            return int(line.split("|")[1]) / 1000
+    return float("nan")
+
+
+def snapshot(head: str) -> dict[str, object]:
+    """An explain snapshot in GitHub's shapes (issue 3): alice's PR, both approvals."""
+    event = pull_request_event(
+        action="opened", number=7, author="alice", author_id=1001, head_sha=head
+    )
+    reviews = [
+        {
+            "id": 9000 + i,
+            "user": {"login": login, "id": 2000 + i, "type": "User"},
+            "state": "APPROVED",
+            "commit_id": head,
+            "submitted_at": "2026-01-01T00:00:00Z",
+        }
+        for i, login in enumerate(("bob", "carol"))
+    ]
+    return {"pull": event["pull_request"], "reviews": reviews, "files": [], "members": []}
+
+
+def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
+    runs: int = args.runs
+    result = Result(name="runtime_cold_start", quick=args.quick, machine=machine())
+    table: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-runtime-") as tmp, fake_github() as gh:
+        work = Path(tmp)
+        head = sha(7, "head")
+        gh.add_repo(REPO, default_branch="main")
+        for login in ("alice", "bob", "carol", "admin1", "admin2", "admin3"):
+            gh.add_collaborator(REPO, login)
+        number = gh.add_pull(
+            REPO, author="alice", head_sha=head, head_repo=REPO, head_ref="feature"
+        )
+        gh.add_review(REPO, number, user="bob", state="APPROVED", commit_id=head)
+        gh.add_review(REPO, number, user="carol", state="APPROVED", commit_id=head)
+        event = pull_request_event(
+            action="synchronize",
+            number=number,
+            author="alice",
+            author_id=1001,
+            head_sha=head,
+            head_ref="feature",
+        )
+        env = runner_env(
+            gh,
+            work,
+            event_name="pull_request_target",
+            event=event,
+            permissions=CHECK_PERMISSIONS,
+        )
+        check = repeat(
+            runs, lambda: runtime("check", env=env, cwd=work), what="runtime check (approved PR)"
+        )
+        calls_per_run = len(gh.calls) // (runs + 1)
+        wall = Stats.of([s.wall_s for s in check])
+        rss = Stats.of([s.maxrss_mib for s in check])
+        result.add(
+            what="check cold start",
+            wall_s=wall.__dict__,
+            maxrss_mib=rss.__dict__,
+            http_calls_per_run=calls_per_run,
+        )
+        table.append(
+            [
+                "`python -m repowarden.runtime check` (fresh process, approved PR)",
+                f"{wall.median:.3f} s",
+                f"{wall.min:.3f}-{wall.max:.3f} s",
+                f"{rss.median:.0f} MiB",
+                f"{calls_per_run} HTTP calls",
+            ]
+        )
+
+        plain = child_env()
+        for label, code in (
+            ("python -c pass", "pass"),
+            ('python -c "import ghapi.core"', "import ghapi.core"),
+            ('python -c "import pydantic"', "import pydantic"),
+            (
+                "import repowarden.runtime.__main__ (registry, config, errors)",
+                "import repowarden.runtime.__main__",
+            ),
+        ):
+            samples = repeat(
+                runs,
+                lambda c=code: run_process([sys.executable, "-c", c], env=plain, cwd=work),
+                what=label,
+            )
+            w = Stats.of([s.wall_s for s in samples])
+            r = Stats.of([s.maxrss_mib for s in samples])
+            result.add(what=label, wall_s=w.__dict__, maxrss_mib=r.__dict__)
+            table.append(
+                [
+                    label,
+                    f"{w.median:.3f} s",
+                    f"{w.min:.3f}-{w.max:.3f} s",
+                    f"{r.median:.0f} MiB",
+                    "",
+                ]
+            )
+
+        ghapi_times = run_process(
+            [sys.executable, "-X", "importtime", "-c", "import ghapi.core"], env=plain, cwd=work
+        )
+        result.add(
+            what="importtime ghapi.core",
+            cumulative_ms=total_import_ms(ghapi_times.stderr, "ghapi.core"),
+            top=import_time_top(ghapi_times.stderr, top=20),
+        )
+        check_times = run_process(
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-m",
+                "repowarden.runtime",
+                "check",
+                "--config",
+                str(CONFIG),
+            ],
+            env=env,
+            cwd=work,
+        )
+        result.add(what="importtime check run", top=import_time_top(check_times.stderr, top=25))
+
+        # Lazy imports: loading each command must not pull in the HTTP stack unless
+        # it has to; explain --snapshot runs for real.
+        from repowarden.runtime.commands import MODULES
+
+        lazy: dict[str, list[str]] = {}
+        for name in sorted(MODULES):
+            probe = run_process(
+                [sys.executable, "-X", "importtime", "-m", "repowarden.runtime", name, "--help"],
+                env=plain,
+                cwd=work,
+            )
+            if probe.returncode == 0:
+                lazy[f"{name} --help"] = loaded(probe.stderr)
+            else:
+                lazy[f"{name} --help"] = [f"(exit {probe.returncode}: not built yet?)"]
+        snap = work / "snapshot.json"
+        snap.write_text(json.dumps(snapshot(head)))
+        explain = run_process(
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-m",
+                "repowarden.runtime",
+                "explain",
+                "--config",
+                str(CONFIG),
+                "--snapshot",
+                str(snap),
+            ],
+            env=plain,
+            cwd=work,
+        )
+        lazy["explain --snapshot (real run)"] = (
+            loaded(explain.stderr)
+            if explain.returncode in (0, 1)
+            else [f"(exit {explain.returncode})"]
+        )
+        result.add(what="lazy imports", heavy_modules_loaded=lazy)
+
+    ghapi_cost = (
+        Stats.of(
+            [
+                r["wall_s"]["median"]
+                for r in result.rows
+                if r["what"].endswith('"import ghapi.core"')
+            ]
+        ).median
+        - Stats.of(
+            [r["wall_s"]["median"] for r in result.rows if r["what"] == "python -c pass"]
+        ).median
+    )
+    result.notes.append(
+        f"ghapi costs {ghapi_cost * 1000:.0f} ms of wall time here (import ghapi.core minus "
+        f"python -c pass); -X importtime says {result.rows[-3]['cumulative_ms']:.0f} ms cumulative"
+    )
+    for what, mods in lazy.items():
+        result.notes.append(
+            f"`{what}` imports: {', '.join(mods) if mods else 'none of ' + '/'.join(HEAVY)}"
+        )
+    return result, table
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(__doc__ or "", argv)
+    result, rows = measure(args)
+    emit(
+        result, ["what (fresh process)", "median wall", "min-max", "peak RSS", "notes"], rows, args
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
