@@ -1,0 +1,79 @@
+"""Invariant 7: every repository_dispatch job is gated on the trusted sender's numeric id.
+
+`types:` filters the event type, and each job's `if:` is a conjunction one of whose
+terms is `github.event.sender.id == <digits>` (or a parenthesised `||` of such
+comparisons): no top-level `||` that could bypass it, no login comparison (a login
+can be renamed; zizmor's bot-conditions audit flags `github.actor`). Job names carry
+the payload id (`unprivileged-<id>`, `privileged-<id>`) so check_run events match a
+dispatch. The runtime re-verifies the event and payload itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .base import ParsedFile, Violation, jobs, triggers, workflows
+
+INVARIANT = 7
+TITLE = "dispatch: types: filtered; every job if: gated on github.event.sender.id"
+
+_SENDER = r"github\.event\.sender\.id == [1-9][0-9]*"
+_SENDER_RE = re.compile(rf"^(?:{_SENDER}|\({_SENDER}(?: \|\| {_SENDER})*\))$")
+_ID = "${{ github.event.client_payload.id }}"
+_NAME_RE = re.compile(r"^(unprivileged|privileged)-\$\{\{ github\.event\.client_payload\.id \}\}$")
+
+
+def _top_level(expression: str, operator: str) -> list[str]:
+    """Split on `operator` where it is outside parentheses and quotes."""
+    parts, depth, quote, start, i = [], 0, False, 0, 0
+    while i < len(expression):
+        char = expression[i]
+        if char == "'":
+            quote = not quote
+        elif not quote and char == "(":
+            depth += 1
+        elif not quote and char == ")":
+            depth -= 1
+        elif not quote and depth == 0 and expression.startswith(operator, i):
+            parts.append(expression[start:i].strip())
+            start = i + len(operator)
+            i = start
+            continue
+        i += 1
+    parts.append(expression[start:].strip())
+    return parts
+
+
+def gated(condition: str) -> bool:
+    expression = condition.strip()
+    if expression.startswith("${{") and expression.endswith("}}"):
+        expression = expression[3:-2].strip()
+    if len(_top_level(expression, "||")) != 1:
+        return False
+    return any(_SENDER_RE.match(term) for term in _top_level(expression, "&&"))
+
+
+def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
+    found: list[Violation] = []
+
+    def bad(path: str, message: str) -> None:
+        found.append(Violation(path, message, "dispatch-gate"))
+
+    for wf in workflows(files):
+        on = triggers(wf)
+        if "repository_dispatch" not in on:
+            continue
+        spec = on["repository_dispatch"]
+        types = spec.get("types") if isinstance(spec, dict) else None
+        if not (isinstance(types, list) and types and all(isinstance(t, str) for t in types)):
+            bad(wf.path, "repository_dispatch needs a non-empty `types:` filter")
+        if set(on) != {"repository_dispatch"}:
+            bad(wf.path, "the dispatch workflow must have no trigger but repository_dispatch")
+        for job_id, job in jobs(wf):
+            condition = job.get("if")
+            if not isinstance(condition, str) or not gated(condition):
+                bad(wf.path, f"job {job_id}: `if:` must require github.event.sender.id == <id>")
+            if not _NAME_RE.match(str(job.get("name", ""))):
+                bad(wf.path, f"job {job_id}: name must be unprivileged-{_ID} or privileged-{_ID}")
+    return found

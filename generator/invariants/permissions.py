@@ -1,0 +1,98 @@
+"""Invariant 1: least privilege, spelled out.
+
+The workflow grants nothing at the top (`permissions: {}`); every job has an explicit
+map that is exactly the union of what its runtime commands declare
+(`repowarden.runtime.commands`), plus `contents: read` when it checks out and
+`id-token: write` when it publishes, and every scope carries a `# why` comment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from repowarden.runtime import commands
+from repowarden.runtime.commands import Permission
+
+from .base import ParsedFile, Violation, job_steps, jobs, repowarden_commands, workflows
+
+INVARIANT = 1
+TITLE = "top-level permissions: {}; each job the union of its commands' needs, each with # why"
+
+CHECKOUT = Permission(
+    "contents", "read", "actions/checkout reads the repository: config and vendored runtime"
+)
+PUBLISH = Permission(
+    "id-token", "write", "trusted publishing: pypi-publish exchanges an OIDC token for PyPI"
+)
+_LEVELS = {"read": 1, "write": 2}
+_WHY_RE = re.compile(r"\s#\s*\S")
+
+
+def union(permissions: Iterable[Permission]) -> list[Permission]:
+    """One entry per scope at the highest level asked for, reasons joined; sorted by scope."""
+    best: dict[str, Permission] = {}
+    whys: dict[str, list[str]] = {}
+    for permission in permissions:
+        current = best.get(permission.scope)
+        if current is None or _LEVELS[permission.level] > _LEVELS[current.level]:
+            best[permission.scope] = permission
+            whys[permission.scope] = []
+        same_level = permission.level == best[permission.scope].level
+        if same_level and permission.why not in whys[permission.scope]:
+            whys[permission.scope].append(permission.why)
+    return [
+        Permission(scope, best[scope].level, "; ".join(whys[scope]))  # type: ignore[arg-type]
+        for scope in sorted(best)
+    ]
+
+
+def required(
+    command_names: Iterable[str], *, checkout: bool, publish: bool = False
+) -> list[Permission]:
+    """What a job running these commands needs, from the commands' own declarations."""
+    needed: list[Permission] = [CHECKOUT] if checkout else []
+    for name in command_names:
+        needed.extend(commands.load(name).permissions)
+    if publish:
+        needed.append(PUBLISH)
+    return union(needed)
+
+
+def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
+    found: list[Violation] = []
+
+    def bad(path: str, message: str) -> None:
+        found.append(Violation(path, message, "permissions"))
+
+    for wf in workflows(files):
+        top = wf.data.get("permissions", None)
+        if not (isinstance(top, dict) and len(top) == 0):
+            bad(wf.path, "top-level `permissions:` must be `{}` (jobs grant their own)")
+        for job_id, job in jobs(wf):
+            perms = job.get("permissions")
+            if not isinstance(perms, dict):
+                bad(wf.path, f"job {job_id}: `permissions:` must be an explicit map")
+                continue
+            for scope in perms:
+                if not _WHY_RE.search(wf.line_of_key(perms, scope)):
+                    bad(wf.path, f"job {job_id}: permission {scope} has no `# why` comment")
+            steps = job_steps(wf, job_id, job)
+            names = repowarden_commands(steps)
+            unknown = [n for n in names if n not in commands.MODULES]
+            if unknown:
+                bad(wf.path, f"job {job_id}: unknown runtime command(s) {', '.join(unknown)}")
+                continue
+            expected = required(
+                names,
+                checkout=any(s.action == "actions/checkout" for s in steps),
+                publish=any(s.action == "pypa/gh-action-pypi-publish" for s in steps),
+            )
+            want = {p.scope: p.level for p in expected}
+            have = {str(k): str(v) for k, v in perms.items()}
+            if have != want:
+                bad(
+                    wf.path,
+                    f"job {job_id}: permissions {have} differ from what its steps need {want}",
+                )
+    return found

@@ -1,0 +1,225 @@
+"""Rendering the target's workflows, CODEOWNERS and composite action from a Config.
+
+Jinja templates from the `repowarden.templates` package, with StrictUndefined (a
+missing value is an error, not an empty string) and no autoescape (this is YAML,
+not HTML). Every value that comes from the config reaches YAML through one filter,
+`q`, which writes a JSON-style double-quoted scalar (valid YAML, cannot break out).
+What the config does not decide is computed here, in one place: which jobs exist,
+the permissions of each (the union of its runtime commands' declarations), the
+sender gate of the dispatch jobs. The rendered text is parsed back with ruamel.yaml
+and checked against every invariant before it is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined
+from repowarden.generator.invariants import Violation, check_all, parse
+from repowarden.generator.invariants.permissions import required
+from repowarden.generator.pins import pin
+from repowarden.runtime.commands import Permission
+from repowarden.runtime.config import (
+    PATCH_KINDS,
+    BuildAndPublish,
+    Config,
+)
+
+WORKFLOWS = ".github/workflows"
+ASSIGN = f"{WORKFLOWS}/repowarden-assign.yml"
+CHECK = f"{WORKFLOWS}/repowarden-check.yml"
+DISMISS = f"{WORKFLOWS}/repowarden-dismiss.yml"
+DISPATCH = f"{WORKFLOWS}/repowarden-dispatch.yml"
+LINT = f"{WORKFLOWS}/repowarden-lint.yml"
+CODEOWNERS = ".github/CODEOWNERS"
+ACTION = ".github/actions/repowarden/action.yml"
+
+# Output path -> template name inside repowarden.templates.
+TEMPLATES: dict[str, str] = {
+    ASSIGN: "workflows/repowarden-assign.yml.j2",
+    CHECK: "workflows/repowarden-check.yml.j2",
+    DISMISS: "workflows/repowarden-dismiss.yml.j2",
+    DISPATCH: "workflows/repowarden-dispatch.yml.j2",
+    LINT: "workflows/repowarden-lint.yml.j2",
+    CODEOWNERS: "CODEOWNERS.j2",
+    ACTION: "action.yml.j2",
+}
+
+
+class UnsafeRenderError(Exception):
+    """The rendered files break a security invariant: a generator bug, never written."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations = list(violations)
+        super().__init__("\n".join(str(v) for v in violations))
+
+
+# ------------------------------------------------------------------ filters
+
+
+def q(value: str | int | Sequence[str]) -> str:
+    """The one YAML-safe quoting filter: a JSON string (or list of strings) is valid YAML.
+
+    ASCII-only output, every quote, backslash and control character escaped, so a value
+    can never end its scalar, open a new key, or start a comment.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | list | tuple):
+        raise TypeError(f"q: cannot quote {type(value).__name__}")
+    if isinstance(value, list | tuple):
+        if not all(isinstance(item, str) for item in value):
+            raise TypeError("q: only lists of strings")
+        return json.dumps(list(value), ensure_ascii=True)
+    return json.dumps(value if isinstance(value, int) else str(value), ensure_ascii=True)
+
+
+def comment(value: str) -> str:
+    """Text for a YAML `# comment`: one line, so nothing after it becomes YAML."""
+    if any(c in value for c in "\r\n\x85\u2028\u2029") or not value.strip():
+        raise ValueError(f"a comment must be one non-empty line: {value!r}")
+    return value
+
+
+def codeowners_pattern(value: str) -> str:
+    """A CODEOWNERS pattern: spaces escaped; the config already forbids `#`, quotes, `!`."""
+    if "#" in value or any(c in value for c in "\r\n\t"):
+        raise ValueError(f"not a CODEOWNERS pattern: {value!r}")
+    return value.replace(" ", "\\ ")
+
+
+def expression(text: str) -> str:
+    """`${{ text }}` for GitHub; templates call gh(...) instead of wrapping {% raw %}."""
+    return "${{ " + text + " }}"
+
+
+# ------------------------------------------------------------------ environment
+
+
+def _load_template(name: str) -> str:
+    # Read through importlib.resources so a wheel (or zip) install works like a checkout.
+    return files("repowarden.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FunctionLoader(_load_template),
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 - YAML and CODEOWNERS, not HTML; values go through q
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["q"] = q
+    env.filters["comment"] = comment
+    env.filters["codeowners_pattern"] = codeowners_pattern
+    env.globals["uses"] = lambda action: pin(action).uses
+    env.globals["gh"] = expression
+    return env
+
+
+# ------------------------------------------------------------------ render context
+
+
+@dataclass(frozen=True)
+class Job:
+    permissions: list[Permission]
+
+
+def _job(commands: Sequence[str], *, checkout: bool = True, publish: bool = False) -> Job:
+    return Job(required(commands, checkout=checkout, publish=publish))
+
+
+def sender_gate(config: Config) -> str:
+    """`github.event.sender.id == N || …`: numeric ids only (logins can be renamed)."""
+    assert config.dispatch is not None
+    ids = sorted({int(sender.id) for sender in config.dispatch.senders})
+    return " || ".join(f"github.event.sender.id == {i}" for i in ids)
+
+
+def _dispatch_context(config: Config) -> dict[str, Any] | None:
+    dispatch = config.dispatch
+    if dispatch is None:
+        return None
+    gate = sender_gate(config)
+    builds = [op for op in dispatch.operations if isinstance(op, BuildAndPublish)]
+    patches = [op for op in dispatch.operations if op.kind in PATCH_KINDS]
+    build = builds[0] if builds else None
+    context: dict[str, Any] = {
+        "event_type": dispatch.event_type,
+        "gate": gate,
+        "unprivileged": _job(["verify", "operate"]),
+        "announce": _job(["announce"]) if patches else None,
+        "apply": None,
+        "publish": None,
+    }
+    if patches:
+        condition = f"!cancelled() && ({gate})"
+        if build is not None:
+            # Only compared, never interpolated; the name cannot hold a quote (SafeStr).
+            condition += f" && github.event.client_payload.operation != '{build.name}'"
+        context["apply"] = {"job": _job(["verify", "apply"]), "if": f"${{{{ {condition} }}}}"}
+    if build is not None:
+        gate_term = f"({gate})" if " || " in gate else gate
+        context["publish"] = {
+            "job": _job(["verify"], publish=True),
+            "if": f"{gate_term} && github.event.client_payload.operation == '{build.name}'",
+            "name": build.name,
+            "environment": build.environment,
+            "repository_url": build.repository_url,
+        }
+    return context
+
+
+def context(config: Config) -> dict[str, Any]:
+    review = config.review
+    return {
+        "config": config,
+        "assign": _job(["assign"]),
+        "check": _job(["check"]),
+        "dismiss_approvals": _job(["dismiss-approvals"])
+        if review.external.dismiss_on_push
+        else None,
+        "dismiss_runs": _job(["dismiss-runs"]),
+        "lint": _job(["verify-generated"]),
+        "dispatch": _dispatch_context(config),
+        "codeowners": [
+            (rule.pattern, sorted(set(rule.owners), key=str.casefold)) for rule in config.codeowners
+        ],
+        "admins": sorted({f"@{a}" for a in review.admins}, key=str.casefold),
+    }
+
+
+# ------------------------------------------------------------------ public API
+
+
+def render_templates(config: Config) -> dict[str, str]:
+    """Repo-relative path -> body (without the repowarden header) of each rendered file.
+
+    The dispatch workflow exists only when the config has a `dispatch:` section.
+    Raises UnsafeRenderError if the result breaks a security invariant.
+    """
+    env = environment()
+    values = context(config)
+    rendered: dict[str, str] = {}
+    for path, template in TEMPLATES.items():
+        if path == DISPATCH and values["dispatch"] is None:
+            continue
+        rendered[path] = env.get_template(template).render(values)
+    violations = check_invariants(rendered)
+    if violations:
+        raise UnsafeRenderError(violations)
+    return dict(sorted(rendered.items()))
+
+
+def check_invariants(files: Mapping[str, str]) -> list[Violation]:
+    """Parse each workflow, action and CODEOWNERS among `files` and run every invariant.
+
+    Other paths (the vendored runtime, requirements) are not governed here and skipped.
+    """
+    parsed, problems = parse(files)
+    return problems + check_all(parsed)
