@@ -1,0 +1,118 @@
+"""explain: the policy's answer for one pull request, as JSON, from a snapshot or live."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from repowarden.runtime.__main__ import main
+
+DATA = Path(__file__).parents[1] / "data" / "explain"
+CONFIG = str(DATA / "repowarden.yml")
+
+
+def explain(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object], str]:
+    code = main(["explain", "--config", CONFIG, *args])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else {}), err
+
+
+def test_external_contributor_approved_on_the_head(capsys: pytest.CaptureFixture[str]) -> None:
+    code, answer, _ = explain(capsys, "--snapshot", str(DATA / "external-approved.json"))
+    assert code == 0
+    assert answer == {
+        "approved": True,
+        "missing": [],
+        "reasons": [
+            "mallory is an external contributor: 2 approval(s) from admin1, admin2 "
+            "on the head commit are needed",
+            "approved by admin1, admin2",
+        ],
+    }
+
+
+def test_approvals_of_an_older_commit_are_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, answer, _ = explain(capsys, "--snapshot", str(DATA / "external-stale.json"))
+    assert code == 1
+    assert answer["approved"] is False
+    assert answer["missing"] == ["admin1", "admin2"]
+    assert (
+        "approvals on older commits do not count: admin1, admin2 (head is c0ffee0)"
+        in (
+            answer["reasons"]  # type: ignore[operator]
+        )
+    )
+
+
+def test_change_request_outlives_a_later_comment(capsys: pytest.CaptureFixture[str]) -> None:
+    code, answer, _ = explain(capsys, "--snapshot", str(DATA / "internal-missing.json"))
+    assert code == 1
+    assert answer == {
+        "approved": False,
+        "missing": ["carol"],
+        "reasons": [
+            "alice is in the reviewers map: all of bob, carol must approve",
+            "2 approval(s) needed, 1 (bob) so far",
+            "changes requested by carol",
+        ],
+    }
+
+
+def test_members_make_an_internal_author_and_the_label_still_blocks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, answer, _ = explain(capsys, "--snapshot", str(DATA / "member-blocked.json"))
+    assert code == 1
+    assert answer["missing"] == []
+    assert answer["reasons"] == [
+        "dave is a public member of acme without a map entry: all of admin1, admin2 must approve",
+        "the label 'do-not-merge' blocks merging whatever the approvals",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "is not JSON"),
+        ("[]", 'must be an object with "pull"'),
+        ('{"pull": {"number": 1}}', "does not hold GitHub's pull/review shapes: KeyError"),
+        ('{"pull": {}, "reviews": {}}', '"reviews" must be a list'),
+    ],
+)
+def test_broken_snapshot_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(text, encoding="utf-8")
+    code, answer, err = explain(capsys, "--snapshot", str(path))
+    assert (code, answer) == (2, {})
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--repo", "acme/widget"], "--repo needs --pr N"),
+        (["--repo", "not a repo", "--pr", "3"], "is not OWNER/NAME"),
+        (["--snapshot", "x.json", "--repo", "acme/widget"], "not allowed with argument"),
+        ([], "one of the arguments --snapshot --repo is required"),
+        (["--snapshot", "absent.json"], "cannot read the snapshot absent.json"),
+    ],
+)
+def test_bad_arguments_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = explain(capsys, *args)
+    assert code == 2
+    assert message in err
+
+
+def test_invalid_config_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "repowarden.yml"
+    config.write_text("repository: acme/widget\nreview:\n  admins: [a]\n", encoding="utf-8")
+    code = main(
+        ["explain", "--config", str(config), "--snapshot", str(DATA / "external-stale.json")]
+    )
+    assert code == 2
+    assert "review.reviewers: Field required" in capsys.readouterr().err
