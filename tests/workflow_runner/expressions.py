@@ -445,10 +445,18 @@ def uses_status_function(source: str) -> bool:
 _EMBEDDED_RE = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 
 
+def _single_expression(text: str) -> re.Match[str] | None:
+    """The match when `text` is exactly one `${{ }}` and nothing else."""
+    matches = list(_EMBEDDED_RE.finditer(text))
+    if len(matches) == 1 and matches[0].span() == (0, len(text)):
+        return matches[0]
+    return None
+
+
 def strip_condition(condition: str) -> str:
     """An `if:` may be written with or without `${{ }}` around the whole of it."""
     text = condition.strip()
-    match = _EMBEDDED_RE.fullmatch(text)
+    match = _single_expression(text)
     if match:
         return match.group(1).strip()
     if "${{" in text:
@@ -479,7 +487,7 @@ def interpolate(text: Any, contexts: Mapping[str, Any]) -> Any:
     if not isinstance(text, str) or "${{" not in text:
         return text
     evaluator = Evaluator(contexts)
-    whole = _EMBEDDED_RE.fullmatch(text.strip())
-    if whole and text.strip() == text:
+    whole = _single_expression(text)
+    if whole:
         return evaluator.evaluate(whole.group(1).strip())
     return _EMBEDDED_RE.sub(lambda m: to_string(evaluator.evaluate(m.group(1).strip())), text)

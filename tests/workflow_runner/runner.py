@@ -47,7 +47,7 @@ class Host(Protocol):
 
     url: str
 
-    def token(self, permissions: dict[str, str]) -> str: ...
+    def token(self, permissions: dict[str, str], *, repo: str) -> str: ...
 
     def git_dir(self, repo: str) -> Path: ...
 
@@ -385,7 +385,8 @@ class Runner:
         workspace, temp, home = root / "workspace", root / "temp", root / "home"
         for folder in (workspace, temp, home):
             folder.mkdir(parents=True)
-        token = self.host.token(permissions)
+        # Like GITHUB_TOKEN: exactly the job's permissions, on this repository only.
+        token = self.host.token(permissions, repo=self.repository)
         result.token = token
         github |= {"token": token, "workspace": str(workspace)}
         ctx = JobContext(

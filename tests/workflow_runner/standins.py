@@ -250,7 +250,16 @@ def pypi_publish(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
             "pypi-publish: trusted publishing needs `id-token: write` on this job; "
             f"it has {ctx.permissions}"
         )
-    folder = _inside(ctx.workspace, inputs.get("packages-dir") or "dist/")
+    # It is a Docker action: only GITHUB_WORKSPACE is mounted into its container
+    # (as /github/workspace), so a packages-dir elsewhere, e.g. under RUNNER_TEMP, is
+    # not there when it runs (scverse/napari-spatialdata#295, pypa/gh-action-pypi-publish#93).
+    raw = inputs.get("packages-dir") or "dist/"
+    folder = (ctx.workspace / raw).resolve()
+    if not folder.is_relative_to(ctx.workspace.resolve()):
+        raise StepFailed(
+            f"pypi-publish: packages-dir {raw!r} is outside GITHUB_WORKSPACE "
+            f"({ctx.workspace}); the action's Docker container sees only the workspace"
+        )
     if not folder.is_dir():
         raise StepFailed(f"pypi-publish: packages-dir {folder} does not exist")
     files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}

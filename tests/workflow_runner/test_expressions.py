@@ -159,3 +159,8 @@ def test_interpolation() -> None:
     assert interpolate("${{ github.event.missing }}x", CONTEXTS) == "x"
     assert interpolate("no expressions", CONTEXTS) == "no expressions"
     assert interpolate(30, CONTEXTS) == 30
+
+
+def test_two_expressions_in_one_string_are_both_interpolated() -> None:
+    text = "${{ github.event.client_payload.id }}/${{ github.event.client_payload.pr }}"
+    assert interpolate(text, CONTEXTS) == "abc-1/7"

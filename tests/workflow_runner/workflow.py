@@ -107,7 +107,8 @@ class Step:
             return str(self.data["name"])
         if "uses" in self.data:
             return f"Run {self.data['uses']}"
-        return f"Run {str(self.data.get('run', '')).splitlines()[0:1]}"
+        lines = str(self.data.get("run", "")).strip().splitlines()
+        return f"Run {lines[0] if lines else ''}"
 
 
 def _steps(raw: Any, source: str) -> list[Step]:

@@ -1,0 +1,169 @@
+"""The runner on hand-written workflows pushed to the fake GitHub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_github.server import FakeGitHub
+
+from workflow_runner import Runner, RunnerError, WorkflowRun
+from workflow_runner.workflow import Step
+
+FIXTURE = Path(__file__).parent / "fixtures" / "repo"
+REPO = "octo/demo"
+
+
+def repo_files(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def runner(github: FakeGitHub, tmp_path: Path) -> Runner:
+    github.add_repo(REPO, files=repo_files(FIXTURE))
+    return Runner(github, REPO, tmp_path / "runner")
+
+
+def dispatch(runner: Runner, workflow: str, sender_id: int = 1) -> WorkflowRun:
+    payload = {
+        "inputs": {"id": "x1"},
+        "ref": "refs/heads/main",
+        "repository": {"full_name": REPO, "default_branch": "main"},
+        "sender": {"login": "alice", "id": sender_id, "type": "User"},
+    }
+    runs = runner.trigger("workflow_dispatch", payload, only=workflow)
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_env_layers_outputs_and_composite_actions(runner: Runner, github: FakeGitHub) -> None:
+    run = dispatch(runner, "layers.yml")
+    assert run.conclusion == "success", run.describe()
+    first, second = run.job("first"), run.job("second")
+    assert first.name == "first-x1"
+    assert "layer=step from_workflow=w" in first.step("speak").log
+    assert first.outputs == {"word": "bird"}
+    assert first.step("speak").outputs["multi"] == "line one\nline two"
+    assert first.summary == "## first\n"
+    # The composite's output reached the job, through its `steps.run.outputs`.
+    assert first.step("greet").outputs == {"greeting": "hello bird! (layer=job, token=)"}
+    assert second.step("greet").outputs == {"greeting": "hello bird? (layer=workflow, token=set)"}
+    # The checkout is of the default branch head, credentials not persisted.
+    head = github.state.repo(REPO).git.resolve("main")  # type: ignore[union-attr]
+    assert first.uses("actions/checkout")[0].outputs == {"ref": "refs/heads/main", "commit": head}
+
+
+def test_each_job_gets_a_token_with_exactly_its_permissions(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    run = dispatch(runner, "layers.yml")
+    first, second = run.job("first"), run.job("second")
+    assert first.permissions == {"contents": "read"}
+    assert second.permissions == {"pull-requests": "write"}
+    assert first.token != second.token
+    for job in (first, second):
+        token = github.state.tokens[job.token]  # type: ignore[index]
+        assert token.permissions == job.permissions
+        assert token.repos == frozenset({REPO})
+
+
+def test_failures_propagate_through_needs_and_status_functions(runner: Runner) -> None:
+    run = dispatch(runner, "statuses.yml")
+    fails = run.job("fails")
+    assert fails.result == "failure"
+    assert [(s.id, s.outcome, s.conclusion) for s in fails.steps] == [
+        ("tolerated", "failure", "success"),
+        ("breaks", "failure", "failure"),
+        ("skipped", "skipped", "skipped"),
+        ("cleanup", "success", "success"),
+    ]
+    assert "before the failure" in fails.step("breaks").log
+    assert "never printed" not in fails.step("breaks").log
+    assert "exit code 1" in fails.step("breaks").log
+    assert "cleanup saw failure/success" in fails.step("cleanup").log
+    assert run.job("dependent").result == "skipped"
+    assert run.job("grandchild").result == "skipped"
+    # failure() sees a failed ancestor two levels up.
+    assert run.job("reporter").result == "success", run.describe()
+    assert run.job("always").result == "success"
+    gated = run.job("gated")
+    assert gated.result == "skipped"
+    assert gated.token is None  # a skipped job never gets a token
+    assert run.conclusion == "failure"
+
+
+def test_a_trusted_sender_passes_the_gate(runner: Runner) -> None:
+    run = dispatch(runner, "statuses.yml", sender_id=12345)
+    assert run.job("gated").result == "success"
+
+
+def test_artifacts_travel_between_jobs_and_publish_is_recorded(runner: Runner) -> None:
+    run = dispatch(runner, "artifacts.yml")
+    assert run.conclusion == "success", run.describe()
+    # Hidden files stay behind, as with upload-artifact v4.4+.
+    assert sorted(run.artifacts["x1"].files) == ["dist/demo-1.0-py3-none-any.whl", "manifest.json"]
+    [published] = run.published
+    assert published.files == {"demo-1.0-py3-none-any.whl": b"wheel\n"}
+    assert published.environment == "pypi"
+    assert published.permissions == {"id-token": "write"}
+    assert run.job("consume").id_token
+
+
+def test_a_step_hook_replaces_a_step(runner: Runner, tmp_path: Path) -> None:
+    def poison(job: str, step: Step) -> dict[str, object] | None:
+        if job == "produce" and step.index == 0:
+            return {
+                "shell": "bash",
+                "run": 'mkdir -p "$RUNNER_TEMP/out"; echo evil > "$RUNNER_TEMP/out/x"',
+            }
+        return None
+
+    runner.step_hook = poison
+    run = dispatch(runner, "artifacts.yml")
+    assert run.artifacts["x1"].files == {"x": b"evil\n"}
+    assert run.job("consume").result == "failure"
+    assert run.published == []
+
+
+def test_unsupported_things_raise_instead_of_being_guessed(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    workflow = """\
+on: workflow_dispatch
+permissions: {}
+jobs:
+  a:
+    runs-on: x
+    timeout-minutes: 1
+    permissions: {}
+    steps:
+      - run: echo "${{ hashFiles('x') }}"
+"""
+    github.add_repo("octo/odd", files={".github/workflows/odd.yml": workflow})
+    runner = Runner(github, "octo/odd", tmp_path / "r")
+    with pytest.raises(RunnerError, match="unknown function hashFiles"):
+        runner.trigger("workflow_dispatch", {"repository": {"default_branch": "main"}})
+
+
+def test_checkout_must_not_persist_credentials(github: FakeGitHub, tmp_path: Path) -> None:
+    workflow = """\
+on: workflow_dispatch
+permissions: {}
+jobs:
+  a:
+    runs-on: x
+    timeout-minutes: 1
+    permissions: {contents: read}
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+"""
+    github.add_repo("octo/creds", files={".github/workflows/c.yml": workflow})
+    [run] = Runner(github, "octo/creds", tmp_path / "r").trigger(
+        "workflow_dispatch", {"repository": {"default_branch": "main"}}
+    )
+    assert run.job("a").result == "failure"
+    assert "persist-credentials: false" in run.job("a").log
