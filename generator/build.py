@@ -1,0 +1,72 @@
+"""The whole plan of generated files for one config: rendered, vendored, headed, checked.
+
+Nothing here touches the filesystem of the target: `plan` returns `{path: text}` and
+the writer decides what to do with it. Every text opens with the repowarden header
+(runtime/generated.py), so ownership, hand edits and staleness are detectable later.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from repowarden.runtime.config import CONFIG_PATH, Config
+from repowarden.runtime.generated import with_header
+
+from .render import UnsafeRenderError, render_templates
+from .vendor import VENDOR_ROOT, vendored_files
+
+SCHEMA_PATH = f"{VENDOR_ROOT}/config.schema.yml"
+# The config's modeline points here, relative to .github/repowarden.yml.
+SCHEMA_MODELINE = "# yaml-language-server: $schema=repowarden/config.schema.yml"
+
+
+class InvariantError(Exception):
+    """The rendered files break a security invariant; nothing may be written."""
+
+    def __init__(self, violations: list[Any]) -> None:
+        self.violations = violations
+        super().__init__("\n".join(str(v) for v in violations))
+
+
+def generator_version() -> str:
+    try:
+        return version("repowarden")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0+unknown"
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the config file, as `repowarden schema` prints it."""
+    schema = Config.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def schema_text() -> str:
+    return json.dumps(config_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def plan(config: Config, config_text: str, config_name: str = CONFIG_PATH) -> dict[str, str]:
+    """Every generated file for `config`, path -> full text with header, in path order.
+
+    `config_text` is the exact text of the config file (its hash goes in each header)
+    and `config_name` its path relative to the target root.
+    """
+    try:
+        # render_templates parses what it rendered and runs every invariant check
+        # before returning; a second pass here would double the cost of each run
+        # (pure-Python YAML parsing dominates) while the header adds comment lines only.
+        rendered = render_templates(config)
+    except UnsafeRenderError as exc:
+        raise InvariantError(exc.violations) from None
+    # The schema is YAML-compatible JSON, so the `#` header can precede it and
+    # yaml-language-server (which reads YAML schema files) still loads it.
+    extra = {**vendored_files(), SCHEMA_PATH: schema_text()}
+    clash = sorted(set(rendered) & set(extra))
+    if clash:
+        raise InvariantError([f"{p}: rendered by a template and also vendored" for p in clash])
+    stamp = {"version": generator_version(), "config": config_name, "config_text": config_text}
+    return {
+        path: with_header(body, **stamp) for path, body in sorted({**rendered, **extra}.items())
+    }

@@ -1,0 +1,122 @@
+"""The plan of generated files: complete, headed, deterministic, and nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from repowarden.generator import build, vendor
+from repowarden.generator.render import render_templates
+from repowarden.runtime.config import parse_config
+from repowarden.runtime.generated import problems_with, sha256, split_header
+from ruamel.yaml import YAML
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+TELEPORT = EXAMPLES / "teleport/.github/repowarden.yml"
+TRIO = EXAMPLES / "trio/.github/repowarden.yml"
+
+
+def plan_of(path: Path) -> tuple[str, dict[str, str]]:
+    text = path.read_text("utf-8")
+    return text, build.plan(parse_config(text, str(path)), text)
+
+
+def test_the_plan_holds_rendered_vendored_and_schema_files() -> None:
+    text, files = plan_of(TELEPORT)
+    config = parse_config(text)
+    assert set(files) == {
+        *render_templates(config),
+        *vendor.vendored_files(),
+        build.SCHEMA_PATH,
+    }
+    assert ".github/workflows/repowarden-check.yml" in files
+    assert list(files) == sorted(files)
+
+
+def test_every_file_opens_with_a_header_that_verifies() -> None:
+    text, files = plan_of(TELEPORT)
+    for path, content in files.items():
+        header, _ = split_header(content)
+        assert header is not None, path
+        assert header.config == ".github/repowarden.yml"
+        assert header.config_hash == sha256(text)
+        assert header.version == build.generator_version()
+        assert problems_with(Path(path), content, text) == []
+
+
+def test_the_body_under_the_header_is_exactly_what_was_rendered_or_vendored() -> None:
+    text, files = plan_of(TELEPORT)
+    expected = {
+        **render_templates(parse_config(text)),
+        **vendor.vendored_files(),
+        build.SCHEMA_PATH: build.schema_text(),
+    }
+    assert {path: split_header(content)[1] for path, content in files.items()} == expected
+
+
+def test_same_config_same_bytes_and_any_config_edit_restamps_every_file() -> None:
+    text, first = plan_of(TELEPORT)
+    _, second = plan_of(TELEPORT)
+    assert first == second
+    edited = text + "# a comment changes no setting\n"
+    third = build.plan(parse_config(edited), edited)
+    assert set(third) == set(first)
+    # same bodies, new config hash: `verify-generated` can tell the files are stale
+    for path in first:
+        assert split_header(third[path])[1] == split_header(first[path])[1]
+        assert third[path] != first[path]
+
+
+def test_the_config_name_in_the_header_is_the_one_given() -> None:
+    text = TELEPORT.read_text("utf-8")
+    files = build.plan(parse_config(text), text, "config/repowarden.yml")
+    assert all(split_header(t)[0].config == "config/repowarden.yml" for t in files.values())  # type: ignore[union-attr]
+
+
+def test_no_dispatch_section_no_dispatch_workflow() -> None:
+    _, files = plan_of(TELEPORT)
+    assert ".github/workflows/repowarden-dispatch.yml" not in files
+
+
+def test_the_schema_file_is_yaml_and_the_json_schema() -> None:
+    _, files = plan_of(TELEPORT)
+    _, body = split_header(files[build.SCHEMA_PATH])
+    # yaml-language-server reads YAML schema files; JSON text is YAML, and the `#`
+    # header lines before it are comments.
+    loaded = YAML(typ="safe", pure=True).load(files[build.SCHEMA_PATH])
+    assert loaded == json.loads(body) == build.config_schema()
+
+
+def test_the_scaffolded_modeline_points_at_the_generated_schema() -> None:
+    # .github/repowarden.yml -> repowarden/config.schema.yml, relative to the config
+    target = (Path(".github") / build.SCHEMA_MODELINE.split("=", 1)[1]).as_posix()
+    assert target == build.SCHEMA_PATH
+    for example in (TELEPORT, TRIO):
+        assert example.read_text().startswith(build.SCHEMA_MODELINE + "\n")
+
+
+def test_a_rendered_invariant_violation_is_an_invariant_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A template bug cannot be produced from a valid config, so the renderer's own
+    # check is fed a workflow that breaks invariant 1 through the real check.
+    from repowarden.generator import render
+
+    real = render.render_templates
+
+    def with_bad_workflow(config: object) -> dict[str, str]:
+        files = real(config)  # type: ignore[arg-type]
+        files[".github/workflows/repowarden-bad.yml"] = (
+            "name: bad\non: push\npermissions: write-all\njobs: {}\n"
+        )
+        violations = render.check_invariants(files)
+        if violations:
+            raise render.UnsafeRenderError(violations)
+        return files
+
+    monkeypatch.setattr(build, "render_templates", with_bad_workflow)
+    text = TELEPORT.read_text()
+    with pytest.raises(build.InvariantError) as raised:
+        build.plan(parse_config(text), text)
+    assert any("repowarden-bad.yml" in str(v) for v in raised.value.violations)
