@@ -1,0 +1,44 @@
+"""What the dispatch workflow's jobs share: where things are, and how they start.
+
+Paths are never passed on the command line (the composite action's `args` hold
+only fixed flags), so each command defaults them from the runner's environment;
+see /work/team/dispatch-contract.md for the workflow that relies on this.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from repowarden.runtime.config import CONFIG_PATH, Config, load_config
+from repowarden.runtime.context import RunContext
+from repowarden.runtime.dispatch.payload import DispatchRequest, verify_event
+
+ARTIFACTS = "repowarden-artifacts"  # under $RUNNER_TEMP
+WORKTREE = "target"  # under $GITHUB_WORKSPACE
+UPSTREAM_RESULT = "REPOWARDEN_UPSTREAM_RESULT"
+
+
+def add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
+
+
+def artifacts_dir(ctx: RunContext) -> Path:
+    return ctx.runner_temp / ARTIFACTS
+
+
+def worktree_dir(ctx: RunContext) -> Path:
+    return ctx.workspace / WORKTREE
+
+
+def start(args: argparse.Namespace) -> tuple[RunContext, Config, DispatchRequest]:
+    """Read the runner context and config, and verify the event before anything else."""
+    ctx = RunContext.from_env()
+    config = load_config(args.config)
+    request = verify_event(config, ctx)
+    print(
+        f"verified dispatch {request.id}: operation {request.operation!r} on {request.repo}"
+        + (f" PR #{request.pr}" if request.pr is not None else "")
+        + f", sent by {request.sender_login} (id {request.sender_id})"
+    )
+    return ctx, config, request
