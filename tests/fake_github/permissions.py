@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, Need] = {
     "GET /users/{username}": NONE,
     "GET /orgs/{org}/members": NONE,
     "GET /orgs/{org}/members/{username}": NONE,
+    "GET /orgs/{org}/public_members/{username}": NONE,
     "GET /repos/{owner}/{repo}": _one("metadata", READ),
     "GET /repos/{owner}/{repo}/collaborators": _one("metadata", READ),
     "GET /repos/{owner}/{repo}/collaborators/{username}": _one("metadata", READ),

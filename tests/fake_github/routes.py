@@ -277,6 +277,12 @@ def check_org_member(req: Request) -> Response:
     raise not_found(req.template)
 
 
+# The fake keeps no private memberships: every member is a public one.
+@route("GET /orgs/{org}/public_members/{username}")
+def check_public_org_member(req: Request) -> Response:
+    return check_org_member(req)
+
+
 @route("GET /repos/{owner}/{repo}")
 def get_repo(req: Request) -> Response:
     return Response(200, _r(req).repo(req.repo, full=True))
