@@ -1,0 +1,161 @@
+"""Run a runtime command the way a workflow step does: an event file, the runner's
+environment, a token with chosen permissions, against the fake GitHub.
+
+Event payloads are built from the fake's own state with its REST renderer (the
+`pull_request` object of a webhook has the REST pull shape; review states are
+spelled lower case in webhooks, as FACTS.md notes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_github import FakeGitHub
+from repowarden.runtime.__main__ import main
+
+CONFIG = """\
+repository: {repo}
+review:
+  admins: [admin1, admin2]
+  reviewers:
+    alice: [bob, carol]
+    "*": [admin1, admin2]
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    out: str
+    err: str
+    summary: str
+
+
+class Runner:
+    """One repository on the fake GitHub plus a runner-like environment for it."""
+
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        gh: FakeGitHub,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        repo: str = "o/r",
+        config: str = "",
+    ) -> None:
+        self.gh, self.repo = gh, repo
+        self._monkeypatch, self._capsys = monkeypatch, capsys
+        self.dir = tmp_path / f"runner-{next(self._ids)}"
+        self.dir.mkdir()
+        if gh.state.repo(repo) is None:
+            gh.add_repo(repo)
+        for login in ("bob", "carol", "admin1", "admin2", "dave"):
+            gh.add_collaborator(repo, login)
+        self.config_path = self.dir / "repowarden.yml"
+        self.set_config(config)
+
+    def set_config(self, extra: str = "", *, reviewers: str = "") -> None:
+        """The default config (map alice: [bob, carol], '*': [admin1, admin2]) plus `extra`
+        lines under `review:`; `reviewers` replaces the map."""
+        text = CONFIG.format(repo=self.repo)
+        if reviewers:
+            head, _, _ = text.partition("  reviewers:\n")
+            text = (
+                head
+                + "  reviewers:\n"
+                + "".join(f"    {line}\n" for line in reviewers.strip().splitlines())
+            )
+        text += "".join(f"  {line}\n" for line in extra.strip().splitlines() if line)
+        self.config_path.write_text(text, encoding="utf-8")
+
+    # -- payloads ---------------------------------------------------------------------
+
+    def _common(self, sender: str) -> dict[str, Any]:
+        repo = self.gh.state.repo(self.repo)
+        assert repo is not None
+        return {
+            "repository": self.gh.render.repo(repo, full=True),
+            "sender": self.gh.render.user(sender),
+        }
+
+    def pull_event(self, number: int, action: str = "opened", sender: str = "") -> dict[str, Any]:
+        with self.gh.state.lock:
+            pull = self.gh.pull(self.repo, number)
+            payload = {
+                "action": action,
+                "number": number,
+                "pull_request": self.gh.render.pull(pull, full=True),
+                **self._common(sender or pull.author),
+            }
+        return payload
+
+    def review_event(self, number: int, review_id: int) -> dict[str, Any]:
+        with self.gh.state.lock:
+            pull = self.gh.pull(self.repo, number)
+            review = next(r for r in self.gh.reviews(self.repo, number) if r.id == review_id)
+            body = self.gh.render.review(review)
+            body["state"] = body["state"].lower()  # webhook spelling
+            return {
+                "action": "submitted",
+                "review": body,
+                "pull_request": self.gh.render.pull(pull),
+                **self._common(review.user),
+            }
+
+    def merge_group_event(self, head_sha: str) -> dict[str, Any]:
+        return {
+            "action": "checks_requested",
+            "merge_group": {
+                "head_sha": head_sha,
+                "head_ref": "refs/heads/gh-readonly-queue/main/pr-1-" + "0" * 40,
+                "base_sha": "0" * 40,
+                "base_ref": "refs/heads/main",
+            },
+            **self._common("alice"),
+        }
+
+    # -- running ----------------------------------------------------------------------
+
+    def run(
+        self,
+        command: str,
+        event: str,
+        payload: dict[str, Any] | None,
+        *,
+        token: str | None = None,
+        permissions: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> Outcome:
+        """`python -m repowarden.runtime COMMAND --config … ARGS` with the runner's env."""
+        step = next(self._ids)
+        event_path = self.dir / f"event-{step}.json"
+        event_path.write_text(json.dumps(payload or {}), encoding="utf-8")
+        summary = self.dir / f"summary-{step}.md"
+        if token is None:
+            token = self.gh.token(permissions or {}, repo=self.repo)
+        env = {
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_REPOSITORY": self.repo,
+            "GITHUB_TOKEN": token,
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_RUN_ID": str(1000 + step),
+            "GITHUB_SERVER_URL": "https://github.com",
+            "RUNNER_TEMP": str(self.dir),
+            "REPOWARDEN_BACKOFF": "0.01",
+            "REPOWARDEN_RETRY_BUDGET": "0.5",
+        }
+        for key, value in env.items():
+            self._monkeypatch.setenv(key, value)
+        self._capsys.readouterr()
+        code = main([command, "--config", str(self.config_path), *args])
+        out, err = self._capsys.readouterr()
+        text = summary.read_text(encoding="utf-8") if summary.exists() else ""
+        return Outcome(code, out, err, text)
