@@ -197,7 +197,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         return Exit.GITHUB
 
 
-def build_parser(wants_dispatch: bool = True) -> argparse.ArgumentParser:
+def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="repowarden",
         description="Turn .github/repowarden.yml into least-privilege GitHub Actions files.",
