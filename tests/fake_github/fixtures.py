@@ -20,3 +20,5 @@ def github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitH
         yield gh
     finally:
         gh.stop()
+    # A crash inside the fake is a bug in the fake, whatever the test expected.
+    assert not gh.errors, "fake GitHub crashed:\n" + "\n".join(gh.errors)

@@ -94,6 +94,8 @@ class ApiError(Exception):
 
 
 def docs_url(template: str) -> str:
+    if not template:
+        return DOCS
     parts = template.split()[-1].strip("/").split("/")
     section = parts[3] if len(parts) > 3 and parts[0] == "repos" else parts[0]
     return f"{DOCS}/{section}"

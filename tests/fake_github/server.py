@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -119,6 +120,7 @@ class FakeGitHub:
         self.root.mkdir(parents=True, exist_ok=True)
         self.state = State()
         self.calls: list[Call] = []
+        self.errors: list[str] = []  # tracebacks of crashes inside the fake
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
         self._server: ThreadingHTTPServer | None = None
@@ -136,7 +138,10 @@ class FakeGitHub:
         self.url = f"http://127.0.0.1:{port}"
         self.render = Renderer(self.url, self.state)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-github", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-github",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -716,7 +721,13 @@ class FakeGitHub:
             )
         else:
             with self.state.lock:
-                response = self._dispatch(method, path, query, body, token_value)
+                try:
+                    response = self._dispatch(method, path, query, body, token_value)
+                except Exception:
+                    # A bug in the fake, not a GitHub answer: keep it for the fixture
+                    # to report, and answer 500 so the client does not hang.
+                    self.errors.append(f"{method} {raw_path}\n{traceback.format_exc()}")
+                    response = Response(500, {"message": "fake GitHub crashed (see gh.errors)"})
         call = Call(method, path, query, response.status, token_value, logged_body)
         self.calls.append(call)
         return response, call

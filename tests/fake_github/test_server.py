@@ -1,0 +1,635 @@
+"""The fake GitHub behaves like GitHub where runtime code can tell the difference."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from repowarden.runtime.github import GitHub, GitHubError, PermissionDenied, Unprocessable
+
+from fake_github import FakeGitHub
+from fake_github.client import call
+
+REPO = "org/app"
+
+
+@pytest.fixture
+def gh(github: FakeGitHub) -> FakeGitHub:
+    github.add_repo(REPO, files={"README.md": "hello\n"})
+    for login in ("bob", "carol", "admin1"):
+        github.add_collaborator(REPO, login)
+    return github
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> type[GitHub]:
+    # Retries must not slow the suite down.
+    monkeypatch.setenv("REPOWARDEN_BACKOFF", "0.01")
+    monkeypatch.setenv("REPOWARDEN_RETRY_BUDGET", "2")
+    return GitHub
+
+
+# -- pagination -------------------------------------------------------------------
+
+
+def test_link_header_walks_every_page_like_github(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory", head_repo="mallory/app")
+    for i in range(250):
+        gh.add_review(REPO, number, user=f"user{i}", state="COMMENTED")
+    token = gh.token({"pull-requests": "read"})
+    path = f"/repos/{REPO}/pulls/{number}/reviews"
+
+    first = call(gh, "GET", path, token=token, query={"per_page": 100})
+    assert first.status == 200
+    assert len(first.json) == 100
+    links = first.links()
+    assert set(links) == {"next", "last"}
+    assert links["next"] == f"{gh.url}{path}?per_page=100&page=2"
+    assert links["last"] == f"{gh.url}{path}?per_page=100&page=3"
+
+    second = call(gh, "GET", links["next"], token=token)
+    assert set(second.links()) == {"prev", "next", "last", "first"}
+    last = call(gh, "GET", second.links()["next"], token=token)
+    assert len(last.json) == 50
+    assert set(last.links()) == {"prev", "first"}  # no next on the last page
+    ids = [r["id"] for r in first.json + second.json + last.json]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 250
+
+
+def test_per_page_defaults_to_30_and_is_capped_at_100(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    for i in range(120):
+        gh.add_review(REPO, number, user=f"user{i}", state="COMMENTED")
+    token = gh.token({"pull-requests": "read"})
+    path = f"/repos/{REPO}/pulls/{number}/reviews"
+    assert len(call(gh, "GET", path, token=token).json) == 30
+    assert len(call(gh, "GET", path, token=token, query={"per_page": 500}).json) == 100
+    beyond = call(gh, "GET", path, token=token, query={"page": 9})
+    assert beyond.json == []
+
+
+def test_single_page_has_no_link_header(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    gh.add_review(REPO, number, user="bob")
+    answer = call(
+        gh,
+        "GET",
+        f"/repos/{REPO}/pulls/{number}/reviews",
+        token=gh.token({"pull-requests": "read"}),
+    )
+    assert "link" not in answer.headers
+    assert [r["user"]["login"] for r in answer.json] == ["bob"]
+
+
+def test_runtime_client_paginates_with_one_call_per_page(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    for i in range(250):
+        gh.add_review(REPO, number, user=f"user{i}", state="COMMENTED")
+    gh.add_review(REPO, number, user="bob", state="APPROVED")
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "read"}))
+    reviews = list(client(REPO).paginate(f"/repos/{REPO}/pulls/{number}/reviews"))
+    assert len(reviews) == 251
+    assert reviews[-1]["state"] == "APPROVED"
+    assert len(gh.calls_matching("GET", r"/reviews$")) == 3
+
+
+def test_wrapped_listings_carry_total_count_and_links(gh: FakeGitHub) -> None:
+    wf = gh.add_workflow(REPO, path=".github/workflows/check.yml")
+    for i in range(5):
+        gh.add_run(REPO, wf, head_sha=f"{i:040x}", created_at=f"2024-01-0{i + 1}T00:00:00Z")
+    answer = call(
+        gh,
+        "GET",
+        f"/repos/{REPO}/actions/workflows/check.yml/runs",
+        token=gh.token({"actions": "read"}),
+        query={"per_page": 2},
+    )
+    assert answer.json["total_count"] == 5
+    # Newest first, as GitHub lists runs.
+    assert [r["head_sha"][-1] for r in answer.json["workflow_runs"]] == ["4", "3"]
+    assert "next" in answer.links()
+
+
+# -- tokens and permissions --------------------------------------------------------
+
+
+def test_missing_permission_gets_githubs_403(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    read_only = gh.token({"pull-requests": "read"})
+    answer = call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/pulls/{number}/requested_reviewers",
+        token=read_only,
+        body={"reviewers": ["bob"]},
+    )
+    assert answer.status == 403
+    assert answer.json["message"] == "Resource not accessible by integration"
+    assert answer.json["documentation_url"].startswith("https://docs.github.com/rest")
+    assert gh.pull(REPO, number).requested_reviewers == []
+
+
+def test_write_implies_read_and_other_scopes_do_not(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    path = f"/repos/{REPO}/pulls/{number}"
+    assert call(gh, "GET", path, token=gh.token({"pull-requests": "write"})).status == 200
+    assert (
+        call(gh, "GET", path, token=gh.token({"issues": "write", "contents": "write"})).status
+        == 403
+    )
+    assert call(gh, "GET", path, token=gh.token({"pull-requests": "none"})).status == 403
+
+
+def test_comments_accept_issues_or_pull_requests_write(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    path = f"/repos/{REPO}/issues/{number}/comments"
+    for perms in ({"issues": "write"}, {"pull-requests": "write"}):
+        assert call(gh, "POST", path, token=gh.token(perms), body={"body": "hi"}).status == 201
+    assert (
+        call(gh, "POST", path, token=gh.token({"statuses": "write"}), body={"body": "x"}).status
+        == 403
+    )
+    assert [c.body for c in gh.comments(REPO, number)] == ["hi", "hi"]
+
+
+def test_metadata_and_public_org_data_need_no_permission(gh: FakeGitHub) -> None:
+    gh.add_org_member("org", "alice")
+    bare = gh.token({})
+    assert call(gh, "GET", f"/repos/{REPO}", token=bare).status == 200
+    assert call(gh, "GET", "/orgs/org/members/alice", token=bare).status == 204
+    assert call(gh, "GET", "/orgs/org/members/mallory", token=bare).status == 404
+    assert call(gh, "GET", "/users/alice", token=bare).json["login"] == "alice"
+    assert call(gh, "GET", f"/repos/{REPO}/collaborators/bob", token=bare).status == 204
+    assert call(gh, "GET", f"/repos/{REPO}/collaborators/mallory", token=bare).status == 404
+
+
+def test_no_token_reads_public_data_but_cannot_write(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    assert call(gh, "GET", f"/repos/{REPO}/pulls/{number}").status == 200
+    answer = call(gh, "POST", f"/repos/{REPO}/issues/{number}/comments", body={"body": "x"})
+    assert answer.status == 401
+    assert answer.json["message"] == "Requires authentication"
+    gh.add_repo("org/secret", private=True)
+    assert call(gh, "GET", "/repos/org/secret").status == 404
+    assert call(gh, "GET", f"/repos/{REPO}", token="ghs_forged").status == 401
+
+
+def test_repo_scoped_token_stays_in_its_repository(gh: FakeGitHub) -> None:
+    gh.add_repo("org/other")
+    gh.add_repo("org/secret", private=True)
+    token = gh.token({"pull-requests": "read"}, repo=REPO)
+    assert call(gh, "GET", f"/repos/{REPO}/pulls", token=token).status == 200
+    assert call(gh, "GET", "/repos/org/other/pulls", token=token).status == 403
+    assert call(gh, "GET", "/repos/org/secret/pulls", token=token).status == 404
+
+
+def test_token_rejects_unknown_scope_names() -> None:
+    gh = FakeGitHub()
+    try:
+        with pytest.raises(ValueError, match="pull_requests"):
+            gh.token({"pull_requests": "write"})
+        with pytest.raises(ValueError, match="admin"):
+            gh.token({"contents": "admin"})
+    finally:
+        gh.stop()
+
+
+def test_runtime_client_reports_permission_denied(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "read"}))
+    with pytest.raises(PermissionDenied, match="Resource not accessible by integration"):
+        client(REPO).get(f"/repos/{REPO}/actions/runs")
+
+
+def test_every_route_has_a_permission_entry() -> None:
+    from fake_github.permissions import PERMISSIONS
+    from fake_github.routes import ROUTES
+
+    assert {r.template for r in ROUTES} == set(PERMISSIONS)
+
+
+# -- requested reviewers ----------------------------------------------------------------
+
+
+def _request(gh: FakeGitHub, number: int, reviewers: list[str]) -> tuple[int, dict]:
+    answer = call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/pulls/{number}/requested_reviewers",
+        token=gh.token({"pull-requests": "write"}),
+        body={"reviewers": reviewers},
+    )
+    return answer.status, answer.json
+
+
+def test_requesting_reviewers_adds_them_once(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    status, body = _request(gh, number, ["bob", "Carol"])
+    assert status == 201
+    assert [u["login"] for u in body["requested_reviewers"]] == ["bob", "carol"]
+    _request(gh, number, ["BOB"])
+    assert gh.pull(REPO, number).requested_reviewers == ["bob", "carol"]
+    listed = call(
+        gh,
+        "GET",
+        f"/repos/{REPO}/pulls/{number}/requested_reviewers",
+        token=gh.token({"pull-requests": "read"}),
+    )
+    assert [u["login"] for u in listed.json["users"]] == ["bob", "carol"]
+    assert listed.json["teams"] == []
+
+
+def test_requesting_the_author_is_422(gh: FakeGitHub) -> None:
+    gh.add_collaborator(REPO, "alice")
+    number = gh.add_pull(REPO, author="alice")
+    status, body = _request(gh, number, ["bob", "Alice"])
+    assert status == 422
+    assert body["message"] == "Review cannot be requested from pull request author."
+    assert gh.pull(REPO, number).requested_reviewers == []
+
+
+def test_one_non_collaborator_fails_the_whole_call(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    status, body = _request(gh, number, ["bob", "stranger"])
+    assert status == 422
+    assert body["message"].startswith("Reviews may only be requested from collaborators.")
+    assert f"not a collaborator of the {REPO} repository" in body["message"]
+    assert gh.pull(REPO, number).requested_reviewers == []
+
+
+def test_more_than_15_reviewers_is_422(gh: FakeGitHub) -> None:
+    people = [f"rev{i}" for i in range(16)]
+    for login in people:
+        gh.add_collaborator(REPO, login)
+    number = gh.add_pull(REPO, author="mallory")
+    assert _request(gh, number, people[:15])[0] == 201
+    status, body = _request(gh, number, people[15:])
+    assert status == 422
+    assert body["message"] == "Validation Failed"
+    assert len(gh.pull(REPO, number).requested_reviewers) == 15
+
+
+def test_removing_requested_reviewers(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    _request(gh, number, ["bob", "carol"])
+    answer = call(
+        gh,
+        "DELETE",
+        f"/repos/{REPO}/pulls/{number}/requested_reviewers",
+        token=gh.token({"pull-requests": "write"}),
+        body={"reviewers": ["bob"]},
+    )
+    assert answer.status == 200
+    assert gh.pull(REPO, number).requested_reviewers == ["carol"]
+
+
+# -- reviews, comments, statuses ----------------------------------------------------------
+
+
+def test_dismissal_records_state_and_message(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    approval = gh.add_review(REPO, number, user="bob", state="APPROVED")
+    comment = gh.add_review(REPO, number, user="carol", state="COMMENTED")
+    token = gh.token({"pull-requests": "write"})
+    base = f"/repos/{REPO}/pulls/{number}/reviews"
+    answer = call(
+        gh, "PUT", f"{base}/{approval}/dismissals", token=token, body={"message": "new head abc"}
+    )
+    assert answer.status == 200
+    assert answer.json["state"] == "DISMISSED"
+    review = next(r for r in gh.reviews(REPO, number) if r.id == approval)
+    assert review.dismissal_message == "new head abc"
+    assert (
+        call(gh, "PUT", f"{base}/{comment}/dismissals", token=token, body={"message": "x"}).status
+        == 422
+    )
+    assert call(gh, "PUT", f"{base}/{approval}/dismissals", token=token, body={}).status == 422
+    assert (
+        call(gh, "PUT", f"{base}/999/dismissals", token=token, body={"message": "x"}).status == 404
+    )
+
+
+def test_pending_review_has_no_submitted_at(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    gh.add_review(REPO, number, user="bob", state="PENDING")
+    gh.add_review(REPO, number, user="carol", state="APPROVED")
+    reviews = call(
+        gh,
+        "GET",
+        f"/repos/{REPO}/pulls/{number}/reviews",
+        token=gh.token({"pull-requests": "read"}),
+    ).json
+    assert "submitted_at" not in reviews[0]
+    assert reviews[1]["submitted_at"]
+
+
+def test_comments_are_created_listed_and_updated_in_place(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    token = gh.token({"pull-requests": "write"}, login="repowarden[bot]")
+    created = call(
+        gh, "POST", f"/repos/{REPO}/issues/{number}/comments", token=token, body={"body": "started"}
+    )
+    assert created.json["user"]["login"] == "repowarden[bot]"
+    assert created.json["user"]["type"] == "Bot"
+    path = f"/repos/{REPO}/issues/comments/{created.json['id']}"
+    assert call(gh, "PATCH", path, token=token, body={"body": "done"}).json["body"] == "done"
+    listed = call(gh, "GET", f"/repos/{REPO}/issues/{number}/comments", token=token).json
+    assert [c["body"] for c in listed] == ["done"]
+    assert call(gh, "GET", f"/repos/{REPO}/issues/99/comments", token=token).status == 404
+
+
+def test_statuses_list_newest_first_and_combine_per_context(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    sha = gh.pull(REPO, number).head_sha
+    token = gh.token({"statuses": "write"})
+    for state in ("pending", "failure", "success"):
+        answer = call(
+            gh,
+            "POST",
+            f"/repos/{REPO}/statuses/{sha}",
+            token=token,
+            body={"state": state, "context": "repowarden/review", "description": state},
+        )
+        assert answer.status == 201
+    call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/statuses/{sha}",
+        token=token,
+        body={"state": "pending", "context": "ci"},
+    )
+    listed = call(gh, "GET", f"/repos/{REPO}/commits/{sha}/statuses", token=token).json
+    assert [s["state"] for s in listed] == ["pending", "success", "failure", "pending"]
+    combined = call(gh, "GET", f"/repos/{REPO}/commits/{sha}/status", token=token).json
+    assert combined["total_count"] == 2
+    assert combined["state"] == "pending"
+    assert gh.statuses(REPO, sha)["repowarden/review"].state == "success"
+    bad = call(
+        gh, "POST", f"/repos/{REPO}/statuses/{'f' * 40}", token=token, body={"state": "success"}
+    )
+    assert bad.status == 422
+    wrong = call(gh, "POST", f"/repos/{REPO}/statuses/{sha}", token=token, body={"state": "green"})
+    assert wrong.status == 422
+    assert wrong.json["message"] == "Validation Failed"
+
+
+def test_check_runs_update_only_by_their_app(gh: FakeGitHub) -> None:
+    sha = gh.commit(REPO, {"x": "1"})
+    mine = gh.token({"checks": "write"}, app="repowarden")
+    created = call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/check-runs",
+        token=mine,
+        body={"name": "repowarden/review", "head_sha": sha, "status": "in_progress"},
+    )
+    assert created.status == 201
+    assert created.json["app"]["slug"] == "repowarden"
+    path = f"/repos/{REPO}/check-runs/{created.json['id']}"
+    done = call(gh, "PATCH", path, token=mine, body={"conclusion": "success"})
+    assert done.json["status"] == "completed"
+    assert done.json["completed_at"]
+    other = gh.token({"checks": "write"})
+    assert call(gh, "PATCH", path, token=other, body={"conclusion": "failure"}).status == 403
+    listed = call(gh, "GET", f"/repos/{REPO}/commits/{sha}/check-runs", token=other).json
+    assert listed["total_count"] == 1
+    assert listed["check_runs"][0]["conclusion"] == "success"
+
+
+# -- actions and dispatches ---------------------------------------------------------------
+
+
+def test_runs_filter_delete_and_jobs(gh: FakeGitHub) -> None:
+    wf = gh.add_workflow(REPO, path=".github/workflows/repowarden-check.yml")
+    other = gh.add_workflow(REPO, path=".github/workflows/ci.yml")
+    old = gh.add_run(REPO, wf, head_sha="a" * 40, created_at="2024-01-01T00:00:00Z")
+    gh.add_run(REPO, wf, head_sha="b" * 40, status="in_progress", created_at="2024-01-02T00:00:00Z")
+    gh.add_run(REPO, wf, head_sha="a" * 40, event="pull_request_review", conclusion="failure")
+    gh.add_run(REPO, other, head_sha="a" * 40)
+    job = gh.add_job(REPO, old, name="check")
+    token = gh.token({"actions": "write"})
+    runs = f"/repos/{REPO}/actions/workflows/repowarden-check.yml/runs"
+
+    def ids(query: dict) -> list[int]:
+        return [
+            r["id"] for r in call(gh, "GET", runs, token=token, query=query).json["workflow_runs"]
+        ]
+
+    assert len(ids({})) == 3
+    assert len(ids({"status": "completed"})) == 2
+    assert len(ids({"status": "failure"})) == 1
+    assert len(ids({"event": "pull_request_review"})) == 1
+    assert len(ids({"head_sha": "a" * 40})) == 2
+    by_id = call(gh, "GET", f"/repos/{REPO}/actions/workflows/{wf}/runs", token=token).json
+    assert by_id["total_count"] == 3
+    assert call(gh, "GET", f"/repos/{REPO}/actions/runs", token=token).json["total_count"] == 4
+
+    jobs = call(gh, "GET", f"/repos/{REPO}/actions/runs/{old}/jobs", token=token).json
+    assert [j["id"] for j in jobs["jobs"]] == [job]
+    assert (
+        call(
+            gh, "DELETE", f"/repos/{REPO}/actions/runs/{old}", token=gh.token({"actions": "read"})
+        ).status
+        == 403
+    )
+    assert call(gh, "DELETE", f"/repos/{REPO}/actions/runs/{old}", token=token).status == 204
+    assert call(gh, "GET", f"/repos/{REPO}/actions/runs/{old}", token=token).status == 404
+    assert [r.id for r in gh.state.deleted_runs] == [old]
+    running = ids({"status": "in_progress"})[0]
+    assert call(gh, "DELETE", f"/repos/{REPO}/actions/runs/{running}", token=token).status == 409
+
+
+def test_repository_dispatch_needs_contents_write_and_is_recorded(gh: FakeGitHub) -> None:
+    path = f"/repos/{REPO}/dispatches"
+    payload = {"operation": "pip-compile", "id": "abc", "repo": REPO, "pr": 3}
+    reader = gh.token({"contents": "read"})
+    assert (
+        call(
+            gh,
+            "POST",
+            path,
+            token=reader,
+            body={"event_type": "repowarden", "client_payload": payload},
+        ).status
+        == 403
+    )
+    app = gh.token({"contents": "write"}, login="repowarden-app[bot]")
+    assert (
+        call(
+            gh,
+            "POST",
+            path,
+            token=app,
+            body={"event_type": "repowarden", "client_payload": payload},
+        ).status
+        == 204
+    )
+    too_many = {str(i): i for i in range(11)}
+    assert (
+        call(
+            gh, "POST", path, token=app, body={"event_type": "x", "client_payload": too_many}
+        ).status
+        == 422
+    )
+    assert call(gh, "POST", path, token=app, body={"event_type": "x" * 101}).status == 422
+    [dispatch] = gh.state.dispatches
+    assert (dispatch.event_type, dispatch.client_payload, dispatch.sender) == (
+        "repowarden",
+        payload,
+        "repowarden-app[bot]",
+    )
+
+
+# -- faults and the call log -----------------------------------------------------------
+
+
+def test_injected_502_twice_then_success_is_retried(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "read"}))
+    gh.fail("GET", rf"/pulls/{number}$", status=502, times=2)
+    assert client(REPO).get(f"/repos/{REPO}/pulls/{number}")["number"] == number
+    assert [c.status for c in gh.calls_matching("GET", rf"/pulls/{number}$")] == [502, 502, 200]
+
+
+def test_failure_forever_fails_closed(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "read"}))
+    monkeypatch.setenv("REPOWARDEN_RETRY_BUDGET", "0.3")
+    gh.fail(None, r"/reviews", status=503, times=None)
+    with pytest.raises(GitHubError, match="503"):
+        list(client(REPO).paginate(f"/repos/{REPO}/pulls/1/reviews"))
+    assert len(gh.calls_matching("GET", "/reviews")) >= 2
+
+
+def test_secondary_rate_limit_carries_retry_after(gh: FakeGitHub) -> None:
+    gh.fail("GET", r"/pulls$", status=403, times=1, retry_after=0.2)
+    token = gh.token({"pull-requests": "read"})
+    limited = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
+    assert limited.status == 403
+    assert limited.headers["retry-after"] == "0.2"
+    assert "secondary rate limit" in limited.json["message"]
+    assert call(gh, "GET", f"/repos/{REPO}/pulls", token=token).status == 200
+    gh.fail(None, r"/pulls$", status=429, times=1)
+    assert call(gh, "GET", f"/repos/{REPO}/pulls", token=token).status == 429
+
+
+def test_runtime_client_honours_retry_after(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "read"}))
+    gh.fail("GET", r"/pulls$", status=403, times=1, retry_after=0.3)
+    started = time.monotonic()
+    assert client(REPO).get(f"/repos/{REPO}/pulls") == []
+    assert time.monotonic() - started >= 0.3
+
+
+def test_slow_answers_time_out_a_short_client(gh: FakeGitHub) -> None:
+    gh.slow(r"/pulls$", 0.5, times=1)
+    token = gh.token({"pull-requests": "read"})
+    with pytest.raises(TimeoutError):
+        call(gh, "GET", f"/repos/{REPO}/pulls", token=token, timeout=0.1)
+    assert call(gh, "GET", f"/repos/{REPO}/pulls", token=token).status == 200
+
+
+def test_call_log_records_method_path_query_status_token_and_body(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    token = gh.token({"pull-requests": "write"})
+    call(gh, "GET", f"/repos/{REPO}/pulls", token=token, query={"state": "all", "per_page": 5})
+    call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/pulls/{number}/requested_reviewers",
+        token=token,
+        body={"reviewers": ["stranger"]},
+    )
+    call(gh, "GET", "/nowhere")
+    first, second, third = gh.calls
+    assert (first.method, first.path, first.query, first.status, first.token, first.body) == (
+        "GET",
+        f"/repos/{REPO}/pulls",
+        {"state": "all", "per_page": "5"},
+        200,
+        token,
+        None,
+    )
+    assert (second.status, second.body) == (422, {"reviewers": ["stranger"]})
+    assert (third.path, third.status, third.token) == ("/nowhere", 404, None)
+    assert gh.calls_matching("POST", "requested_reviewers") == [second]
+    assert gh.writes() == [second]
+
+
+def test_unprocessable_reaches_the_runtime_client_as_such(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "write"}))
+    with pytest.raises(Unprocessable, match="collaborator"):
+        client(REPO).request(
+            "POST", f"/repos/{REPO}/pulls/{number}/requested_reviewers", data={"reviewers": ["x"]}
+        )
+
+
+# -- pulls ---------------------------------------------------------------------------------
+
+
+def test_pull_listing_filters_by_state_head_and_base(gh: FakeGitHub) -> None:
+    gh.commit(REPO, {"b": "1"}, branch="release")
+    one = gh.add_pull(REPO, author="alice", head_ref="feature")
+    two = gh.add_pull(REPO, author="mallory", head_repo="mallory/app", head_ref="patch-1")
+    three = gh.add_pull(REPO, author="alice", head_ref="fix", base_ref="release", state="closed")
+    token = gh.token({"pull-requests": "read"})
+
+    def numbers(**query: str) -> list[int]:
+        return [
+            p["number"]
+            for p in call(gh, "GET", f"/repos/{REPO}/pulls", token=token, query=query).json
+        ]
+
+    assert sorted(numbers()) == [one, two]
+    assert numbers(state="closed") == [three]
+    assert sorted(numbers(state="all")) == [one, two, three]
+    assert numbers(head="mallory:patch-1") == [two]
+    assert numbers(head="org:feature") == [one]
+    assert numbers(state="all", base="release") == [three]
+
+
+def test_fork_pull_shape(gh: FakeGitHub) -> None:
+    number = gh.add_pull(
+        REPO, author="mallory", head_repo="mallory/app", labels=["do-not-merge"], draft=True
+    )
+    pull = call(
+        gh, "GET", f"/repos/{REPO}/pulls/{number}", token=gh.token({"pull-requests": "read"})
+    ).json
+    assert pull["head"]["repo"]["full_name"] == "mallory/app"
+    assert pull["head"]["repo"]["fork"] is True
+    assert pull["base"]["repo"]["full_name"] == REPO
+    assert pull["user"]["login"] == "mallory"
+    assert pull["author_association"] == "CONTRIBUTOR"
+    assert [label["name"] for label in pull["labels"]] == ["do-not-merge"]
+    assert pull["draft"] is True
+    assert pull["changed_files"] == 1
+
+
+def test_create_and_update_pull(gh: FakeGitHub) -> None:
+    token = gh.token({"pull-requests": "write"}, login="repowarden[bot]")
+    path = f"/repos/{REPO}/pulls"
+    body = {"title": "Update pins", "head": "repowarden/pip-compile/x", "base": "main"}
+    assert call(gh, "POST", path, token=token, body=body).status == 422  # no such branch
+    gh.commit(REPO, {"requirements.txt": "x==2\n"}, branch="repowarden/pip-compile/x")
+    created = call(gh, "POST", path, token=token, body=body)
+    assert created.status == 201
+    assert created.json["user"]["login"] == "repowarden[bot]"
+    assert call(gh, "POST", path, token=token, body=body).status == 422  # duplicate
+    number = created.json["number"]
+    closed = call(
+        gh, "PATCH", f"{path}/{number}", token=token, body={"state": "closed", "title": "t"}
+    )
+    assert (closed.json["state"], closed.json["title"]) == ("closed", "t")
+    assert closed.json["closed_at"]
