@@ -1,0 +1,158 @@
+"""dismiss-approvals: a push to an external PR voids older approvals, once."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from fake_github import FakeGitHub
+from repowarden.runtime.commands import load
+from support.least_privilege import assert_least_privilege
+from support.runner import Outcome, Runner
+
+PERMS = {"pull-requests": "write"}
+
+
+@pytest.fixture
+def runner(
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Runner:
+    return Runner(github, monkeypatch, capsys, tmp_path)
+
+
+def dismiss(runner: Runner, number: int, action: str = "synchronize") -> Outcome:
+    return runner.run(
+        "dismiss-approvals",
+        "pull_request_target",
+        runner.pull_event(number, action),
+        permissions=PERMS,
+    )
+
+
+def external_pr_with_stale_approvals(github: FakeGitHub) -> tuple[int, str]:
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="admin1", state="COMMENTED", body="nit")
+    github.add_review("o/r", pr, user="admin2")
+    github.add_review("o/r", pr, user="bob", state="CHANGES_REQUESTED", body="no")
+    return pr, github.push("o/r", pr)
+
+
+def states(github: FakeGitHub, number: int) -> list[tuple[str, str]]:
+    return [(r.user, r.state) for r in github.reviews("o/r", number)]
+
+
+def test_push_dismisses_rerequests_and_mentions_once(runner: Runner, github: FakeGitHub) -> None:
+    pr, head = external_pr_with_stale_approvals(github)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0, outcome.err
+    assert states(github, pr) == [
+        ("admin1", "DISMISSED"),
+        ("admin1", "COMMENTED"),
+        ("admin2", "DISMISSED"),
+        ("bob", "CHANGES_REQUESTED"),  # not an approval: it still stands
+    ]
+    dismissals = github.calls_matching("PUT", r"/dismissals$")
+    assert len(dismissals) == 2
+    assert all(head in c.body["message"] for c in dismissals)
+    assert github.pull("o/r", pr).requested_reviewers == ["admin1", "admin2"]
+    comments = github.comments("o/r", pr)
+    assert len(comments) == 1
+    assert comments[0].body.startswith(
+        f"@admin1 @admin2: new commits were pushed (head is now {head})"
+    )
+    assert f"<!-- repowarden:stale-approvals head={head} -->" in comments[0].body
+    assert "- dismissed: admin1, admin2" in outcome.summary
+
+    # Re-running the same job finds nothing left to do and writes nothing.
+    before = len(github.writes())
+    assert dismiss(runner, pr).code == 0
+    assert len(github.writes()) == before
+    assert len(github.comments("o/r", pr)) == 1
+
+
+def test_rerun_after_a_failure_finishes_without_a_second_comment(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    pr, _ = external_pr_with_stale_approvals(github)
+    github.fail("PUT", r"/dismissals$", status=502, times=None)
+    failed = dismiss(runner, pr)
+    assert failed.code == 3
+    assert "/dismissals failed (HTTP 502)" in failed.err
+    assert len(github.comments("o/r", pr)) == 1
+
+    github.clear_faults()
+    assert dismiss(runner, pr).code == 0
+    assert ("admin1", "APPROVED") not in states(github, pr)
+    assert ("admin2", "APPROVED") not in states(github, pr)
+    assert len(github.comments("o/r", pr)) == 1
+
+
+def test_a_later_push_gets_its_own_mention(runner: Runner, github: FakeGitHub) -> None:
+    pr, _ = external_pr_with_stale_approvals(github)
+    dismiss(runner, pr)
+    github.add_review("o/r", pr, user="admin1")
+    newer = github.push("o/r", pr)
+    assert dismiss(runner, pr).code == 0
+    comments = github.comments("o/r", pr)
+    assert len(comments) == 2
+    assert comments[1].body.startswith(f"@admin1: new commits were pushed (head is now {newer})")
+
+
+def test_approvals_of_the_head_stay(runner: Runner, github: FakeGitHub) -> None:
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.push("o/r", pr)
+    github.add_review("o/r", pr, user="admin1")
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0
+    assert "nothing to dismiss" in outcome.out
+    assert states(github, pr) == [("admin1", "APPROVED")]
+    assert github.writes() == []
+
+
+def test_internal_authors_keep_their_approvals(runner: Runner, github: FakeGitHub) -> None:
+    pr = github.add_pull("o/r", author="alice")
+    github.add_review("o/r", pr, user="bob")
+    github.push("o/r", pr)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0
+    assert "alice is not an external contributor (internal)" in outcome.out
+    assert github.calls == []
+
+
+def test_org_members_keep_their_approvals(runner: Runner, github: FakeGitHub) -> None:
+    runner.set_config("external:\n  org: o")
+    github.add_org_member("o", "dave")
+    pr = github.add_pull("o/r", author="dave", head_repo="dave/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.push("o/r", pr)
+    assert dismiss(runner, pr).code == 0
+    assert states(github, pr) == [("admin1", "APPROVED")]
+    assert [c.path for c in github.calls] == ["/orgs/o/public_members/dave"]
+
+
+def test_switched_off_or_other_actions_do_nothing(runner: Runner, github: FakeGitHub) -> None:
+    pr, _ = external_pr_with_stale_approvals(github)
+    assert "approvals are dismissed on synchronize" in dismiss(runner, pr, "labeled").out
+    runner.set_config("external:\n  dismiss_on_push: false")
+    assert "dismiss_on_push is off" in dismiss(runner, pr).out
+    assert github.calls == []
+
+
+def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
+    refs = itertools.count()
+
+    def attempt(token: str) -> Outcome:
+        pr = github.add_pull(
+            "o/r", author="mallory", head_repo="mallory/r", head_ref=f"lp{next(refs)}"
+        )
+        github.add_review("o/r", pr, user="admin1")
+        github.push("o/r", pr)
+        payload = runner.pull_event(pr, "synchronize")
+        return runner.run("dismiss-approvals", "pull_request_target", payload, token=token)
+
+    assert_least_privilege(load("dismiss-approvals"), github, attempt)
