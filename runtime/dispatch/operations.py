@@ -160,6 +160,10 @@ def _pip_compile(op: PipCompile, worktree: Path, env: Mapping[str, str]) -> None
                 "compile",
                 "--quiet",
                 "--generate-hashes",
+                "--strip-extras",
+                # The runner's own index settings do not belong in the repository's file.
+                "--no-emit-index-url",
+                "--no-emit-find-links",
                 "--output-file",
                 target,
                 source,

@@ -1,0 +1,33 @@
+"""Fixtures for the dispatch tests; the pipeline itself is tests/support/dispatch_pipeline.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_github import FakeGitHub
+from support.dispatch_pipeline import Pipeline
+
+
+@pytest.fixture
+def pipeline(
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Pipeline:
+    return Pipeline(github, monkeypatch, capsys, tmp_path)
+
+
+@pytest.fixture
+def make_pipeline(
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Any:
+    def make(repo: str = "o/r", **kw: Any) -> Pipeline:
+        return Pipeline(github, monkeypatch, capsys, tmp_path, repo=repo, **kw)
+
+    return make
