@@ -19,7 +19,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.permissions import required
 from repowarden.generator.pins import pin
@@ -68,6 +68,8 @@ def q(value: str | int | Sequence[str]) -> str:
     ASCII-only output, every quote, backslash and control character escaped, so a value
     can never end its scalar, open a new key, or start a comment.
     """
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the missing variable
     if isinstance(value, bool) or not isinstance(value, str | int | list | tuple):
         raise TypeError(f"q: cannot quote {type(value).__name__}")
     if isinstance(value, list | tuple):

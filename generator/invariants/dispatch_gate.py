@@ -2,7 +2,8 @@
 
 `types:` filters the event type, and each job's `if:` is a conjunction one of whose
 terms is `github.event.sender.id == <digits>` (or a parenthesised `||` of such
-comparisons): no top-level `||` that could bypass it, no login comparison (a login
+comparisons), or the whole condition is such an `||`: no other top-level `||` that
+could bypass it, no login comparison (a login
 can be renamed; zizmor's bot-conditions audit flags `github.actor`). Job names carry
 the payload id (`unprivileged-<id>`, `privileged-<id>`) so check_run events match a
 dispatch. The runtime re-verifies the event and payload itself.
@@ -20,6 +21,7 @@ TITLE = "dispatch: types: filtered; every job if: gated on github.event.sender.i
 
 _SENDER = r"github\.event\.sender\.id == [1-9][0-9]*"
 _SENDER_RE = re.compile(rf"^(?:{_SENDER}|\({_SENDER}(?: \|\| {_SENDER})*\))$")
+_ONLY_SENDERS_RE = re.compile(rf"^{_SENDER}(?: \|\| {_SENDER})*$")
 _ID = "${{ github.event.client_payload.id }}"
 _NAME_RE = re.compile(r"^(unprivileged|privileged)-\$\{\{ github\.event\.client_payload\.id \}\}$")
 
@@ -49,6 +51,8 @@ def gated(condition: str) -> bool:
     expression = condition.strip()
     if expression.startswith("${{") and expression.endswith("}}"):
         expression = expression[3:-2].strip()
+    if _ONLY_SENDERS_RE.match(expression):
+        return True
     if len(_top_level(expression, "||")) != 1:
         return False
     return any(_SENDER_RE.match(term) for term in _top_level(expression, "&&"))

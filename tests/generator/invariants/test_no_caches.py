@@ -1,0 +1,48 @@
+"""Invariant 5: no caches; no GITHUB_ENV / GITHUB_PATH writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from repowarden.generator.invariants import ParsedFile, no_caches
+
+Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
+Mutate = Callable[..., dict[str, str]]
+LINT = ".github/workflows/repowarden-lint.yml"
+ACTION = ".github/actions/repowarden/action.yml"
+VENV = 'python -m venv "$RUNNER_TEMP/repowarden-lint"'
+
+
+def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
+    assert no_caches.check(parsed(rendered)) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "message"),
+    [
+        (ACTION, "python-version: ${{", "cache: pip\n        python-version: ${{", "`with: cache`"),
+        (
+            LINT,
+            VENV,
+            f'echo "PATH=/tmp/x" >> "$GITHUB_PATH"\n          {VENV}',
+            "GITHUB_ENV/GITHUB_PATH",
+        ),
+        (LINT, VENV, f'echo "A=1" >> "$GITHUB_ENV"\n          {VENV}', "GITHUB_ENV/GITHUB_PATH"),
+        (
+            LINT,
+            "      - name: actionlint\n",
+            "      - name: restore\n"
+            "        uses: actions/cache@0c45773b623bea8c8e75f6c82b208c3cf94ea4f9\n"
+            "        with:\n          path: ~/.cache\n          key: x\n      - name: actionlint\n",
+            "is a cache",
+        ),
+    ],
+)
+def test_caches_and_environment_file_writes_are_caught(
+    parsed: Parse, mutate: Mutate, path: str, old: str, new: str, message: str
+) -> None:
+    violations = no_caches.check(parsed(mutate(path, old, new)))
+    assert violations
+    assert all(v.path == path and v.rule == "no-caches" for v in violations)
+    assert any(message in v.message for v in violations), violations

@@ -1,0 +1,41 @@
+"""Invariant 3: no `${{ }}` inside run:."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from repowarden.generator.invariants import ParsedFile, no_expressions_in_run
+
+Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
+Mutate = Callable[..., dict[str, str]]
+LINT = ".github/workflows/repowarden-lint.yml"
+ACTION = ".github/actions/repowarden/action.yml"
+
+
+def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
+    assert no_expressions_in_run.check(parsed(rendered)) == []
+
+
+def test_an_expression_in_a_workflow_script_is_caught(parsed: Parse, mutate: Mutate) -> None:
+    files = mutate(
+        LINT,
+        'python -m venv "$RUNNER_TEMP',
+        'echo "${{ github.head_ref }}"\n          python -m venv "$RUNNER_TEMP',
+    )
+    [violation] = no_expressions_in_run.check(parsed(files))
+    assert violation.path == LINT
+    assert "step 'Install actionlint, shellcheck and zizmor (hash-pinned)'" in violation.message
+
+
+def test_an_expression_in_the_composite_script_is_caught(parsed: Parse, mutate: Mutate) -> None:
+    files = mutate(ACTION, '"$REPOWARDEN_COMMAND"', "${{ inputs.command }}")
+    [violation] = no_expressions_in_run.check(parsed(files))
+    assert violation.path == ACTION
+    assert "composite action" in violation.message
+
+
+def test_expressions_in_env_are_how_values_reach_scripts(
+    parsed: Parse, rendered: dict[str, str]
+) -> None:
+    assert "REPOWARDEN_ARGS: ${{ inputs.args }}" in rendered[ACTION]
+    assert no_expressions_in_run.check(parsed(rendered)) == []

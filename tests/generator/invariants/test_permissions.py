@@ -1,0 +1,100 @@
+"""Invariant 1: permissions: {} on top; each job exactly its commands' union, each with # why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from repowarden.generator.invariants import permissions
+from repowarden.generator.invariants.base import ParsedFile
+
+Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
+WF = ".github/workflows/snippet.yml"
+CHECKOUT = (
+    "      - name: checkout\n"
+    "        uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n"
+    "        with:\n"
+    "          persist-credentials: false\n"
+)
+
+
+def workflow(jobs: str, on: str = "on:\n  workflow_dispatch:\n") -> str:
+    return f"name: snippet\n{on}permissions: {{}}\njobs:\n{jobs}"
+
+
+GOOD = workflow(
+    "  check:\n"
+    "    name: check\n"
+    "    runs-on: ubuntu-24.04\n"
+    "    permissions:\n"
+    "      contents: read  # checkout\n"
+    "      pull-requests: read  # reviews\n"
+    "      statuses: write  # the status\n"
+    "    steps:\n" + CHECKOUT + "      - name: check\n"
+    "        uses: $/.github/actions/repowarden\n"
+    "        with:\n"
+    "          command: check\n"
+)
+
+
+def test_a_job_with_exactly_its_commands_permissions_passes(parsed: Parse) -> None:
+    assert permissions.check(parsed({WF: GOOD})) == []
+
+
+def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
+    assert permissions.check(parsed(rendered)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("permissions: {}\n", "permissions: read-all\n"), "top-level `permissions:` must be `{}`"),
+        (("permissions: {}\n", ""), "top-level `permissions:` must be `{}`"),
+        (("      statuses: write  # the status\n", "      statuses: write\n"), "no `# why`"),
+        (
+            (
+                "      statuses: write  # the status\n",
+                "      statuses: write  # s\n      issues: write  # x\n",
+            ),
+            "differ from what its steps need",
+        ),
+        (("      pull-requests: read  # reviews\n", ""), "differ from what its steps need"),
+        (("contents: read  # checkout", "contents: write  # checkout"), "differ"),
+        (("command: check", "command: rm-rf"), "unknown runtime command(s) rm-rf"),
+    ],
+)
+def test_a_job_granting_other_than_its_commands_need_is_caught(
+    parsed: Parse, change: tuple[str, str], message: str
+) -> None:
+    bad = GOOD.replace(*change)
+    assert bad != GOOD
+    violations = permissions.check(parsed({WF: bad}))
+    assert violations
+    assert all(v.rule == "permissions" for v in violations)
+    assert any(message in v.message for v in violations), violations
+
+
+def test_a_job_without_a_permissions_map_is_caught(parsed: Parse) -> None:
+    bad = GOOD.replace(
+        "    permissions:\n      contents: read  # checkout\n", "    permissions:\n"
+    ).replace("      pull-requests: read  # reviews\n      statuses: write  # the status\n", "")
+    [violation] = permissions.check(parsed({WF: bad}))
+    assert "must be an explicit map" in violation.message
+
+
+def test_union_keeps_the_highest_level_and_every_reason() -> None:
+    from repowarden.runtime.commands import Permission
+
+    merged = permissions.union(
+        [
+            Permission("pull-requests", "read", "read reviews"),
+            Permission("contents", "read", "checkout"),
+            Permission("pull-requests", "write", "comment"),
+            Permission("pull-requests", "write", "request reviewers"),
+            Permission("pull-requests", "write", "comment"),
+        ]
+    )
+    assert merged == [
+        Permission("contents", "read", "checkout"),
+        Permission("pull-requests", "write", "comment; request reviewers"),
+    ]

@@ -1,0 +1,62 @@
+"""Invariant 11: only dangerous-triggers is silenced, on pull_request_target, with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from repowarden.generator.invariants import ParsedFile, suppressions
+
+Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
+Mutate = Callable[..., dict[str, str]]
+ASSIGN = ".github/workflows/repowarden-assign.yml"
+LINT = ".github/workflows/repowarden-lint.yml"
+ACTION = ".github/actions/repowarden/action.yml"
+
+
+def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
+    assert suppressions.check(parsed(rendered)) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "message"),
+    [
+        (
+            ASSIGN,
+            "ignore[dangerous-triggers] runs",
+            "ignore[dangerous-triggers,template-injection] runs",
+            "may silence zizmor",
+        ),
+        (
+            ASSIGN,
+            "# zizmor: ignore[dangerous-triggers] runs the base",
+            "# zizmor: ignore[dangerous-triggers]\n# runs the base",
+            "needs its inline dangerous-triggers reason",
+        ),
+        (
+            ASSIGN,
+            "pull_request_target:  # zizmor: ignore[dangerous-triggers] ",
+            "pull_request_target:  # ",
+            "needs its inline dangerous-triggers reason",
+        ),
+        (
+            LINT,
+            "  pull_request:\n",
+            "  pull_request:  # zizmor: ignore[dangerous-triggers] because we say so, really\n",
+            "may silence zizmor",
+        ),
+        (
+            ACTION,
+            "    - name: Set up Python\n",
+            "    - name: Set up Python  # zizmor: ignore[unpinned-uses]\n",
+            "may silence zizmor",
+        ),
+    ],
+)
+def test_other_suppressions_are_caught(
+    parsed: Parse, mutate: Mutate, path: str, old: str, new: str, message: str
+) -> None:
+    violations = suppressions.check(parsed(mutate(path, old, new)))
+    assert violations
+    assert {v.path for v in violations} == {path}
+    assert any(message in v.message for v in violations), violations

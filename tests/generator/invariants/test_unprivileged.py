@@ -1,0 +1,66 @@
+"""Invariant 6: tokens through env/token inputs only; the unprivileged job holds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from repowarden.generator.invariants import ParsedFile, unprivileged
+
+Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
+Mutate = Callable[..., dict[str, str]]
+DISPATCH = ".github/workflows/repowarden-dispatch.yml"
+LINT = ".github/workflows/repowarden-lint.yml"
+OPERATE = "          command: operate\n"
+UNPRIVILEGED_PERMS = "    permissions:\n      contents: read  # actions/checkout"
+
+
+def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
+    assert unprivileged.check(parsed(rendered)) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            OPERATE,
+            OPERATE + "          token: ${{ github.token }}\n",
+            "the unprivileged runtime gets no token",
+        ),
+        (
+            OPERATE,
+            OPERATE + "          args: ${{ secrets.PYPI_TOKEN }}\n",
+            "a token in `with: args`",
+        ),
+        (
+            UNPRIVILEGED_PERMS,
+            "    environment: release\n" + UNPRIVILEGED_PERMS,
+            "an environment gives the unprivileged job secrets",
+        ),
+        (
+            UNPRIVILEGED_PERMS,
+            "    permissions:\n      id-token: write  # x\n"
+            "      contents: read  # actions/checkout",
+            "unprivileged permissions must be ⊆ contents: read",
+        ),
+        (
+            "      - name: Run the operation\n",
+            "      - name: leak\n        env:\n          T: ${{ secrets.GITHUB_TOKEN }}\n"
+            "        run: echo hi\n"
+            "      - name: Run the operation\n",
+            "a secret or token reaches the unprivileged job",
+        ),
+    ],
+)
+def test_anything_secret_in_the_unprivileged_job_is_caught(
+    parsed: Parse, mutate: Mutate, old: str, new: str, message: str
+) -> None:
+    violations = unprivileged.check(parsed(mutate(DISPATCH, old, new, 1)))
+    assert any(message in v.message for v in violations), violations
+    assert all(v.path == DISPATCH for v in violations)
+
+
+def test_a_token_on_a_command_line_is_caught_in_any_job(parsed: Parse, mutate: Mutate) -> None:
+    files = mutate(LINT, "--offline --persona", '--gh-token "$GITHUB_TOKEN" --offline --persona')
+    [violation] = unprivileged.check(parsed(files))
+    assert "a token on a command line" in violation.message

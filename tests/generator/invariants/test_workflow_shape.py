@@ -1,0 +1,59 @@
+"""Invariant 12 (render-time part): names, known trigger filters, uses: xor run:, shell:."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from repowarden.generator.invariants import ParsedFile, workflow_shape
+
+Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
+Mutate = Callable[..., dict[str, str]]
+CHECK = ".github/workflows/repowarden-check.yml"
+ACTION = ".github/actions/repowarden/action.yml"
+
+
+def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
+    assert workflow_shape.check(parsed(rendered)) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "message"),
+    [
+        # The seeds' own workflows had this typo: GitHub ignores the filter silently.
+        (
+            CHECK,
+            "  pull_request_review:\n    types:",
+            "  pull_request_review:\n    type:",
+            "unknown filter 'type'",
+        ),
+        (CHECK, 'name: "repowarden: review check"\n', "", "needs a `name:`"),
+        (CHECK, "    name: check\n", "", "job check: needs a `name:`"),
+        (
+            CHECK,
+            "      - name: Check approvals and write the commit status\n        uses:",
+            "      - uses:",
+            "needs a `name:`",
+        ),
+        (
+            CHECK,
+            "        uses: $/.github/actions/repowarden\n        with:\n          command: check\n",
+            "        run: echo\n        uses: $/.github/actions/repowarden\n"
+            "        with:\n          command: check\n",
+            "exactly one of uses: and run:",
+        ),
+        (
+            CHECK,
+            "  merge_group:\n",
+            "  issue_comment:\n",
+            "trigger issue_comment is not one repowarden renders",
+        ),
+        (ACTION, "      shell: bash\n", "", "a composite run: step needs `shell:`"),
+        (ACTION, "  using: composite", "  using: node24", "must be `runs: using: composite`"),
+    ],
+)
+def test_malformed_or_anonymous_definitions_are_caught(
+    parsed: Parse, mutate: Mutate, path: str, old: str, new: str, message: str
+) -> None:
+    violations = workflow_shape.check(parsed(mutate(path, old, new, 1)))
+    assert any(message in v.message for v in violations), violations

