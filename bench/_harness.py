@@ -44,6 +44,7 @@ class Sample:
     wall_s: float
     maxrss_mib: float
     returncode: int
+    cpu_s: float = 0.0  # user + system time of the child: less sensitive to a busy machine
     stdout: str = ""
     stderr: str = ""
 
@@ -187,6 +188,7 @@ def run_process(
         return Sample(
             wall_s=wall,
             maxrss_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
+            cpu_s=usage.ru_utime + usage.ru_stime,
             returncode=proc.returncode,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
@@ -268,6 +270,46 @@ def import_time_top(stderr: str, top: int = 15) -> list[tuple[str, int, int]]:
         rows.append((parts[2].rstrip(), self_us, cumulative))
     rows.sort(key=lambda r: r[2], reverse=True)
     return rows[:top]
+
+
+def import_time_by_package(stderr: str) -> list[tuple[str, float]]:
+    """Self import time summed per package (ms), biggest first: who costs what.
+
+    `repowarden.*` is split one level deeper (generator, runtime, ...) since that
+    is where a fix would go.
+    """
+    totals: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        parts = line[len("import time:") :].split("|")
+        if len(parts) != 3:
+            continue
+        try:
+            self_us = int(parts[0])
+        except ValueError:
+            continue
+        dotted = parts[2].strip().split(".")
+        key = ".".join(dotted[:2]) if dotted[0] == "repowarden" else dotted[0]
+        totals[key] = totals.get(key, 0.0) + self_us / 1000
+    return sorted(totals.items(), key=lambda kv: -kv[1])
+
+
+def profile_top(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], top: int = 30) -> str:
+    """cProfile of one fresh run, the `top` entries by cumulative time, as text."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "prof"
+        sample = run_process(
+            [sys.executable, "-m", "cProfile", "-o", str(out), *argv], cwd=cwd, env=env
+        )
+        if not out.exists():
+            return f"(profile failed, exit {sample.returncode}: {sample.stderr[-500:]})"
+        import io
+        import pstats
+
+        buffer = io.StringIO()
+        pstats.Stats(str(out), stream=buffer).sort_stats("cumulative").print_stats(top)
+        return buffer.getvalue()
 
 
 def imported_modules(

@@ -13,9 +13,11 @@ from spawn to exit, with the peak RSS of that process. Beside it: the floor, a b
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,9 +30,11 @@ from _harness import (
     Stats,
     child_env,
     emit,
+    import_time_by_package,
     import_time_top,
     machine,
     parse_args,
+    profile_top,
     repeat,
     run_process,
     venv_bin,
@@ -39,6 +43,7 @@ from _harness import (
 CONFIG = Path(".github/repowarden.yml")
 TARGET_GENERATE_S = 0.5
 TARGET_CHECK_S = 0.3
+FLOOR = 'floor: python -c "import jinja2, ruamel.yaml"'
 
 
 def example_config(name: str) -> Path:
@@ -60,6 +65,15 @@ def cli(*args: str) -> list[str]:
     return [venv_bin("repowarden"), *args]
 
 
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def measure(args: argparse.Namespace, example: str) -> Result:
     runs: int = args.runs
     config = example_config(example)
@@ -67,86 +81,103 @@ def measure(args: argparse.Namespace, example: str) -> Result:
     env = child_env()
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
         parent = Path(tmp)
-
-        # generate into a tree that holds only the config: each run gets its own tree,
-        # made outside the timed region.
-        def generate_once() -> Sample:
-            tree = fresh_tree(parent, config, "gen")
-            sample = run_process(cli("generate"), cwd=tree, env=env)
-            written = [p for p in tree.rglob("*") if p.is_file() and p.name != CONFIG.name]
-            if sample.returncode == 0 and not written:
-                sample.returncode = -1  # "succeeded" without writing anything: not a real run
-                sample.stderr += "\n(bench) generate exited 0 but wrote no file"
-            return sample
-
-        gen = repeat(runs, generate_once, what="repowarden generate")
-
-        # --check on an unchanged, already generated tree: must exit 0 and write nothing.
         checked = fresh_tree(parent, config, "check")
         first = run_process(cli("generate"), cwd=checked, env=env)
         if first.returncode != 0:
             raise BenchError(f"repowarden generate failed: {first.stderr[-2000:]}")
-        check = repeat(
-            runs,
-            lambda: run_process(cli("generate", "--check"), cwd=checked, env=env),
-            what="repowarden generate --check",
-        )
-        # Regenerating over an existing, current tree (the everyday edit-and-regenerate).
-        regen = repeat(
-            runs,
-            lambda: run_process(cli("generate"), cwd=checked, env=env),
-            what="repowarden generate (tree already current)",
-        )
+        before = tree_digest(checked)
 
-        floor = repeat(
-            runs,
-            lambda: run_process(
-                [sys.executable, "-c", "import jinja2, ruamel.yaml"], cwd=parent, env=env
+        # generate into a tree that holds only the config: each run gets its own tree,
+        # made outside the timed region.
+        def generate_fresh() -> Sample:
+            tree = fresh_tree(parent, config, "gen")
+            sample = run_process(cli("generate"), cwd=tree, env=env)
+            if sample.returncode == 0 and tree_digest(tree) != before:
+                sample.returncode = -1  # not the tree the first run made: not a real run
+                sample.stderr += "\n(bench) generate made a different tree than the first run"
+            shutil.rmtree(tree)
+            return sample
+
+        commands: dict[str, tuple[Callable[[], Sample], float | None]] = {
+            "generate (config only, fresh tree)": (generate_fresh, TARGET_GENERATE_S),
+            # The everyday edit-free regenerate: nothing to write.
+            "generate (tree already current)": (
+                lambda: run_process(cli("generate"), cwd=checked, env=env),
+                TARGET_GENERATE_S,
             ),
-            what="floor",
+            # What a pre-commit hook or CI pays: must exit 0 and write nothing.
+            "generate --check (unchanged tree)": (
+                lambda: run_process(cli("generate", "--check"), cwd=checked, env=env),
+                TARGET_CHECK_S,
+            ),
+            FLOOR: (
+                lambda: run_process(
+                    [sys.executable, "-c", "import jinja2, ruamel.yaml"], cwd=parent, env=env
+                ),
+                None,
+            ),
+            "python -c pass": (
+                lambda: run_process([sys.executable, "-c", "pass"], cwd=parent, env=env),
+                None,
+            ),
+        }
+        # Round-robin, so a burst of load from other processes hits every command
+        # alike and the ratios to the floor stay fair; one warm-up round first.
+        samples: dict[str, list[Sample]] = {label: [] for label in commands}
+        for _ in range(runs + 1):
+            for label, (make, _target) in commands.items():
+                samples[label] += repeat(1, make, warmup=0, what=label)
+        samples = {label: got[1:] for label, got in samples.items()}
+        if tree_digest(checked) != before:
+            raise BenchError("generate --check or a current-tree generate changed the tree")
+
+        # Where the time goes: -X importtime and cProfile of the real commands.
+        by_package = {}
+        for label, argv in (("generate", ["generate"]), ("--check", ["generate", "--check"])):
+            probe = run_process(
+                [sys.executable, "-X", "importtime", "-m", "repowarden.generator", *argv],
+                cwd=checked,
+                env=env,
+            )
+            by_package[label] = import_time_by_package(probe.stderr)
+            result.rows.append(
+                {
+                    "what": f"importtime {label}",
+                    "top": import_time_top(probe.stderr, top=40),
+                    "by_package_ms": by_package[label],
+                }
+            )
+        profile = profile_top(
+            ["-m", "repowarden.generator", "generate", "--check"], cwd=checked, env=env, top=40
         )
-        bare = repeat(
-            runs,
-            lambda: run_process([sys.executable, "-c", "pass"], cwd=parent, env=env),
-            what="python -c pass",
-        )
-        # Where the CLI's start-up goes: -X importtime of the same module the console
-        # script imports. Recorded every time; it is what to read when a target is missed.
-        imports = run_process(
-            [sys.executable, "-X", "importtime", "-c", "import repowarden.generator.cli"],
-            cwd=parent,
-            env=env,
-        )
+        result.rows.append({"what": "cProfile generate --check", "text": profile})
         files = sorted(str(p.relative_to(checked)) for p in checked.rglob("*") if p.is_file())
 
-    floor_s = Stats.of([s.wall_s for s in floor]).median
-    for label, samples, target in (
-        ("generate (config only, fresh tree)", gen, TARGET_GENERATE_S),
-        ("generate (tree already current)", regen, TARGET_GENERATE_S),
-        ("generate --check (unchanged tree)", check, TARGET_CHECK_S),
-        ('floor: python -c "import jinja2, ruamel.yaml"', floor, None),
-        ("python -c pass", bare, None),
-    ):
-        wall = Stats.of([s.wall_s for s in samples])
-        rss = Stats.of([s.maxrss_mib for s in samples])
-        result.add(
-            what=label,
-            wall_s=wall.__dict__,
-            maxrss_mib=rss.__dict__,
-            ratio_to_floor=wall.median / floor_s,
-            target_s=target,
-            met=None if target is None else wall.median < target,
+    floor_s = Stats.of([s.wall_s for s in samples[FLOOR]]).median
+    timed = []
+    for label, (_make, target) in commands.items():
+        wall = Stats.of([s.wall_s for s in samples[label]])
+        timed.append(
+            dict(
+                what=label,
+                wall_s=wall.__dict__,
+                cpu_s=Stats.of([s.cpu_s for s in samples[label]]).__dict__,
+                maxrss_mib=Stats.of([s.maxrss_mib for s in samples[label]]).__dict__,
+                ratio_to_floor=wall.median / floor_s,
+                target_s=target,
+                met=None if target is None else wall.median < target,
+            )
         )
-    top = import_time_top(imports.stderr, top=25)
+    result.rows[:0] = timed
     result.notes.append(
         f"example: examples/{example}; {len(files)} files in the generated tree; "
-        f"{runs} measured runs after one warm-up"
+        f"{runs} measured rounds after one warm-up round, commands interleaved"
     )
-    result.notes.append(
-        "slowest imports of repowarden.generator.cli (cumulative): "
-        + ", ".join(f"{name.strip()} {cum / 1000:.0f} ms" for name, _, cum in top[:10])
-    )
-    result.rows.append({"what": "importtime_top", "modules": top})
+    for label, packages in by_package.items():
+        result.notes.append(
+            f"self import time by package, `{label}`: "
+            + ", ".join(f"{name} {ms:.0f} ms" for name, ms in packages[:12])
+        )
     return result
 
 
@@ -164,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["what"],
                 f"{wall['median']:.3f} s",
                 f"{wall['min']:.3f}-{wall['max']:.3f} s",
+                f"{row['cpu_s']['median']:.3f} s",
                 f"{rss['median']:.0f} MiB",
                 f"{row['ratio_to_floor']:.2f}x",
                 f"< {row['target_s']} s {verdict}" if row["target_s"] else "",
@@ -171,7 +203,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     emit(
         result,
-        ["command (fresh process)", "median wall", "min-max", "peak RSS", "vs floor", "target"],
+        [
+            "command (fresh process)",
+            "median wall",
+            "min-max",
+            "CPU (user+sys)",
+            "peak RSS",
+            "wall vs floor",
+            "target",
+        ],
         rows,
         args,
     )
