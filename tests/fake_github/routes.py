@@ -279,10 +279,14 @@ def check_org_member(req: Request) -> Response:
     raise not_found(req.template)
 
 
-# The fake keeps no private memberships: every member is a public one.
 @route("GET /orgs/{org}/public_members/{username}")
 def check_public_org_member(req: Request) -> Response:
-    return check_org_member(req)
+    # Members are public unless added with add_org_member(..., public=False).
+    org, login = req.params["org"].lower(), req.params["username"].lower()
+    hidden = req.gh.state.private_members.get(org, set())
+    if login in req.gh.state.org_members.get(org, set()) - hidden:
+        return Response(204)
+    raise not_found(req.template)
 
 
 @route("GET /repos/{owner}/{repo}")

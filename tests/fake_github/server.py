@@ -32,7 +32,19 @@ from fake_github.routes import (
     match,
     not_found,
 )
-from fake_github.state import Job, Pull, Repo, Review, Run, State, Token, Workflow, now
+from fake_github.state import (
+    CheckRun,
+    Comment,
+    Job,
+    Pull,
+    Repo,
+    Review,
+    Run,
+    State,
+    Token,
+    Workflow,
+    now,
+)
 
 # Scopes a workflow's `permissions:` block (and a fine-grained token) can name.
 KNOWN_SCOPES = {
@@ -175,11 +187,14 @@ class FakeGitHub:
                 user.id = id
             return user.id
 
-    def add_org_member(self, org: str, login: str) -> None:
+    def add_org_member(self, org: str, login: str, *, public: bool = True) -> None:
+        """`login` joins `org`; a private member is hidden from public_members."""
         with self.state.lock:
             self.state.user(org, type="Organization")
             self.state.user(login)
             self.state.org_members.setdefault(org.lower(), set()).add(login.lower())
+            if not public:
+                self.state.private_members.setdefault(org.lower(), set()).add(login.lower())
 
     def add_collaborator(self, repo: str, login: str) -> None:
         with self.state.lock:
@@ -463,6 +478,42 @@ class FakeGitHub:
                 r for r in pull.requested_reviewers if r.lower() != user.lower()
             ]
         return review
+
+    def add_comment(self, repo: str, number: int, *, user: str, body: str) -> int:
+        """A comment on PR `number`; returns its id."""
+        with self.state.lock:
+            pull = self.pull(repo, number)
+            comment = Comment(
+                self.state.new_id("comment"), pull.repo, number, self.state.user(user).login, body
+            )
+            self.state.comments.append(comment)
+            return comment.id
+
+    def add_check_run(
+        self,
+        repo: str,
+        head_sha: str,
+        *,
+        name: str,
+        status: str = "completed",
+        conclusion: str | None = "success",
+        app: str = "github-actions",
+    ) -> int:
+        """A check run owned by App `app`; returns its id."""
+        with self.state.lock:
+            r = self._repo(repo)
+            run = CheckRun(
+                id=self.state.new_id("check_run"),
+                repo=r.full_name,
+                head_sha=head_sha,
+                name=name,
+                app=app,
+                status=status,
+                conclusion=conclusion if status == "completed" else None,
+                completed_at=now() if status == "completed" else None,
+            )
+            self.state.check_runs.append(run)
+            return run.id
 
     def reviews(self, repo: str, number: int) -> list[Review]:
         with self.state.lock:
@@ -831,6 +882,9 @@ class _Handler(BaseHTTPRequestHandler):
     gh: FakeGitHub
     protocol_version = "HTTP/1.1"
     server_version = "FakeGitHub/1.0"
+    # Headers and body leave in two writes; without TCP_NODELAY, Nagle's algorithm
+    # meets the client's delayed ACK and every keep-alive answer stalls ~40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the call log replaces the access log

@@ -194,6 +194,7 @@ class State:
     users: dict[str, User] = field(default_factory=dict)  # lower-case login -> User
     repos: dict[str, Repo] = field(default_factory=dict)  # lower-case full name -> Repo
     org_members: dict[str, set[str]] = field(default_factory=dict)  # org -> lower logins
+    private_members: dict[str, set[str]] = field(default_factory=dict)  # subset of the above
     pulls: dict[tuple[str, int], Pull] = field(default_factory=dict)
     reviews: list[Review] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
