@@ -216,7 +216,6 @@ def reviewed_pull(gh: Any, reviews: int) -> tuple[int, dict[str, Any]]:
 def external_pull(gh: Any) -> tuple[int, dict[str, Any]]:
     """mallory's PR from a fork, just opened: the external contributor case."""
     head = sha(1, "external")
-    gh.add_repo("mallory/teleport", default_branch="main")
     number = gh.add_pull(
         REPO, author="mallory", head_sha=head, head_repo="mallory/teleport", head_ref="patch-1"
     )

@@ -24,6 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
+    EXAMPLES_DIR,
+    BenchError,
     Result,
     Stats,
     child_env,
@@ -37,6 +39,7 @@ from _harness import (
 from _scenarios import (
     CHECK_PERMISSIONS,
     CONFIG,
+    PAYLOADS,
     REPO,
     fake_github,
     pull_request_event,
@@ -46,6 +49,9 @@ from _scenarios import (
 )
 
 HEAVY = ("ghapi", "fastcore", "httpx2", "fastspec")
+BARE = "python -c pass"
+GHAPI = 'python -c "import ghapi.core"'
+TRIO_CONFIG = EXAMPLES_DIR / "trio" / ".github" / "repowarden.yml"
 
 
 def loaded(stderr: str, prefixes: tuple[str, ...] = HEAVY) -> list[str]:
@@ -84,6 +90,40 @@ def snapshot(head: str) -> dict[str, object]:
         for i, login in enumerate(("bob", "carol"))
     ]
     return {"pull": event["pull_request"], "reviews": reviews, "files": [], "members": []}
+
+
+def _json_line(stdout: str) -> dict[str, object]:
+    try:
+        value = json.loads(stdout)
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def dispatch_env(work: Path) -> dict[str, str]:
+    """A trusted repository_dispatch for the trio example (its sender id and repository)."""
+    event = json.loads((PAYLOADS / "repository_dispatch.json").read_text())
+    event["action"] = "repowarden"
+    event["client_payload"] = {
+        "operation": "pip-compile",
+        "id": "bench-1",
+        "repo": "python-trio/trio",
+        "pr": 12,
+    }
+    event["sender"].update(login="trio-bot", id=63812935, type="Bot")
+    event["repository"].update(full_name="python-trio/trio", name="trio")
+    event["repository"]["owner"].update(login="python-trio")
+    path = work / "dispatch.json"
+    path.write_text(json.dumps(event))
+    return {
+        "GITHUB_EVENT_NAME": "repository_dispatch",
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": "python-trio/trio",
+        "GITHUB_SHA": sha(1, "trio-main"),
+        "GITHUB_WORKSPACE": str(work),
+        "RUNNER_TEMP": str(work),
+        "GITHUB_OUTPUT": str(work / "verify-output.txt"),
+    }
 
 
 def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
@@ -140,8 +180,8 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
 
         plain = child_env()
         for label, code in (
-            ("python -c pass", "pass"),
-            ('python -c "import ghapi.core"', "import ghapi.core"),
+            (BARE, "pass"),
+            (GHAPI, "import ghapi.core"),
             ('python -c "import pydantic"', "import pydantic"),
             (
                 "import repowarden.runtime.__main__ (registry, config, errors)",
@@ -223,28 +263,41 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             env=plain,
             cwd=work,
         )
-        lazy["explain --snapshot (real run)"] = (
-            loaded(explain.stderr)
-            if explain.returncode in (0, 1)
-            else [f"(exit {explain.returncode})"]
+        verdict = _json_line(explain.stdout)
+        if explain.returncode != 0 or verdict.get("approved") is not True:
+            raise BenchError(
+                f"explain --snapshot did not approve: {explain.stdout} {explain.stderr[-1500:]}"
+            )
+        lazy["explain --snapshot (real run)"] = loaded(explain.stderr)
+        verify_env = child_env(dispatch_env(work))
+        verify = run_process(
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-m",
+                "repowarden.runtime",
+                "verify",
+                "--config",
+                str(TRIO_CONFIG),
+                "--event-only",
+            ],
+            env=verify_env,
+            cwd=work,
         )
+        if verify.returncode != 0 or "verified dispatch" not in verify.stdout:
+            raise BenchError(f"verify --event-only failed: {verify.stdout} {verify.stderr[-1500:]}")
+        lazy["verify --event-only (real run)"] = loaded(verify.stderr)
+        lazy["check (real run, needs GitHub)"] = loaded(check_times.stderr)
         result.add(what="lazy imports", heavy_modules_loaded=lazy)
 
-    ghapi_cost = (
-        Stats.of(
-            [
-                r["wall_s"]["median"]
-                for r in result.rows
-                if r["what"].endswith('"import ghapi.core"')
-            ]
-        ).median
-        - Stats.of(
-            [r["wall_s"]["median"] for r in result.rows if r["what"] == "python -c pass"]
-        ).median
-    )
+    medians = {r["what"]: r["wall_s"]["median"] for r in result.rows if "wall_s" in r}
+    ghapi_cost = medians[GHAPI] - medians[BARE]
+    cumulative = next(r for r in result.rows if r["what"] == "importtime ghapi.core")
     result.notes.append(
-        f"ghapi costs {ghapi_cost * 1000:.0f} ms of wall time here (import ghapi.core minus "
-        f"python -c pass); -X importtime says {result.rows[-3]['cumulative_ms']:.0f} ms cumulative"
+        f"ghapi costs {ghapi_cost * 1000:.0f} ms of wall time here (`{GHAPI}` minus "
+        f"`{BARE}`); -X importtime: {cumulative['cumulative_ms']:.0f} ms cumulative for "
+        "ghapi.core"
     )
     for what, mods in lazy.items():
         result.notes.append(
