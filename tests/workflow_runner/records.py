@@ -27,6 +27,7 @@ class StepResult:
     log: str = ""
     uses: str | None = None
     inputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -34,7 +35,8 @@ class JobResult:
     id: str
     name: str
     result: Result
-    permissions: dict[str, str] = field(default_factory=dict)
+    permissions: dict[str, str] = field(default_factory=dict)  # as the workflow declares
+    granted: dict[str, str] = field(default_factory=dict)  # what its token holds
     token: str | None = None
     environment: Any = None
     concurrency: Any = None
@@ -49,7 +51,9 @@ class JobResult:
 
     @property
     def log(self) -> str:
-        return "\n".join(f"--- {s.label} [{s.outcome}]\n{s.log}" for s in self.steps)
+        return "\n".join(
+            f"--- {s.label} [{s.outcome}, {s.seconds:.1f} s]\n{s.log}" for s in self.steps
+        )
 
     def step(self, label_or_id: str) -> StepResult:
         for step in self.steps:

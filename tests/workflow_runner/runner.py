@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,6 +86,7 @@ class JobContext:
 
 StepHook = Callable[[str, Step], dict[str, Any] | None]
 JobHook = Callable[[JobContext], None]
+AfterJobHook = Callable[[JobContext, JobResult], None]
 
 
 def _permissions(workflow: Workflow, job: Job) -> dict[str, str]:
@@ -180,7 +182,9 @@ class Runner:
         secrets: Mapping[str, str] | None = None,
         step_hook: StepHook | None = None,
         job_hook: JobHook | None = None,
+        after_job: AfterJobHook | None = None,
         step_timeout: float = 300.0,
+        max_parallel: int = 4,
     ) -> None:
         self.host = host
         self.repository = repository
@@ -190,7 +194,9 @@ class Runner:
         self.secrets = dict(secrets or {})
         self.step_hook = step_hook
         self.job_hook = job_hook
+        self.after_job = after_job
         self.step_timeout = step_timeout
+        self.max_parallel = max_parallel
         self._ids = itertools.count(int(time.time()) % 100000 * 10 + 1)
         self._sources = itertools.count(1)
         self.runs: list[WorkflowRun] = []
@@ -264,15 +270,28 @@ class Runner:
             event_sha, event_ref = self._event_ref(event_name, payload)
             sha, ref = sha or event_sha, ref or event_ref
         source = self._export(sha)
-        runs = []
-        for workflow in load_workflows(source):
-            if only is not None and Path(workflow.path).name != only:
-                continue
-            if workflow.matches(event_name, payload):
-                runs.append(
-                    self.run_workflow(workflow, source, event_name, payload, sha, ref, run_attempt)
+        matched = [
+            w
+            for w in load_workflows(source)
+            if (only is None or Path(w.path).name == only) and w.matches(event_name, payload)
+        ]
+        # Workflows triggered by one event run side by side, as on GitHub.
+        with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
+            futures = [
+                pool.submit(
+                    self.run_workflow,
+                    w,
+                    source,
+                    event_name,
+                    payload,
+                    sha,
+                    ref,
+                    run_attempt,
+                    run_id=next(self._ids),
                 )
-        return runs
+                for w in matched
+            ]
+            return [f.result() for f in futures]
 
     # ------------------------------------------------------------ workflows
 
@@ -285,16 +304,29 @@ class Runner:
         sha: str,
         ref: str,
         run_attempt: int = 1,
+        *,
+        run_id: int | None = None,
     ) -> WorkflowRun:
-        run_id = next(self._ids)
+        run_id = next(self._ids) if run_id is None else run_id
         run = WorkflowRun(workflow.path, workflow.name, event_name, run_id, run_attempt, sha, ref)
         run.root = self.workdir / f"run-{run_id}"
         run.root.mkdir(parents=True)
         event_path = run.root / "event.json"
         event_path.write_text(json.dumps(payload), encoding="utf-8")
         self.runs.append(run)
-        for job in _job_order(workflow):
-            run.jobs[job.id] = self._run_job(workflow, job, run, source, payload, event_path)
+        pending = _job_order(workflow)
+        # Jobs whose `needs:` are all finished run side by side, wave after wave.
+        with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
+            while pending:
+                ready = [j for j in pending if all(n in run.jobs for n in j.needs)]
+                futures = [
+                    pool.submit(self._run_job, workflow, j, run, source, payload, event_path)
+                    for j in ready
+                ]
+                for job, future in zip(ready, futures, strict=True):
+                    run.jobs[job.id] = future.result()
+                pending = [j for j in pending if j not in ready]
+        run.jobs = {j: run.jobs[j] for j in workflow.jobs}
         return run
 
     def _github_context(
@@ -385,9 +417,16 @@ class Runner:
         workspace, temp, home = root / "workspace", root / "temp", root / "home"
         for folder in (workspace, temp, home):
             folder.mkdir(parents=True)
+        from_fork = self._from_fork(run.event_name, payload)
+        granted = dict(permissions)
+        if from_fork:
+            # GitHub: on pull_request(_review) from a fork the token is read-only and
+            # no secret is passed (FACTS.md).
+            granted = {k: "read" for k, v in permissions.items() if v != "none" and k != "id-token"}
         # Like GITHUB_TOKEN: exactly the job's permissions, on this repository only.
-        token = self.host.token(permissions, repo=self.repository)
+        token = self.host.token(granted, repo=self.repository)
         result.token = token
+        result.granted = granted
         github |= {"token": token, "workspace": str(workspace)}
         ctx = JobContext(
             host=self.host,
@@ -415,7 +454,7 @@ class Runner:
             "tool_cache": str(root / "toolcache"),
             "environment": "github-hosted",
         }
-        secrets = {**self.secrets, "GITHUB_TOKEN": token}
+        secrets = {**({} if from_fork else self.secrets), "GITHUB_TOKEN": token}
         contexts = {**base, "runner": runner_ctx, "secrets": secrets, "job": {"status": "success"}}
         env = _str_map(workflow.data.get("env"), {**contexts, "env": {}}, f"{workflow.path} env")
         env |= _str_map(job.data.get("env"), {**contexts, "env": env}, f"{where} env")
@@ -444,10 +483,18 @@ class Runner:
                     "conclusion": step_result.conclusion,
                 }
         result.result = "failure" if ctx.failed else "success"
+        if self.after_job is not None:
+            self.after_job(ctx, result)
         contexts["steps"] = steps_ctx
         contexts["env"] = env
         result.outputs = _str_map(job.data.get("outputs"), contexts, f"{where} outputs")
         return result
+
+    def _from_fork(self, event_name: str, payload: dict[str, Any]) -> bool:
+        if event_name not in ("pull_request", "pull_request_review", "pull_request_review_comment"):
+            return False
+        head = ((payload.get("pull_request") or {}).get("head") or {}).get("repo") or {}
+        return str(head.get("full_name", "")).lower() != self.repository.lower()
 
     def _base_env(
         self, ctx: JobContext, github: dict[str, Any], event_path: Path, home: Path
@@ -539,6 +586,7 @@ class Runner:
             return result
         step_contexts["env"] = step_env
         ctx.current_log = []
+        started = time.monotonic()
         try:
             if "run" in data:
                 result.outputs = self._run_script(
@@ -559,6 +607,7 @@ class Runner:
                 result.conclusion = "failure"
                 ctx.failed = True
         result.log = "\n".join(ctx.current_log)
+        result.seconds = time.monotonic() - started
         return result
 
     def _timeout(self, data: dict[str, Any], deadline: float) -> float:

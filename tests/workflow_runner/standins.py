@@ -150,18 +150,13 @@ def _is_pr_ref(ref: str, sha: str, event: dict[str, Any]) -> bool:
 def setup_python(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     if inputs.get("cache"):
         raise StepFailed("setup-python `cache:` is forbidden (invariant 5: no caches)")
-    # The test's own interpreter stands in for the requested version, which is recorded.
-    base = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
-    bindir = ctx.runner_temp.parent / "python-bin"
-    bindir.mkdir(exist_ok=True)
-    for name in ("python", "python3"):
-        link = bindir / name
-        if not link.exists():
-            link.symlink_to(base)
-    ctx.path_additions.insert(0, str(bindir))
-    version = ".".join(map(str, sys.version_info[:3]))
+    # The test's own base interpreter stands in for the requested version (recorded),
+    # the way a tool-cache Python is a fixed path shared by every job on a runner.
+    python = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+    ctx.path_additions.insert(0, str(python.parent))
     ctx.python_requested.append(inputs.get("python-version", ""))
-    return {"python-version": version, "python-path": str(bindir / "python"), "cache-hit": "false"}
+    version = ".".join(map(str, sys.version_info[:3]))
+    return {"python-version": version, "python-path": str(python), "cache-hit": "false"}
 
 
 # ---------------------------------------------------------------- artifacts
