@@ -18,7 +18,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,5 +236,13 @@ def _finished(found: Jobs) -> bool:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace | Sequence[str] | None = None) -> int:
+    """`repowarden dispatch …`: parsed arguments (from add_arguments) or an argv list."""
+    if not isinstance(args, argparse.Namespace):
+        parser = argparse.ArgumentParser(
+            prog="repowarden dispatch",
+            description="Send a repowarden dispatch and follow its jobs.",
+        )
+        add_arguments(parser)
+        args = parser.parse_args(sys.argv[1:] if args is None else list(args))
     return dispatch(args)
