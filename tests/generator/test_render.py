@@ -369,3 +369,69 @@ def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
         ("apply", "apply"): True,
         ("publish", "verify"): False,
     }
+
+
+SHA_USES_RE = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@[0-9a-f]{40}$")
+
+
+def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str, Config]) -> None:
+    """DESIGN.md's invariants checked directly, independent of generator/invariants/."""
+    _name, cfg = example
+    files = render_templates(cfg)
+    for path, body in files.items():
+        if not path.startswith(".github/workflows/"):
+            continue
+        lines = body.splitlines()
+        document = load(body)
+        on = document["on"]
+        assert document["name"]
+        assert document["permissions"] == {}  # 1
+        for line in lines:  # 11: the only suppression, on the pull_request_target line
+            if "zizmor:" in line:
+                assert line.startswith(
+                    "  pull_request_target:  # zizmor: ignore[dangerous-triggers] "
+                )
+        for job_id, job in document["jobs"].items():
+            where = f"{path} {job_id}"
+            assert isinstance(job["permissions"], dict), where  # 1
+            for scope in job["permissions"]:
+                assert "  # " in lines[job["permissions"].lc.key(scope)[0]], where
+            assert 1 <= job["timeout-minutes"] <= 60, where  # 10
+            assert job["concurrency"]["group"], where
+            if "repository_dispatch" in on:  # 7
+                assert "github.event.sender.id == " in job["if"], where
+                assert "github.actor" not in job["if"], where
+            if job_id == "unprivileged":  # 6
+                assert dict(job["permissions"]) == {"contents": "read"}
+                assert "environment" not in job
+                text = str(job)
+                assert "secrets." not in text
+                assert "github.token" not in text
+            if "id-token" in job["permissions"]:  # 9
+                assert job_id == "publish"
+                assert job["environment"]
+            for step in job["steps"]:
+                assert step["name"], where  # 12
+                uses = step.get("uses")
+                inputs = dict(step.get("with", {}))
+                if uses is not None and not uses.startswith("$/"):  # 2
+                    assert SHA_USES_RE.match(uses), uses
+                    line = lines[step.lc.key("uses")[0]]
+                    assert re.search(r" # v[0-9]+\.[0-9]+\.[0-9]+$", line), line
+                if "run" in step:  # 3, 5
+                    assert "${{" not in step["run"], where
+                    assert "GITHUB_ENV" not in step["run"]
+                    assert "GITHUB_PATH" not in step["run"]
+                assert not {"cache", "cache-dependency-path"} & set(inputs), where  # 5
+                if uses and uses.startswith("actions/checkout@"):  # 4
+                    assert inputs["persist-credentials"] is False, where
+                    if "pull_request_target" in on:
+                        assert not {"ref", "repository"} & set(inputs), where
+                if uses and uses.startswith("actions/upload-artifact@"):  # 8
+                    assert job_id == "unprivileged"
+                    assert inputs["name"] == "${{ steps.event.outputs.dispatch-id }}"
+                if uses and uses.startswith("actions/download-artifact@"):  # 8
+                    assert inputs["name"] == "${{ steps.event.outputs.dispatch-id }}"
+                    assert inputs["path"].startswith("${{ runner.temp }}/")
+                if uses and uses.startswith("pypa/gh-action-pypi-publish@"):  # 9
+                    assert "password" not in inputs
