@@ -13,6 +13,7 @@ and checked against every invariant before it is returned.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -98,6 +99,16 @@ def expression(text: str) -> str:
     return "${{ " + text + " }}"
 
 
+_CODE_OWNER_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(?:\[bot\])?(?:/[A-Za-z0-9._-]+)?$")
+
+
+def codeowner(value: str) -> str:
+    """A CODEOWNERS owner, `@login` or `@org/team`; anything else would be skipped silently."""
+    if not _CODE_OWNER_RE.match(value):
+        raise ValueError(f"not a code owner: {value!r}")
+    return value
+
+
 # ------------------------------------------------------------------ environment
 
 
@@ -119,6 +130,7 @@ def environment() -> Environment:
     env.filters["q"] = q
     env.filters["comment"] = comment
     env.filters["codeowners_pattern"] = codeowners_pattern
+    env.filters["codeowner"] = codeowner
     env.globals["uses"] = lambda action: pin(action).uses
     env.globals["gh"] = expression
     return env

@@ -435,3 +435,15 @@ def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str,
                     assert inputs["path"].startswith("${{ runner.temp }}/")
                 if uses and uses.startswith("pypa/gh-action-pypi-publish@"):  # 9
                     assert "password" not in inputs
+
+
+@pytest.mark.parametrize("owner", ["@alice\n* @mallory", "alice", "@a b", "@org/team#x"])
+def test_a_code_owner_that_is_not_a_login_or_team_is_refused(owner: str) -> None:
+    with pytest.raises(ValueError, match="not a code owner"):
+        render.codeowner(owner)
+
+
+def test_codeowners_patterns_keep_escaped_spaces_and_refuse_comments() -> None:
+    assert render.codeowners_pattern("docs/a b/") == "docs/a\\ b/"
+    with pytest.raises(ValueError, match="not a CODEOWNERS pattern"):
+        render.codeowners_pattern("docs/ # @mallory")
