@@ -114,6 +114,10 @@ def _header_paths(rest: str) -> tuple[str, ...]:
         symmetric = first.startswith("a/") and second.startswith("b/") and first[2:] == second[2:]
         if sep == " " and symmetric:
             return (first[2:], second[2:])
+    # A rename or copy: unambiguous when " b/" occurs exactly once.
+    if rest.startswith("a/") and rest.count(" b/") == 1:
+        first, second = rest.split(" b/")
+        return (first[2:], second)
     raise PatchError(f"ambiguous paths in 'diff --git {rest}' (a rename?)")
 
 
