@@ -120,3 +120,13 @@ def test_a_rendered_invariant_violation_is_an_invariant_error(
     with pytest.raises(build.InvariantError) as raised:
         build.plan(parse_config(text), text)
     assert any("repowarden-bad.yml" in str(v) for v in raised.value.violations)
+
+
+def test_a_dispatch_section_adds_the_dispatch_workflow() -> None:
+    text, files = plan_of(TRIO)
+    assert ".github/workflows/repowarden-dispatch.yml" in files
+    assert set(files) == {
+        *render_templates(parse_config(text)),
+        *vendor.vendored_files(),
+        build.SCHEMA_PATH,
+    }

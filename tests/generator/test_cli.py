@@ -241,3 +241,14 @@ def test_dispatch_refuses_bad_arguments_before_calling_github(
     assert main(["dispatch", "octo/hello", "pip-compile"]) == Exit.BAD_INPUT
     assert "never taken as arguments" in capsys.readouterr().err
     assert github.calls == []
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in (Path(__file__).parents[2] / "examples").iterdir())
+)
+def test_committed_example_output_is_current(
+    example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Refresh with: repowarden generate --root examples/<name>
+    root = Path(__file__).parents[2] / "examples" / example
+    assert generate(root, "--check") == Exit.OK, capsys.readouterr().err
