@@ -155,37 +155,47 @@ def sender_gate(config: Config) -> str:
     return " || ".join(f"github.event.sender.id == {i}" for i in ids)
 
 
+def literal(value: str) -> str:
+    """A GitHub expression string literal: single quotes, a quote inside doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _dispatch_context(config: Config) -> dict[str, Any] | None:
     dispatch = config.dispatch
     if dispatch is None:
         return None
     gate = sender_gate(config)
+    # In a conjunction the gate needs parentheses: `a || b && c` is `a || (b && c)`.
+    gate_term = f"({gate})" if " || " in gate else gate
     builds = [op for op in dispatch.operations if isinstance(op, BuildAndPublish)]
     patches = [op for op in dispatch.operations if op.kind in PATCH_KINDS]
-    build = builds[0] if builds else None
+    operation = "github.event.client_payload.operation"
     context: dict[str, Any] = {
         "event_type": dispatch.event_type,
         "gate": gate,
         "unprivileged": _job(["verify", "operate"]),
         "announce": _job(["announce"]) if patches else None,
         "apply": None,
-        "publish": None,
+        # One publish job per build-and-publish operation: each has its own environment.
+        "publishes": [
+            {
+                "id": "publish" if len(builds) == 1 else f"publish-{index}",
+                "job": _job(["verify"], publish=True),
+                "if": f"{gate_term} && {operation} == {literal(build.name)}",
+                "name": build.name,
+                "environment": build.environment,
+                "repository_url": build.repository_url,
+            }
+            for index, build in enumerate(builds, start=1)
+        ],
     }
     if patches:
-        condition = f"!cancelled() && ({gate})"
-        if build is not None:
-            # Only compared, never interpolated; the name cannot hold a quote (SafeStr).
-            condition += f" && github.event.client_payload.operation != '{build.name}'"
+        # The operation name is only compared, never interpolated into a script.
+        condition = " && ".join(
+            [f"!cancelled() && ({gate})"]
+            + [f"{operation} != {literal(build.name)}" for build in builds]
+        )
         context["apply"] = {"job": _job(["verify", "apply"]), "if": f"${{{{ {condition} }}}}"}
-    if build is not None:
-        gate_term = f"({gate})" if " || " in gate else gate
-        context["publish"] = {
-            "job": _job(["verify"], publish=True),
-            "if": f"{gate_term} && github.event.client_payload.operation == '{build.name}'",
-            "name": build.name,
-            "environment": build.environment,
-            "repository_url": build.repository_url,
-        }
     return context
 
 

@@ -168,6 +168,27 @@ def test_dispatch_jobs_are_gated_on_every_sender_id_and_the_operation() -> None:
     assert load(files[DISPATCH])["on"] == {"repository_dispatch": {"types": ["repowarden"]}}
 
 
+def test_each_build_operation_gets_its_own_publish_job_and_apply_skips_them_all() -> None:
+    second = (
+        "    - {kind: build-and-publish, name: docs, project: widget-docs, environment: docs}\n"
+    )
+    dispatch = jobs(render_templates(config(BASE, PIP_COMPILE, BUILD, second)), DISPATCH)
+    assert set(dispatch) == {"unprivileged", "announce", "apply", "publish-1", "publish-2"}
+    assert dispatch["publish-1"]["environment"] == "pypi-release"
+    assert dispatch["publish-2"]["environment"] == "docs"
+    assert dispatch["publish-2"]["if"].endswith("github.event.client_payload.operation == 'docs'")
+    assert dispatch["publish-2"]["steps"][-2]["with"]["args"] == "--operation docs"
+    assert dispatch["apply"]["if"].endswith(
+        "github.event.client_payload.operation != 'release' && "
+        "github.event.client_payload.operation != 'docs' }}"
+    )
+
+
+def test_operation_names_are_expression_string_literals() -> None:
+    assert render.literal("release") == "'release'"
+    assert render.literal("it's") == "'it''s'"
+
+
 def test_publish_job_uses_trusted_publishing_in_the_configured_environment() -> None:
     text = (
         BASE
@@ -408,7 +429,7 @@ def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str,
                 assert "secrets." not in text
                 assert "github.token" not in text
             if "id-token" in job["permissions"]:  # 9
-                assert job_id == "publish"
+                assert job_id.startswith("publish")
                 assert job["environment"]
             for step in job["steps"]:
                 assert step["name"], where  # 12
