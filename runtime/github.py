@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,11 +100,30 @@ class GitHub:
             timeout=request_timeout,
             sync=True,
         )
+        import httpx2
+
+        # One pooled connection for all calls: by default the transport builds a new
+        # client per request, which reloads the CA bundle (~30 ms) and opens a new TLS
+        # connection every time. Its own connect retries are off: `_raw` retries
+        # within the budget.
+        client = httpx2.Client(timeout=request_timeout, follow_redirects=True)
+        self._api.transport.client = client
+        self._api.transport.retries = 0
+        self._close = weakref.finalize(self, client.close)
         env_budget = os.environ.get("REPOWARDEN_RETRY_BUDGET")
         env_backoff = os.environ.get("REPOWARDEN_BACKOFF")
         self.budget = budget if budget is not None else float(env_budget or 120.0)
         self.backoff = backoff if backoff is not None else float(env_backoff or 1.0)
         self._sleep = sleep
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> GitHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- single calls -------------------------------------------------------
 
