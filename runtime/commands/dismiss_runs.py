@@ -63,8 +63,12 @@ class _OpenPulls:
             self.by_branch[(repo, head["ref"])] = int(pull["number"])
 
 
+def _head_repo(run: dict[str, Any]) -> str:
+    return str((run.get("head_repository") or {}).get("full_name") or "").casefold()
+
+
 def _key(run: dict[str, Any], repository: str, pulls: _OpenPulls) -> Key:
-    head_repo = ((run.get("head_repository") or {}).get("full_name") or "").casefold()
+    head_repo = _head_repo(run)
     for item in run.get("pull_requests") or ():
         base_url = str(((item.get("base") or {}).get("repo") or {}).get("url") or "")
         if not base_url or base_url.casefold().endswith(f"/repos/{repository.casefold()}"):
@@ -113,7 +117,11 @@ def run(args: argparse.Namespace) -> int:
             except NotFound:
                 continue  # deleted meanwhile (another cron, a person)
             deleted += 1
-        if key[0] == "pr" and newest.get("event") in READ_ONLY_EVENTS:
+        if (
+            key[0] == "pr"
+            and newest.get("event") in READ_ONLY_EVENTS
+            and _head_repo(newest) != ctx.repository.casefold()
+        ):
             refresh.append(int(key[1]))
 
     refreshed = _refresh_fork_statuses(gh, config, ctx, pulls, refresh)
