@@ -25,8 +25,8 @@ from repowarden.runtime.generated import sha256, split_header
 
 GENERATED_ROOT = ".github"
 _TMP_SUFFIX = ".repowarden-tmp"
-# Enough to read a header (two lines, two sha256 hashes, version and config path).
-_HEADER_PEEK = 1024
+# Enough for a header: two lines with two sha256 hashes, the version and the config path.
+_HEADER_PEEK = 4096
 
 DriftKind = Literal["missing", "stale", "edited", "extra", "unowned"]
 
