@@ -185,10 +185,26 @@ def _format(
             raise OperationFailed(f"format: {op.requirements} not found in {workspace}")
         venv = runner_temp / "repowarden-format-venv"
         shutil.rmtree(venv, ignore_errors=True)
-        _run([sys.executable, "-m", "venv", str(venv)], runner_temp, env, "format: venv")
+        # No pip inside (ensurepip is slow); the runtime's pip installs into it.
+        _run(
+            [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+            runner_temp,
+            env,
+            "format: venv",
+        )
         python = venv / "bin" / "python"
         _run(
-            [str(python), "-m", "pip", "install", "--require-hashes", "-r", str(requirements)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(python),
+                "install",
+                "--require-hashes",
+                "-r",
+                str(requirements),
+            ],
             runner_temp,
             env,
             "format: install formatters",
