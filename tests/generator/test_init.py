@@ -174,6 +174,9 @@ def test_init_removes_the_config_when_generate_refuses_it(
     assert ".github/repowarden.yml:" in err
     assert "is not a GitHub login" in err
     assert tree_digest(tmp_path) == before
+    # into a directory that did not exist: it does not exist afterwards either
+    assert init(tmp_path / "new", "repository=octo-org/hello", "admins=[bad_login]") == 2
+    assert not (tmp_path / "new").exists()
 
 
 def test_init_never_overwrites_an_existing_config(
