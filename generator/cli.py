@@ -20,7 +20,7 @@ from pathlib import Path
 
 class Exit(IntEnum):
     OK = 0
-    DRIFT = 1  # generate --check: a generated file is missing, stale, edited or extra
+    DRIFT = 1  # --check: a generated file is missing, stale, edited or extra (dispatch: failed)
     BAD_INPUT = 2  # invalid config or arguments, unreadable path; nothing was written
     GITHUB = 3  # dispatch: GitHub could not be reached or refused (the runtime's code)
     INVARIANT = 4  # the rendered files break a security invariant; nothing was written
@@ -30,7 +30,8 @@ class Exit(IntEnum):
 
 EXIT_CODES_HELP = """exit codes:
   0  success (with --check: every generated file is current)
-  1  --check found drift: a generated file is missing, stale, edited by hand or extra
+  1  --check found drift: a generated file is missing, stale, edited by hand or extra;
+     dispatch: its jobs failed or never appeared
   2  invalid config, bad arguments or an unreadable path; nothing was written
   3  dispatch: GitHub could not be reached or refused a call
   4  the rendered files break a security invariant; nothing was written
