@@ -6,10 +6,13 @@ See README.md beside this file for the API tests use.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import secrets
 import shutil
+import socket
+import sys
 import tempfile
 import threading
 import time
@@ -135,7 +138,7 @@ class FakeGitHub:
         self.errors: list[str] = []  # tracebacks of crashes inside the fake
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
         self.render = Renderer("http://127.0.0.1", self.state)
@@ -144,8 +147,7 @@ class FakeGitHub:
 
     def start(self) -> FakeGitHub:
         handler = type("Handler", (_Handler,), {"gh": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{port}"
         self.render = Renderer(self.url, self.state)
@@ -162,6 +164,7 @@ class FakeGitHub:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
             self._server = None
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -876,6 +879,41 @@ def _token_from(header: str | None) -> str | None:
             return value
         return password or user
     return header.strip()
+
+
+class _Server(ThreadingHTTPServer):
+    """Tracks open keep-alive connections so stop() can close them all."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections, self._connections = list(self._connections), set()
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out or went away is not an error of the fake.
+        if isinstance(sys.exc_info()[1], ConnectionError | OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
