@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from fake_github import FakeGitHub
 from repowarden.runtime.__main__ import main
+from repowarden.runtime.commands import load
+from support.least_privilege import assert_least_privilege
+from support.runner import Outcome
 
 DATA = Path(__file__).parents[1] / "data" / "explain"
 CONFIG = str(DATA / "repowarden.yml")
@@ -116,3 +120,53 @@ def test_invalid_config_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     )
     assert code == 2
     assert "review.reviewers: Field required" in capsys.readouterr().err
+
+
+def test_live_pull_request_read_only(
+    capsys: pytest.CaptureFixture[str], github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github.add_repo("acme/widget")
+    github.add_org_member("acme", "dave")
+    pr = github.add_pull("acme/widget", author="dave", head_repo="dave/widget")
+    github.add_review("acme/widget", pr, user="admin1", state="COMMENTED", body="looks fine")
+    github.add_review("acme/widget", pr, user="admin2")
+    monkeypatch.setenv("GITHUB_TOKEN", github.token({"pull-requests": "read"}))
+
+    code, answer, _ = explain(capsys, "--repo", "acme/widget", "--pr", str(pr))
+    assert code == 1
+    assert answer["missing"] == ["admin1"]
+    assert answer["reasons"][0] == (  # type: ignore[index]
+        "dave is a public member of acme without a map entry: all of admin1, admin2 must approve"
+    )
+    assert [(c.method, c.path) for c in github.calls] == [
+        ("GET", f"/repos/acme/widget/pulls/{pr}"),
+        ("GET", f"/repos/acme/widget/pulls/{pr}/reviews"),
+        ("GET", "/orgs/acme/public_members/dave"),
+    ]
+
+
+def test_live_needs_only_pull_requests_read(
+    capsys: pytest.CaptureFixture[str], github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github.add_repo("acme/widget")
+
+    def attempt(token: str) -> Outcome:
+        pr = github.add_pull("acme/widget", author="alice", head_ref=f"b{len(github.calls)}")
+        monkeypatch.setenv("GITHUB_TOKEN", token)
+        code, _, err = explain(capsys, "--repo", "acme/widget", "--pr", str(pr))
+        # Not approved is a fine answer here: explain only reads.
+        return Outcome(0 if code in (0, 1) else code, "", err, "")
+
+    assert_least_privilege(load("explain"), github, attempt)
+
+
+def test_github_failure_exits_3(
+    capsys: pytest.CaptureFixture[str], github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github.add_repo("acme/widget")
+    monkeypatch.setenv("GITHUB_TOKEN", github.token({"pull-requests": "read"}))
+    monkeypatch.setenv("REPOWARDEN_RETRY_BUDGET", "0.1")
+    monkeypatch.setenv("REPOWARDEN_BACKOFF", "0.01")
+    code, answer, err = explain(capsys, "--repo", "acme/widget", "--pr", "7")
+    assert (code, answer) == (3, {})
+    assert "GET /repos/acme/widget/pulls/7 failed (HTTP 404)" in err
