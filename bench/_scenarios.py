@@ -39,6 +39,7 @@ def fake_github_module() -> Any:
     if str(TESTS_DIR) not in sys.path:
         sys.path.insert(0, str(TESTS_DIR))
     import fake_github
+    import fake_github.gitstore
 
     return fake_github
 
@@ -143,12 +144,46 @@ def runner_env(
     return child_env(extra)
 
 
+@contextmanager
+def frozen_git() -> Iterator[None]:
+    """Memoise the fake's read-only git queries while a runtime command runs.
+
+    The fake renders every run of a listing before it slices out the page, and
+    each run asks git (a subprocess) for its tree and its PR's base SHA: a page of
+    the 2,000-run listing took about 15 s, so the fake, not the runtime, set the
+    wall time. None of the benchmarked commands writes git data, so these answers
+    cannot change while one runs; call counts are unaffected either way.
+    """
+    gitstore = fake_github_module().gitstore.GitStore
+    names = ("object_type", "tree_of", "resolve", "exists")
+    originals = {name: getattr(gitstore, name) for name in names}
+
+    def memo(name: str, original: Any) -> Any:
+        def cached(self: Any, arg: str) -> Any:
+            key = (id(self), name, arg)
+            if key not in cache:
+                cache[key] = original(self, arg)
+            return cache[key]
+
+        return cached
+
+    cache: dict[tuple[int, str, str], Any] = {}
+    for name, original in originals.items():
+        setattr(gitstore, name, memo(name, original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(gitstore, name, original)
+
+
 def runtime(command: str, *args: str, env: Mapping[str, str], cwd: Path) -> Sample:
-    return run_process(
-        [sys.executable, "-m", "repowarden.runtime", command, "--config", str(CONFIG), *args],
-        env=env,
-        cwd=cwd,
-    )
+    with frozen_git():
+        return run_process(
+            [sys.executable, "-m", "repowarden.runtime", command, "--config", str(CONFIG), *args],
+            env=env,
+            cwd=cwd,
+        )
 
 
 def calls_since(gh: Any, start: int) -> list[Any]:
@@ -213,14 +248,14 @@ def reviewed_pull(gh: Any, reviews: int) -> tuple[int, dict[str, Any]]:
     return number, event
 
 
-def external_pull(gh: Any) -> tuple[int, dict[str, Any]]:
-    """mallory's PR from a fork, just opened: the external contributor case."""
+def external_pull(gh: Any, action: str = "opened") -> tuple[int, dict[str, Any]]:
+    """mallory's PR from a fork: the external contributor case (no reviews yet)."""
     head = sha(1, "external")
     number = gh.add_pull(
         REPO, author="mallory", head_sha=head, head_repo="mallory/teleport", head_ref="patch-1"
     )
     event = pull_request_event(
-        action="opened",
+        action=action,
         number=number,
         author="mallory",
         author_id=PEOPLE["mallory"],

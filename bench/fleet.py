@@ -73,8 +73,6 @@ def config_text(i: int) -> str:
         f"  admins: [{', '.join(a['admins'])}]\n"
         "  external:\n"
         "    approvals: 2\n"
-        "dismiss:\n"
-        f'  schedule: "{i % 30},{i % 30 + 30} * * * *"\n'
     )
 
 
@@ -140,11 +138,16 @@ def _worker_copier(n: int, out: Path) -> dict[str, Any]:
 
 
 def copier_data(a: dict[str, Any]) -> dict[str, Any]:
-    """Answers for the template's questions (copier.yml), from the same fleet entry."""
+    """Answers for the template's questions (copier.yml), from the same fleet entry.
+
+    No dispatch operations, as in config_text: both sides render the same policy.
+    """
     return {
         "repository": a["repository"],
         "admins": a["admins"],
         "reviewers": a["reviewers"],
+        "external_approvals": 2,
+        "operations": [],
     }
 
 
