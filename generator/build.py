@@ -8,6 +8,7 @@ the writer decides what to do with it. Every text opens with the repowarden head
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -30,6 +31,7 @@ class InvariantError(Exception):
         super().__init__("\n".join(str(v) for v in violations))
 
 
+@cache
 def generator_version() -> str:
     try:
         return version("repowarden")
@@ -43,6 +45,7 @@ def config_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
+@cache
 def schema_text() -> str:
     return json.dumps(config_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

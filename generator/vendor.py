@@ -8,6 +8,7 @@ byte-identical run after run.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
@@ -46,5 +47,12 @@ def lint_requirements() -> dict[str, str]:
     return {LINT_REQUIREMENTS: text}
 
 
+@cache
+def _vendored() -> tuple[tuple[str, str], ...]:
+    # The installed package does not change under a running process; rendering a
+    # fleet of configs in one process reads it once.
+    return tuple(sorted({**runtime_files(), **lint_requirements()}.items()))
+
+
 def vendored_files() -> dict[str, str]:
-    return dict(sorted({**runtime_files(), **lint_requirements()}.items()))
+    return dict(_vendored())
