@@ -464,8 +464,28 @@ class Runner:
         }
         if self.job_hook is not None:
             self.job_hook(ctx)
+        try:
+            self._run_steps(ctx, job, env, contexts, defaults, result)
+        finally:
+            # Also after a RunnerError, so hooks can release what they hold.
+            result.result = "failure" if ctx.failed else "success"
+            if self.after_job is not None:
+                self.after_job(ctx, result)
+        contexts["env"] = env
+        result.outputs = _str_map(job.data.get("outputs"), contexts, f"{where} outputs")
+        return result
+
+    def _run_steps(
+        self,
+        ctx: JobContext,
+        job: Job,
+        env: dict[str, str],
+        contexts: dict[str, Any],
+        defaults: dict[str, Any],
+        result: JobResult,
+    ) -> None:
         deadline = time.monotonic() + float(job.data["timeout-minutes"]) * 60
-        steps_ctx: dict[str, Any] = {}
+        steps_ctx: dict[str, Any] = contexts.setdefault("steps", {})
         for step in job.steps:
             data = step.data
             if self.step_hook is not None:
@@ -482,13 +502,6 @@ class Runner:
                     "outcome": step_result.outcome,
                     "conclusion": step_result.conclusion,
                 }
-        result.result = "failure" if ctx.failed else "success"
-        if self.after_job is not None:
-            self.after_job(ctx, result)
-        contexts["steps"] = steps_ctx
-        contexts["env"] = env
-        result.outputs = _str_map(job.data.get("outputs"), contexts, f"{where} outputs")
-        return result
 
     def _from_fork(self, event_name: str, payload: dict[str, Any]) -> bool:
         if event_name not in ("pull_request", "pull_request_review", "pull_request_review_comment"):

@@ -1,0 +1,444 @@
+"""End to end: the workflows `repowarden generate` renders, run job by job against the fake GitHub.
+
+Each scenario renders an example config with the CLI into a temporary repository,
+pushes it as the fake repository's default branch, delivers an event to the
+workflow runner (tests/workflow_runner), and asserts on the fake GitHub's final
+state and on the calls it received, attributed to jobs by their tokens.
+
+Speed: every job runs the composite action's real `python -m venv` + `pip install
+--require-hashes -r …` command line. The first job per distinct requirements file
+installs into an empty venv (from PyPI through a pip cache shared by sessions);
+later jobs start with a copy of that venv in `$RUNNER_TEMP/repowarden-venv`, so
+the same command finds everything already satisfied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_github.server import Call, FakeGitHub
+from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+PIP_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-pip-cache"
+VENV = "repowarden-venv"
+
+
+# ---------------------------------------------------------------- harness
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    # Installed packages are never written to in place: hard-link them. `python -m venv`
+    # rewrites pyvenv.cfg and bin/ scripts, so those are real copies.
+    if f"{os.sep}lib{os.sep}" in src:
+        os.link(src, dst)
+    else:
+        shutil.copy2(src, dst)
+
+
+class VenvCache:
+    """One installed runtime venv per requirements set, shared by the session's jobs.
+
+    The first job needing a set installs it for real while later ones wait; they then
+    start from a hard-linked copy, and the same rendered command finds it all installed.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.fresh_installs: list[str] = []
+        self.guard = threading.Lock()
+        self.locks: dict[str, threading.Lock] = {}
+        self.installing: dict[int, str] = {}  # id(JobContext) -> key it holds
+
+    @staticmethod
+    def key(ctx: JobContext) -> str | None:
+        requirements = ctx.source / ".github" / "repowarden" / "requirements.txt"
+        if not requirements.is_file():
+            return None
+        # The generated header names the config's hash; only the requirement lines matter.
+        lines = [
+            line
+            for line in requirements.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")
+        ]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+    def before(self, ctx: JobContext) -> None:
+        key = self.key(ctx)
+        if key is None:
+            return
+        with self.guard:
+            lock = self.locks.setdefault(key, threading.Lock())
+        lock.acquire()
+        if (self.root / key).is_dir():
+            lock.release()
+            shutil.copytree(
+                self.root / key, ctx.runner_temp / VENV, symlinks=True, copy_function=_link_or_copy
+            )
+            # Everything is installed already: pip must not need the index for anything.
+            ctx.base_env["PIP_NO_INDEX"] = "1"
+        else:
+            self.installing[id(ctx)] = key  # released in after(), whatever happens
+
+    def after(self, ctx: JobContext, result: JobResult) -> None:
+        key = self.installing.pop(id(ctx), None)
+        if key is None:
+            return
+        try:
+            venv = ctx.runner_temp / VENV
+            if any(venv.glob("lib/python*/site-packages/ghapi")):
+                self.fresh_installs.append(f"{ctx.run.workflow}:{ctx.job_id}")
+                shutil.copytree(venv, self.root / f"{key}.tmp", symlinks=True)
+                (self.root / f"{key}.tmp").rename(self.root / key)
+        finally:
+            self.locks[key].release()
+
+
+@pytest.fixture(scope="session")
+def venv_cache(tmp_path_factory: pytest.TempPathFactory) -> VenvCache:
+    return VenvCache(tmp_path_factory.mktemp("runtime-venvs"))
+
+
+def render_example(example: str, dest: Path) -> dict[str, bytes]:
+    """`repowarden generate` into a fresh tree holding only the example's config."""
+    (dest / ".github").mkdir(parents=True)
+    shutil.copy(EXAMPLES / example / ".github" / "repowarden.yml", dest / ".github")
+    cli = Path(sys.executable).parent / "repowarden"
+    proc = subprocess.run(
+        [str(cli), "generate", "--root", str(dest)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {
+        p.relative_to(dest).as_posix(): p.read_bytes()
+        for p in sorted(dest.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass
+class Scenario:
+    gh: FakeGitHub
+    repo: str
+    runner: Runner
+    files: dict[str, bytes]
+
+    def deliver(
+        self, event_name: str, payload: dict[str, Any], **kw: Any
+    ) -> dict[str, WorkflowRun]:
+        runs = self.runner.trigger(event_name, payload, **kw)
+        return {Path(r.workflow).name: r for r in runs}
+
+    def calls_by(self, run: WorkflowRun, job: str) -> list[Call]:
+        token = run.job(job).token
+        return [c for c in self.gh.calls if token is not None and c.token == token]
+
+    def head(self, branch: str | None = None) -> str:
+        r = self.gh.state.repo(self.repo)
+        assert r is not None
+        sha = r.git.resolve(branch or r.default_branch)
+        assert sha is not None
+        return sha
+
+    def refs(self) -> dict[str, str]:
+        r = self.gh.state.repo(self.repo)
+        assert r is not None
+        return r.git.refs()
+
+
+@pytest.fixture
+def make_scenario(
+    github: FakeGitHub, tmp_path: Path, venv_cache: VenvCache, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    # The jobs reach the fake only through the runner's GITHUB_API_URL, as on a runner.
+    monkeypatch.delenv("GH_HOST", raising=False)
+
+    def make(example: str, extra_files: dict[str, str] | None = None, **runner_kw: Any) -> Scenario:
+        files = render_example(example, tmp_path / "rendered")
+        config = (tmp_path / "rendered" / ".github" / "repowarden.yml").read_text()
+        repo = next(
+            line.split(":", 1)[1].strip()
+            for line in config.splitlines()
+            if line.startswith("repository:")
+        )
+        default = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in config.splitlines()
+                if line.startswith("default_branch:")
+            ),
+            "main",
+        )
+        all_files: dict[str, str | bytes] = {**files, **(extra_files or {})}
+        github.add_repo(repo, default_branch=default, files=all_files)
+        runner = Runner(
+            github,
+            repo,
+            tmp_path / "runner",
+            machine_env={"PIP_CACHE_DIR": str(PIP_CACHE), "PIP_NO_INPUT": "1"},
+            job_hook=venv_cache.before,
+            after_job=venv_cache.after,
+            **runner_kw,
+        )
+        return Scenario(github, repo, runner, files)
+
+    return make
+
+
+def statuses(scenario: Scenario, sha: str) -> dict[str, Any]:
+    return scenario.gh.statuses(scenario.repo, sha)
+
+
+# ---------------------------------------------------------------- teleport: reviews
+
+TELEPORT = "gravitational/teleport"
+STAR = ["r0mant", "zmb3", "rosstimothy", "codingllama"]
+
+
+def fork_pr(s: Scenario) -> int:
+    for login in STAR:
+        s.gh.add_collaborator(s.repo, login)
+    s.gh.add_org_member("gravitational", "r0mant")
+    return s.gh.add_pull(
+        s.repo,
+        author="mallory",
+        head_repo="mallory/teleport",
+        files={"lib/feature.go": "package lib\n"},
+        title="Add a feature",
+    )
+
+
+def summary(calls: list[Call]) -> list[str]:
+    return [f"{c.method} {c.path} -> {c.status}" for c in calls]
+
+
+def granted(s: Scenario, run: WorkflowRun, job: str) -> dict[str, str]:
+    """The permissions the fake GitHub holds for the job's token."""
+    token = run.job(job).token
+    assert token is not None
+    return dict(s.gh.state.tokens[token].permissions)
+
+
+def test_1_fork_pr_opened_requests_star_reviewers_and_check_fails(make_scenario: Any) -> None:
+    s: Scenario = make_scenario("teleport")
+    number = fork_pr(s)
+    head = s.gh.pull(s.repo, number).head_sha
+    runs = s.deliver("pull_request_target", events.pull_request(s.gh, s.repo, number, "opened"))
+
+    assert set(runs) == {"repowarden-assign.yml", "repowarden-check.yml"}
+    assign, check = runs["repowarden-assign.yml"], runs["repowarden-check.yml"]
+    assert assign.conclusion == "success", assign.describe()
+    requested = s.gh.pull(s.repo, number).requested_reviewers
+    assert sorted(r.lower() for r in requested) == sorted(r.lower() for r in STAR)
+    assert check.job("check").result == "failure", check.describe()
+    assert check.job("dismiss-approvals").result == "skipped"
+    log = check.job("check").log
+    assert "mallory is an external contributor" in log
+    assert "2 approval(s) needed, none so far" in log
+
+    status = statuses(s, head)["repowarden/review"]
+    assert status.state == "failure"
+    assert "missing approval" in status.description
+    assert all(login in status.description for login in STAR)
+    assert status.creator == "github-actions[bot]"
+
+    # Who called what, with which token: each job's token holds exactly its permissions.
+    assert granted(s, assign, "assign") == {"contents": "read", "pull-requests": "write"}
+    assert granted(s, check, "check") == {
+        "contents": "read",
+        "pull-requests": "read",
+        "statuses": "write",
+    }
+    assert summary(s.calls_by(assign, "assign")) == [
+        f"POST /repos/{TELEPORT}/pulls/{number}/requested_reviewers -> 201"
+    ]
+    check_calls = summary(s.calls_by(check, "check"))
+    assert f"GET /repos/{TELEPORT}/pulls/{number}/reviews -> 200" in check_calls
+    assert check_calls[-1] == f"POST /repos/{TELEPORT}/statuses/{head} -> 201"
+    assert all(c.token is not None for c in s.gh.calls)
+    assert len(s.gh.calls) == len(s.calls_by(assign, "assign")) + len(check_calls)
+
+
+def review_event(s: Scenario, number: int, review_id: int) -> dict[str, WorkflowRun]:
+    """pull_request_review runs the workflow of the PR's merge commit; the base has not moved,
+    so its tree is the head's (the fake keeps no refs/pull/N/merge)."""
+    pull = s.gh.pull(s.repo, number)
+    return s.deliver(
+        "pull_request_review",
+        events.pull_request_review(s.gh, s.repo, number, review_id),
+        sha=pull.head_sha,
+        ref=f"refs/pull/{number}/merge",
+    )
+
+
+def test_2_admin_approvals_pass_then_a_push_dismisses_them(make_scenario: Any) -> None:
+    s: Scenario = make_scenario("teleport")
+    number = fork_pr(s)
+    first_head = s.gh.pull(s.repo, number).head_sha
+    check_wf = s.gh.add_workflow(s.repo, ".github/workflows/repowarden-check.yml")
+
+    approvals = []
+    for admin in ("r0mant", "zmb3"):
+        approvals.append(s.gh.add_review(s.repo, number, user=admin, state="APPROVED"))
+        runs = review_event(s, number, approvals[-1])
+        assert set(runs) == {"repowarden-check.yml"}
+    check = runs["repowarden-check.yml"]
+    assert check.job("check").result == "success", check.describe()
+    assert "approved by r0mant, zmb3" in check.job("check").log
+    # From a fork the review event's token is read-only: the check reads and writes nothing.
+    assert granted(s, check, "check") == {
+        "contents": "read",
+        "pull-requests": "read",
+        "statuses": "read",
+    }
+    assert {c.method for c in s.calls_by(check, "check")} == {"GET"}
+    assert statuses(s, first_head) == {}
+
+    # GitHub recorded that review run; the cron re-evaluates such fork PRs and writes
+    # the status the review run could not.
+    s.gh.add_run(
+        s.repo,
+        check_wf,
+        head_sha=first_head,
+        head_repo="mallory/teleport",
+        head_branch="patch-1",
+        event="pull_request_review",
+    )
+    cron = s.deliver("schedule", events.schedule(s.gh, s.repo, "0,30 * * * *"))
+    sweep = cron["repowarden-dismiss.yml"]
+    assert sweep.conclusion == "success", sweep.describe()
+    assert "fork pull request statuses refreshed: #1 success" in sweep.job("dismiss-runs").log
+    status = statuses(s, first_head)["repowarden/review"]
+    assert (status.state, status.description) == ("success", "approved by r0mant, zmb3")
+    assert f"POST /repos/{TELEPORT}/statuses/{first_head} -> 201" in summary(
+        s.calls_by(sweep, "dismiss-runs")
+    )
+
+    # The contributor pushes: approvals are dismissed, reviewers re-requested and
+    # mentioned once, the check fails again on the new head.
+    s.gh.calls.clear()
+    new_head = s.gh.push(s.repo, number, files={"lib/feature.go": "package lib // v2\n"})
+    sync = events.pull_request(s.gh, s.repo, number, "synchronize")
+    runs = s.deliver("pull_request_target", sync)
+    check = runs["repowarden-check.yml"]
+    assert check.job("check").result == "failure", check.describe()
+    assert check.job("dismiss-approvals").result == "success", check.describe()
+    assert "approvals on older commits do not count: r0mant, zmb3" in check.job("check").log
+    assert [(r.user, r.state) for r in s.gh.reviews(s.repo, number)] == [
+        ("r0mant", "DISMISSED"),
+        ("zmb3", "DISMISSED"),
+    ]
+    assert all(new_head in (r.dismissal_message or "") for r in s.gh.reviews(s.repo, number))
+    assert sorted(s.gh.pull(s.repo, number).requested_reviewers) == ["r0mant", "zmb3"]
+    [comment] = s.gh.comments(s.repo, number)
+    assert comment.body.startswith("@r0mant @zmb3: new commits were pushed")
+    assert comment.user == "github-actions[bot]"
+    assert statuses(s, new_head)["repowarden/review"].state == "failure"
+    assert granted(s, check, "dismiss-approvals") == {"contents": "read", "pull-requests": "write"}
+    dismiss_calls = summary(s.calls_by(check, "dismiss-approvals"))
+    for review_id in approvals:
+        path = f"/repos/{TELEPORT}/pulls/{number}/reviews/{review_id}/dismissals"
+        assert f"PUT {path} -> 200" in dismiss_calls
+    assert f"POST /repos/{TELEPORT}/pulls/{number}/requested_reviewers -> 201" in dismiss_calls
+    assert f"POST /repos/{TELEPORT}/issues/{number}/comments -> 201" in dismiss_calls
+
+    # A re-run of the same event mentions nobody a second time.
+    s.gh.calls.clear()
+    rerun = s.deliver("pull_request_target", sync, run_attempt=2)["repowarden-check.yml"]
+    assert rerun.job("dismiss-approvals").result == "success", rerun.describe()
+    assert len(s.gh.comments(s.repo, number)) == 1
+    assert [c for c in s.gh.writes() if "/comments" in c.path or "/dismissals" in c.path] == []
+
+
+def test_3_dismiss_cron_keeps_only_the_newest_run_per_pull_request(make_scenario: Any) -> None:
+    s: Scenario = make_scenario("teleport")
+    s.gh.add_collaborator(s.repo, "zmb3")
+    internal = s.gh.add_pull(s.repo, author="zmb3", head_ref="zmb3/fix")
+    fork_b = s.gh.add_pull(s.repo, author="mallory", head_repo="mallory/teleport")
+    # Another fork with the same branch name: the two must not delete each other's runs.
+    fork_c = s.gh.add_pull(s.repo, author="eve", head_repo="eve/teleport")
+    wf = s.gh.add_workflow(s.repo, ".github/workflows/repowarden-check.yml")
+
+    def run(number: int, minute: int) -> int:
+        pull = s.gh.pull(s.repo, number)
+        return s.gh.add_run(
+            s.repo,
+            wf,
+            head_sha=pull.head_sha,
+            head_repo=pull.head_repo,
+            head_branch=pull.head_ref,
+            pull_numbers=[number] if pull.head_repo == s.repo else [],
+            created_at=f"2026-11-20T10:{minute:02d}:00Z",
+        )
+
+    old_internal, new_internal = run(internal, 1), run(internal, 5)
+    old_b, new_b = run(fork_b, 2), run(fork_b, 6)
+    only_c = run(fork_c, 3)
+    s.gh.calls.clear()
+
+    runs = s.deliver("schedule", events.schedule(s.gh, s.repo, "0,30 * * * *"))
+    assert set(runs) == {"repowarden-dismiss.yml"}
+    sweep = runs["repowarden-dismiss.yml"]
+    assert sweep.conclusion == "success", sweep.describe()
+    assert "stale completed runs deleted: 2" in sweep.job("dismiss-runs").log
+
+    remaining = {r.id for r in s.gh.state.runs_of(s.repo, wf)}
+    assert remaining == {new_internal, new_b, only_c}
+    assert {r.id for r in s.gh.state.deleted_runs} == {old_internal, old_b}
+
+    assert granted(s, sweep, "dismiss-runs") == {
+        "actions": "write",
+        "contents": "read",
+        "pull-requests": "read",
+        "statuses": "write",
+    }
+    calls = s.calls_by(sweep, "dismiss-runs")
+    assert len(calls) == len(s.gh.calls)  # nobody else called
+    deletes = sorted(f"{c.method} {c.path} -> {c.status}" for c in calls if c.method != "GET")
+    assert deletes == sorted(
+        f"DELETE /repos/{TELEPORT}/actions/runs/{run_id} -> 204" for run_id in (old_internal, old_b)
+    )
+
+
+# ---------------------------------------------------------------- trio: dispatch
+
+TRIO = "python-trio/trio"
+TRIO_BOT, TRIO_BOT_ID = "trio-bot", 63812935
+STALE = {
+    "test-requirements.in": "six\n",
+    "test-requirements.txt": "six==1.15.0\n    # via -r test-requirements.in\n",
+    "docs-requirements.in": "idna\n",
+    "docs-requirements.txt": "idna==3.6\n    # via -r docs-requirements.in\n",
+}
+
+
+def dispatch_event(
+    s: Scenario, operation: str, dispatch_id: str, *, sender: str = TRIO_BOT, **extra: Any
+) -> dict[str, Any]:
+    payload = {"operation": operation, "id": dispatch_id, "repo": TRIO, **extra}
+    return events.repository_dispatch(s.gh, s.repo, "repowarden", payload, sender=sender)
+
+
+def test_4_trusted_pip_compile_dispatch_opens_a_pull_request(make_scenario: Any) -> None:
+    s: Scenario = make_scenario("trio", extra_files=STALE)
+    s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
+
+    runs = s.deliver("repository_dispatch", dispatch_event(s, "pip-compile", "e2e-pip-1"))
+    assert set(runs) == {"repowarden-dispatch.yml"}
+    run = runs["repowarden-dispatch.yml"]
+    print(run.describe())
+    print(summary(s.gh.calls))
+    print(s.refs())
