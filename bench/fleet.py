@@ -190,6 +190,8 @@ def summarise(kind: str, n: int, reports: list[dict[str, Any]]) -> dict[str, Any
         "steady_per_repo_ms": Stats.of([s * 1000 for s in steady]).__dict__,
         "first_repo_with_imports_ms": Stats.of([f * 1000 for f in first]).__dict__,
         "maxrss_mib": Stats.of([r["maxrss_mib"] for r in reports]).__dict__,
+        # Every repository of every run: the spread a single run cannot show in wall time.
+        "each_repo_ms": Stats.of([s * 1000 for r in reports for s in r["per_repo_s"]]).__dict__,
         "files_per_repo": reports[0]["files"] / n,
     }
 
@@ -208,16 +210,22 @@ def main(argv: list[str] | None = None) -> int:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--repos", type=int, default=None)
     extra.add_argument("--copier-repos", type=int, default=None)
+    # One copier fleet of 200 takes minutes (a git clone and a generate subprocess per
+    # repository): one run by default, its per-repository spread is in the JSON.
+    extra.add_argument("--copier-runs", type=int, default=1)
     known, rest = extra.parse_known_args(argv)
     args = parse_args(__doc__ or "", rest)
     n = known.repos or (QUICK_REPOS if args.quick else FULL_REPOS)
     n_copier = known.copier_repos or n
-    copier_runs = 1 if args.quick else max(1, min(args.runs, 3))  # copier is slow: 3 runs
+    copier_runs = 1 if args.quick else max(1, known.copier_runs)
 
     result = Result(name="fleet", quick=args.quick, machine=machine())
     gen = summarise("generator", n, [run_worker("generator", n) for _ in range(args.runs)])
-    result.add(**gen, target_s=TARGET_S, met=gen["wall_s"]["median"] < TARGET_S * n / FULL_REPOS)
-    rows = [_row("generator library API (plan + writer.apply)", gen, TARGET_S * n / FULL_REPOS)]
+    # The target is for 200 repositories; other sizes are reported without a verdict.
+    target = TARGET_S if n == FULL_REPOS else None
+    met = None if target is None else gen["wall_s"]["median"] < target
+    result.add(**gen, target_s=target, met=met)
+    rows = [_row("generator library API (plan + writer.apply)", gen, target)]
     try:
         cop = summarise(
             "copier", n_copier, [run_worker("copier", n_copier) for _ in range(copier_runs)]
