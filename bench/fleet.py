@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     known, rest = extra.parse_known_args(argv)
     args = parse_args(__doc__ or "", rest)
     n = known.repos or (QUICK_REPOS if args.quick else FULL_REPOS)
-    n_copier = known.copier_repos or n
+    n_copier = known.copier_repos or (1 if args.quick else n)
     copier_runs = 1 if args.quick else max(1, known.copier_runs)
 
     result = Result(name="fleet", quick=args.quick, machine=machine())

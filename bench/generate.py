@@ -124,10 +124,11 @@ def measure(args: argparse.Namespace, example: str) -> Result:
         # Round-robin, so a burst of load from other processes hits every command
         # alike and the ratios to the floor stay fair; one warm-up round first.
         samples: dict[str, list[Sample]] = {label: [] for label in commands}
-        for _ in range(runs + 1):
+        warmup = 0 if args.quick else 1
+        for _ in range(runs + warmup):
             for label, (make, _target) in commands.items():
                 samples[label] += repeat(1, make, warmup=0, what=label)
-        samples = {label: got[1:] for label, got in samples.items()}
+        samples = {label: got[warmup:] for label, got in samples.items()}
         if tree_digest(checked) != before:
             raise BenchError("generate --check or a current-tree generate changed the tree")
 

@@ -6,9 +6,9 @@
   calls), peak RSS.
 - What importing ghapi costs here: `python -c "import ghapi.core"` minus
   `python -c pass`, and `-X importtime`'s view of it.
-- Lazy imports: for every runtime command, whether loading it (`<command> --help`)
-  imports ghapi/fastcore/httpx2; and a real `explain --snapshot` run, which talks
-  to no one and so should not import ghapi either.
+- Lazy imports: for every runtime command, whether loading it imports
+  ghapi/fastcore/httpx2; and real `explain --snapshot` and `verify --event-only`
+  runs, which talk to no one and so should not import ghapi either.
 
     python bench/runtime_cold_start.py [--quick] [--runs N]
 """
@@ -51,6 +51,16 @@ from _scenarios import (
 HEAVY = ("ghapi", "fastcore", "httpx2", "fastspec")
 BARE = "python -c pass"
 GHAPI = 'python -c "import ghapi.core"'
+LOAD_ALL = f"""
+import json, sys
+from repowarden.runtime.commands import MODULES, load
+heavy = {HEAVY!r}
+after = {{}}
+for name in sorted(MODULES):
+    load(name)
+    after[name] = sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy))
+print(json.dumps(after))
+"""
 TRIO_CONFIG = EXAMPLES_DIR / "trio" / ".github" / "repowarden.yml"
 
 
@@ -128,6 +138,7 @@ def dispatch_env(work: Path) -> dict[str, str]:
 
 def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
     runs: int = args.runs
+    warmup = 0 if args.quick else 1
     result = Result(name="runtime_cold_start", quick=args.quick, machine=machine())
     table: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-runtime-") as tmp, fake_github() as gh:
@@ -157,9 +168,12 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             permissions=CHECK_PERMISSIONS,
         )
         check = repeat(
-            runs, lambda: runtime("check", env=env, cwd=work), what="runtime check (approved PR)"
+            runs,
+            lambda: runtime("check", env=env, cwd=work),
+            warmup=warmup,
+            what="runtime check (approved PR)",
         )
-        calls_per_run = len(gh.calls) // (runs + 1)
+        calls_per_run = len(gh.calls) // (runs + warmup)
         wall = Stats.of([s.wall_s for s in check])
         rss = Stats.of([s.maxrss_mib for s in check])
         result.add(
@@ -167,6 +181,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             wall_s=wall.__dict__,
             maxrss_mib=rss.__dict__,
             http_calls_per_run=calls_per_run,
+            cpu_s=Stats.of([s.cpu_s for s in check]).__dict__,
         )
         table.append(
             [
@@ -191,6 +206,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             samples = repeat(
                 runs,
                 lambda c=code: run_process([sys.executable, "-c", c], env=plain, cwd=work),
+                warmup=warmup,
                 what=label,
             )
             w = Stats.of([s.wall_s for s in samples])
@@ -230,21 +246,19 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         )
         result.add(what="importtime check run", top=import_time_top(check_times.stderr, top=25))
 
-        # Lazy imports: loading each command must not pull in the HTTP stack unless
-        # it has to; explain --snapshot runs for real.
-        from repowarden.runtime.commands import MODULES
-
+        # Lazy imports: loading a command must not pull in the HTTP stack. One process
+        # loads every command in turn; imports only accumulate, so a package absent
+        # after the last load was imported by none, and the first load after which it
+        # appears names the culprit. explain --snapshot and verify then run for real.
+        probe = run_process([sys.executable, "-c", LOAD_ALL], env=plain, cwd=work)
+        if probe.returncode != 0:
+            raise BenchError(f"loading the runtime commands failed: {probe.stderr[-2000:]}")
+        after_each: dict[str, list[str]] = json.loads(probe.stdout.strip().splitlines()[-1])
         lazy: dict[str, list[str]] = {}
-        for name in sorted(MODULES):
-            probe = run_process(
-                [sys.executable, "-X", "importtime", "-m", "repowarden.runtime", name, "--help"],
-                env=plain,
-                cwd=work,
-            )
-            if probe.returncode == 0:
-                lazy[f"{name} --help"] = loaded(probe.stderr)
-            else:
-                lazy[f"{name} --help"] = [f"(exit {probe.returncode}: not built yet?)"]
+        seen: set[str] = set()
+        for name, heavy in after_each.items():
+            lazy[f"loading {name}"] = sorted(set(heavy) - seen)
+            seen |= set(heavy)
         snap = work / "snapshot.json"
         snap.write_text(json.dumps(snapshot(head)))
         explain = run_process(
@@ -299,10 +313,15 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         f"`{BARE}`); -X importtime: {cumulative['cumulative_ms']:.0f} ms cumulative for "
         "ghapi.core"
     )
+    loads = {w: m for w, m in lazy.items() if w.startswith("loading ")}
+    culprits = [f"{w} ({', '.join(m)})" for w, m in loads.items() if m]
+    result.notes.append(
+        f"{'/'.join(HEAVY)} imported when loading the {len(loads)} commands: "
+        + ("; ".join(culprits) if culprits else "by none")
+    )
     for what, mods in lazy.items():
-        result.notes.append(
-            f"`{what}` imports: {', '.join(mods) if mods else 'none of ' + '/'.join(HEAVY)}"
-        )
+        if not what.startswith("loading "):
+            result.notes.append(f"`{what}` imports: {', '.join(mods) if mods else 'none of them'}")
     return result, table
 
 
