@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fake_github.server import FakeGitHub
 
-from workflow_runner import Runner, RunnerError, WorkflowRun
+from workflow_runner import Runner, RunnerError, WorkflowRun, events
 from workflow_runner.workflow import Step
 
 FIXTURE = Path(__file__).parent / "fixtures" / "repo"
@@ -167,3 +167,68 @@ jobs:
     )
     assert run.job("a").result == "failure"
     assert "persist-credentials: false" in run.job("a").log
+
+
+HELLO = """\
+name: hello
+description: A local action checked out into the workspace.
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "hello from $GITHUB_ACTION_PATH"
+"""
+
+
+def fork_pull(github: FakeGitHub) -> int:
+    github.add_repo("octo/tools", files={".github/actions/hello/action.yml": HELLO})
+    return github.add_pull(
+        REPO, author="mallory", head_repo="mallory/demo", files={"README.md": "pwned\n"}
+    )
+
+
+def test_pull_request_target_checks_out_the_base_never_the_pull_request(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    number = fork_pull(github)
+    payload = events.pull_request(github, REPO, number, "opened")
+    [run] = runner.trigger("pull_request_target", payload, only="pr.yml")
+    base = run.job("base")
+    assert base.result == "success", run.describe()
+    main = github.state.repo(REPO).git.resolve("main")  # type: ignore[union-attr]
+    checkout, tools = base.uses("actions/checkout")
+    assert checkout.outputs["commit"] == main
+    assert tools.inputs["repository"] == "octo/tools"
+    assert "hello from " in base.log
+    assert base.log.count("/tools/.github/actions/hello") >= 1
+    # pull_request_target tokens keep their write permissions: the workflow is the base's.
+    assert github.state.tokens[base.token].permissions == base.permissions  # type: ignore[index]
+    unsafe = run.job("unsafe")
+    assert unsafe.result == "failure"
+    assert "refusing to check out pull request code" in unsafe.log
+    writer = run.job("env-writer")
+    assert writer.result == "failure"
+    assert "wrote GITHUB_ENV" in writer.log
+
+
+def test_review_events_from_forks_get_a_read_only_token(runner: Runner, github: FakeGitHub) -> None:
+    number = fork_pull(github)
+    review = github.add_review(REPO, number, user="octo", state="APPROVED")
+    payload = events.pull_request_review(github, REPO, number, review)
+    assert payload["review"]["state"] == "approved"
+    head = github.pull(REPO, number).head_sha
+    [run] = runner.trigger(
+        "pull_request_review", payload, sha=head, ref=f"refs/pull/{number}/merge", only="pr.yml"
+    )
+    base = run.job("base")
+    assert base.permissions == {"contents": "read", "statuses": "write"}
+    assert base.granted == {"contents": "read", "statuses": "read"}
+    assert github.state.tokens[base.token].permissions == base.granted  # type: ignore[index]
+
+
+def test_review_events_need_the_merge_commit(runner: Runner, github: FakeGitHub) -> None:
+    number = fork_pull(github)
+    review = github.add_review(REPO, number, user="octo", state="APPROVED")
+    payload = events.pull_request_review(github, REPO, number, review)
+    with pytest.raises(RunnerError, match=f"refs/pull/{number}/merge"):
+        runner.trigger("pull_request_review", payload, only="pr.yml")
