@@ -30,6 +30,7 @@ from _harness import (
     Stats,
     child_env,
     emit,
+    import_time_by_package,
     import_time_top,
     machine,
     parse_args,
@@ -244,7 +245,16 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             env=env,
             cwd=work,
         )
-        result.add(what="importtime check run", top=import_time_top(check_times.stderr, top=25))
+        check_packages = import_time_by_package(check_times.stderr)
+        result.add(
+            what="importtime check run",
+            top=import_time_top(check_times.stderr, top=25),
+            by_package_ms=check_packages,
+        )
+        result.notes.append(
+            "self import time by package, `check`: "
+            + ", ".join(f"{name} {ms:.0f} ms" for name, ms in check_packages[:12])
+        )
 
         # Lazy imports: loading a command must not pull in the HTTP stack. One process
         # loads every command in turn; imports only accumulate, so a package absent
