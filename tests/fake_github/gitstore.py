@@ -6,8 +6,12 @@ runner's checkout stand-in) can `git clone` / `git fetch` from `git_dir()`.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import subprocess
+import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,7 @@ _GIT_ENV = {
 }
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 class GitError(Exception):
@@ -38,6 +43,16 @@ class TreeEntry:
     sha: str
     path: str
     size: int | None = None
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    status: str  # added | removed | modified
+    path: str
+    sha: str  # blob in head ("0" * 40 when removed)
+    additions: int
+    deletions: int
+    patch: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,14 @@ class GitStore:
         path.mkdir(parents=True, exist_ok=True)
         self._git("init", "--bare", "--quiet", f"--initial-branch={default_branch}")
         # Allow fetching any object by SHA (clients fetch PR heads by SHA).
-        self._git("config", "uploadpack.allowAnySHA1InWant", "true")
+        with (path / "config").open("a") as config:
+            config.write("[uploadpack]\n\tallowAnySHA1InWant = true\n")
+        # Caches of immutable facts (keyed by object names), to spare subprocesses.
+        self._types: dict[str, str] = {}
+        self._trees: dict[tuple[str, bool], list[TreeEntry]] = {}
+        self._diffs: dict[tuple[str, str], list[DiffEntry]] = {}
+        self._merge_bases: dict[tuple[str, str], str | None] = {}
+        self._tree_of: dict[str, str] = {}
 
     # -- low level ------------------------------------------------------------
 
@@ -89,8 +111,26 @@ class GitStore:
 
     # -- objects ----------------------------------------------------------------
 
+    def _write_object(self, kind: str, data: bytes) -> str:
+        """Store a loose object the way git does (zlib of "<kind> <size>\\0<data>").
+
+        In-process rather than `git hash-object`/`git mktree`: setting up a PR
+        writes dozens of objects and a subprocess each dominated test time.
+        test_git.py checks the result against git's own plumbing and fsck.
+        """
+        raw = f"{kind} {len(data)}\0".encode() + data
+        sha = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
+        target = self.path / "objects" / sha[:2] / sha[2:]
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            tmp = target.with_name(f"tmp-{sha[2:]}-{threading.get_ident()}")
+            tmp.write_bytes(zlib.compress(raw))
+            os.replace(tmp, target)
+        self._types[sha] = kind
+        return sha
+
     def write_blob(self, content: bytes) -> str:
-        return self._git("hash-object", "-w", "--stdin", input=content).decode().strip()
+        return self._write_object("blob", content)
 
     def read_blob(self, sha: str) -> bytes:
         if self.object_type(sha) != "blob":
@@ -98,19 +138,43 @@ class GitStore:
         return self._git("cat-file", "blob", sha)
 
     def object_type(self, sha: str) -> str | None:
+        # Objects never change once written: remember what exists.
+        known = self._types.get(sha)
+        if known is not None:
+            return known
         try:
-            return self._git("cat-file", "-t", sha).decode().strip()
+            kind = self._git("cat-file", "-t", sha).decode().strip()
         except GitError:
             return None
+        if _SHA.fullmatch(sha):
+            self._types[sha] = kind
+        return kind
 
     def exists(self, sha: str) -> bool:
         return self.object_type(sha) is not None
 
     def mktree(self, entries: list[TreeEntry]) -> str:
-        lines = "".join(f"{e.mode} {e.type} {e.sha}\t{e.path}\n" for e in entries)
-        return self._git("mktree", input=lines.encode()).decode().strip()
+        """A tree of direct children (no slashes in names), like `git mktree`."""
+        names = [e.path for e in entries]
+        if len(set(names)) != len(names) or any(not n or "/" in n for n in names):
+            raise GitError(f"invalid tree entries: {sorted(names)}")
+        # Git orders entries by name, a tree's name compared as if it ended in "/".
+        ordered = sorted(
+            entries, key=lambda e: e.path.encode() + (b"/" if e.type == "tree" else b"")
+        )
+        body = b"".join(
+            f"{e.mode.lstrip('0')} {e.path}".encode() + b"\0" + bytes.fromhex(e.sha)
+            for e in ordered
+        )
+        return self._write_object("tree", body)
 
     def ls_tree(self, tree: str, *, recursive: bool = False) -> list[TreeEntry]:
+        key = (tree, recursive)
+        if key not in self._trees or not _SHA.fullmatch(tree):
+            self._trees[key] = self._ls_tree(tree, recursive=recursive)
+        return list(self._trees[key])
+
+    def _ls_tree(self, tree: str, *, recursive: bool) -> list[TreeEntry]:
         args = ["ls-tree", "-l", "-z"] + (["-r", "-t"] if recursive else []) + [tree]
         out = self._git(*args).decode()
         entries = []
@@ -121,7 +185,12 @@ class GitStore:
         return entries
 
     def tree_of(self, commit: str) -> str:
-        return self._git("rev-parse", f"{commit}^{{tree}}").decode().strip()
+        if commit not in self._tree_of:
+            tree = self._git("rev-parse", f"{commit}^{{tree}}").decode().strip()
+            if not _SHA.fullmatch(commit):
+                return tree
+            self._tree_of[commit] = tree
+        return self._tree_of[commit]
 
     def commit_tree(
         self,
@@ -148,7 +217,10 @@ class GitStore:
         args = ["commit-tree", tree]
         for parent in parents:
             args += ["-p", parent]
-        return self._git(*args, input=message.encode(), env=env).decode().strip()
+        sha = self._git(*args, input=message.encode(), env=env).decode().strip()
+        self._types[sha] = "commit"
+        self._tree_of[sha] = tree
+        return sha
 
     def commit_info(self, sha: str) -> CommitInfo:
         if self.object_type(sha) != "commit":
@@ -234,53 +306,115 @@ class GitStore:
             if e.type == "blob"
         }
 
-    def diff(self, base: str, head: str) -> list[tuple[str, str, int, int, str]]:
-        """(status, path, additions, deletions, patch) per changed file, base..head."""
-        status_out = self._git("diff", "--name-status", "-z", "--no-renames", base, head).decode()
-        parts = [p for p in status_out.split("\0") if p]
-        statuses = dict(zip(parts[1::2], parts[0::2], strict=True))
-        numstat = self._git("diff", "--numstat", "-z", "--no-renames", base, head).decode()
-        result = []
-        for record in filter(None, numstat.split("\0")):
-            added, deleted, path = record.split("\t", 2)
-            patch = self._git("diff", "--no-renames", base, head, "--", path).decode(
-                errors="replace"
-            )
-            hunk_start = patch.find("\n@@")
-            patch = patch[hunk_start + 1 :].rstrip("\n") if hunk_start >= 0 else ""
-            result.append(
-                (
-                    {"A": "added", "D": "removed", "M": "modified"}.get(
-                        statuses.get(path, "M")[0], "modified"
-                    ),
-                    path,
+    def merge_base(self, a: str, b: str) -> str | None:
+        if (a, b) not in self._merge_bases:
+            try:
+                self._merge_bases[a, b] = self._git("merge-base", a, b).decode().strip()
+            except GitError:
+                self._merge_bases[a, b] = None
+        return self._merge_bases[a, b]
+
+    def diff(self, base: str, head: str) -> list[DiffEntry]:
+        """Per changed file base..head: status, blob SHA, line counts, unified patch."""
+        if (base, head) in self._diffs:
+            return list(self._diffs[base, head])
+        args = ("--no-renames", "--no-color", "--no-ext-diff", base, head)
+        raw = self._git("diff", "--raw", "--no-abbrev", "--numstat", "-z", *args).decode(
+            errors="replace"
+        )
+        fields = raw.split("\0")
+        entries: list[tuple[str, str, str]] = []  # (status letter, new sha, path)
+        counts: dict[str, tuple[int, int]] = {}
+        i = 0
+        while i < len(fields) and fields[i]:
+            field = fields[i]
+            if field.startswith(":"):
+                _, _, _, new_sha, letter = field[1:].split(" ", 4)
+                entries.append((letter[0], new_sha, fields[i + 1]))
+                i += 2
+            else:
+                added, deleted, path = field.split("\t", 2)
+                counts[path] = (
                     int(added) if added != "-" else 0,
                     int(deleted) if deleted != "-" else 0,
-                    patch,
+                )
+                i += 1
+        # One patch run for all files; sections come in the --raw order.
+        patch_text = self._git("diff", *args).decode(errors="replace")
+        sections = re.split(r"^diff --git ", patch_text, flags=re.MULTILINE)[1:]
+        result = []
+        for n, (letter, sha, path) in enumerate(entries):
+            section = sections[n] if n < len(sections) else ""
+            hunk = section.find("\n@@")
+            added, deleted = counts.get(path, (0, 0))
+            result.append(
+                DiffEntry(
+                    status={"A": "added", "D": "removed"}.get(letter, "modified"),
+                    path=path,
+                    sha=sha,
+                    additions=added,
+                    deletions=deleted,
+                    patch=section[hunk + 1 :].rstrip("\n") if hunk >= 0 else "",
                 )
             )
-        return result
+        self._diffs[base, head] = result
+        return list(result)
 
     # -- refs --------------------------------------------------------------------
 
     def resolve(self, ref: str) -> str | None:
         """A full ref name, a short branch/tag name or a SHA → commit SHA, or None."""
-        for candidate in (ref, f"refs/heads/{ref}", f"refs/tags/{ref}"):
-            try:
-                return (
-                    self._git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
-                    .decode()
-                    .strip()
-                )
-            except GitError:
+        if _SHA.fullmatch(ref):
+            return ref if self.object_type(ref) == "commit" else None
+        if re.search(r"[~^:@]|\.\.", ref) or ref == "HEAD":
+            return self._rev_parse(f"{ref}^{{commit}}")
+        candidates = [ref] if ref.startswith("refs/") else []
+        candidates += [f"refs/heads/{ref}", f"refs/tags/{ref}"]
+        for candidate in candidates:
+            sha = self.ref_target(candidate)
+            if sha is None:
                 continue
+            kind = self.object_type(sha)
+            if kind == "commit":
+                return sha
+            if kind == "tag":
+                return self._rev_parse(f"{sha}^{{commit}}")
         return None
 
-    def ref_target(self, full_ref: str) -> str | None:
+    def _rev_parse(self, spec: str) -> str | None:
         try:
-            return self._git("rev-parse", "--verify", "--quiet", full_ref).decode().strip()
+            return self._git("rev-parse", "--verify", "--quiet", spec).decode().strip()
         except GitError:
             return None
+
+    def ref_target(self, full_ref: str) -> str | None:
+        """What a ref points at, read from disk (loose file, then packed-refs).
+
+        Read in-process: refs change (API writes, pushes into the bare repo), so
+        they are never cached, and a subprocess per lookup would dominate.
+        """
+        if not full_ref.startswith("refs/") or ".." in full_ref:
+            return None
+        loose = self.path / full_ref
+        try:
+            text = loose.read_text().strip()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            text = ""
+        if text.startswith("ref: "):
+            return self.ref_target(text[5:])
+        if _SHA.fullmatch(text):
+            return text
+        try:
+            packed = (self.path / "packed-refs").read_text()
+        except FileNotFoundError:
+            return None
+        for line in packed.splitlines():
+            if line.startswith(("#", "^")):
+                continue
+            sha, _, name = line.partition(" ")
+            if name == full_ref:
+                return sha
+        return None
 
     def refs(self, prefix: str = "refs/") -> dict[str, str]:
         out = self._git("for-each-ref", "--format=%(refname) %(objectname)", prefix).decode()

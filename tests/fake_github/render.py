@@ -294,27 +294,22 @@ class Renderer:
         base = repo.git.resolve(p.base_ref)
         if base is None or not repo.git.exists(p.head_sha):
             return []
-        try:
-            merge_base = repo.git._git("merge-base", base, p.head_sha).decode().strip()
-        except Exception:
-            merge_base = base
+        merge_base = repo.git.merge_base(base, p.head_sha) or base
         out = []
-        for status, path, added, deleted, patch in repo.git.diff(merge_base, p.head_sha):
-            entry = repo.git.read_path(p.head_sha, path) if status != "removed" else None
-            sha = entry.sha if entry else "0" * 40
+        for d in repo.git.diff(merge_base, p.head_sha):
             out.append(
                 {
-                    "sha": sha,
-                    "filename": path,
-                    "status": status,
-                    "additions": added,
-                    "deletions": deleted,
-                    "changes": added + deleted,
-                    "blob_url": f"{HTML}/{p.head_repo}/blob/{p.head_sha}/{path}",
-                    "raw_url": f"{HTML}/{p.head_repo}/raw/{p.head_sha}/{path}",
-                    "contents_url": f"{self.api}/repos/{p.head_repo}/contents/{path}"
+                    "sha": d.sha,
+                    "filename": d.path,
+                    "status": d.status,
+                    "additions": d.additions,
+                    "deletions": d.deletions,
+                    "changes": d.additions + d.deletions,
+                    "blob_url": f"{HTML}/{p.head_repo}/blob/{p.head_sha}/{d.path}",
+                    "raw_url": f"{HTML}/{p.head_repo}/raw/{p.head_sha}/{d.path}",
+                    "contents_url": f"{self.api}/repos/{p.head_repo}/contents/{d.path}"
                     f"?ref={p.head_sha}",
-                    "patch": patch,
+                    "patch": d.patch,
                 }
             )
         return out
@@ -535,8 +530,13 @@ class Renderer:
             "workflow_id": r.workflow_id,
             "url": url,
             "html_url": f"{HTML}/{repo.full_name}/actions/runs/{r.id}",
-            # GitHub leaves this empty for runs from forks (FACTS.md).
-            "pull_requests": [self.pull_minimal(p) for p in pulls if p is not None],
+            # GitHub lists only pull requests whose head is in this repository:
+            # the list is empty for runs from forks (FACTS.md).
+            "pull_requests": [
+                self.pull_minimal(p)
+                for p in pulls
+                if p is not None and p.head_repo.lower() == repo.full_name.lower()
+            ],
             "created_at": r.created_at,
             "updated_at": r.updated_at,
             "run_started_at": r.created_at,

@@ -874,8 +874,33 @@ def _filter_runs(req: Request, runs: list[Any]) -> list[Any]:
         runs = [r for r in runs if r.head_branch == q["branch"]]
     if "actor" in q:
         runs = [r for r in runs if r.actor.lower() == q["actor"].lower()]
+    if "created" in q:
+        runs = [r for r in runs if _date_matches(r.created_at, q["created"])]
     # Newest first.
     return sorted(runs, key=lambda r: (r.created_at, r.id), reverse=True)
+
+
+def _date_matches(stamp: str, spec: str) -> bool:
+    """GitHub's date qualifiers: DATE, >DATE, >=DATE, <DATE, <=DATE, FROM..TO.
+
+    ISO 8601 UTC stamps compare as strings; a bare date covers its whole day.
+    """
+    if ".." in spec:
+        low, _, high = spec.partition("..")
+        return (low in ("", "*") or stamp >= low) and (
+            high in ("", "*") or stamp[: len(high)] <= high
+        )
+    for op in (">=", "<=", ">", "<"):
+        if spec.startswith(op):
+            value = spec[len(op) :]
+            head = stamp[: len(value)]
+            return {
+                ">=": stamp >= value,
+                "<=": head <= value,
+                ">": head > value,
+                "<": stamp < value,
+            }[op]
+    return stamp.startswith(spec)
 
 
 @route("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs")
@@ -1336,21 +1361,20 @@ def get_repo_commit(req: Request) -> Response:
     files = []
     additions = deletions = 0
     if parent:
-        for status, path, added, deleted, patch in git.diff(parent, sha):
-            entry = git.read_path(sha, path)
-            additions, deletions = additions + added, deletions + deleted
+        for d in git.diff(parent, sha):
+            additions, deletions = additions + d.additions, deletions + d.deletions
             files.append(
                 {
-                    "sha": entry.sha if entry else "0" * 40,
-                    "filename": path,
-                    "status": status,
-                    "additions": added,
-                    "deletions": deleted,
-                    "changes": added + deleted,
-                    "blob_url": f"https://github.com/{req.repo.full_name}/blob/{sha}/{path}",
-                    "raw_url": f"https://github.com/{req.repo.full_name}/raw/{sha}/{path}",
-                    "contents_url": f"{api}/contents/{path}?ref={sha}",
-                    "patch": patch,
+                    "sha": d.sha,
+                    "filename": d.path,
+                    "status": d.status,
+                    "additions": d.additions,
+                    "deletions": d.deletions,
+                    "changes": d.additions + d.deletions,
+                    "blob_url": f"https://github.com/{req.repo.full_name}/blob/{sha}/{d.path}",
+                    "raw_url": f"https://github.com/{req.repo.full_name}/raw/{sha}/{d.path}",
+                    "contents_url": f"{api}/contents/{d.path}?ref={sha}",
+                    "patch": d.patch,
                 }
             )
     return Response(

@@ -94,6 +94,7 @@ class _Fault:
     times: int | None
     retry_after: float | None
     body: dict[str, Any] | None
+    headers: dict[str, str]
 
 
 @dataclass
@@ -136,6 +137,7 @@ class FakeGitHub:
         self.state = State()
         self.calls: list[Call] = []
         self.errors: list[str] = []  # tracebacks of crashes inside the fake
+        self.rate_limit_reset = int(time.time()) + 3600
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
         self._server: _Server | None = None
@@ -681,10 +683,13 @@ class FakeGitHub:
         times: int | None = 2,
         retry_after: float | None = None,
         body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next `times` matching requests (None: all) with `status`.
 
-        403 and 429 default to GitHub's rate-limit bodies; `retry_after` adds the header.
+        403 and 429 default to GitHub's rate-limit bodies; `retry_after` adds the
+        header; `headers` adds any others (e.g. X-RateLimit-Remaining: 0 for a
+        primary limit). `status=0` hangs up without answering (a network error).
         """
         with self.state.lock:
             self._faults.append(
@@ -695,6 +700,7 @@ class FakeGitHub:
                     times,
                     retry_after,
                     body,
+                    dict(headers or {}),
                 )
             )
 
@@ -761,7 +767,7 @@ class FakeGitHub:
         if delay:
             time.sleep(delay)
         if fault is not None:
-            headers_out = {}
+            headers_out = dict(fault.headers)
             if fault.retry_after is not None:
                 headers_out["Retry-After"] = f"{fault.retry_after:g}"
             response = Response(
@@ -930,14 +936,32 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        response, _ = self.gh.handle(self.command, self.path, self.headers, raw_body)
+        response, call = self.gh.handle(self.command, self.path, self.headers, raw_body)
+        if response.status == 0:
+            # Injected network failure: hang up without an answer.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         payload = b"" if response.body is None else json.dumps(response.body).encode()
         self.send_response(response.status)
         if response.body is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
-        for key, value in response.headers.items():
+        self.send_header("X-GitHub-Request-Id", f"FAKE:{len(self.gh.calls):08X}")
+        used = sum(1 for c in list(self.gh.calls) if c.token == call.token)
+        headers = {
+            # Primary rate limit headers as GitHub sends them; never enforced, and
+            # Remaining stays above 0 so a client never waits for a reset.
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": str(max(1, 5000 - used)),
+            "X-RateLimit-Used": str(used),
+            "X-RateLimit-Reset": str(self.gh.rate_limit_reset),
+            "X-RateLimit-Resource": "core",
+        }
+        headers.update(response.headers)  # an injected fault may override them
+        for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
         if payload and self.command != "HEAD":

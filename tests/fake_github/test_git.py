@@ -100,6 +100,7 @@ def test_blob_tree_commit_ref_round_trip_then_clone(gh: FakeGitHub, tmp_path: Pa
     }
     read_back = call(gh, "GET", f"{api}/blobs/{blob.json['sha']}", token=token).json
     assert base64.b64decode(read_back["content"]) == b"a==2\n"
+    git("--git-dir", str(gh.git_dir(REPO)), "fsck", "--strict", "--no-dangling")
 
 
 def test_ref_update_refuses_non_fast_forward_unless_forced(gh: FakeGitHub) -> None:
@@ -208,3 +209,47 @@ def test_commit_endpoint_reports_files(gh: FakeGitHub) -> None:
         ("src/app.py", "removed"),
     }
     assert answer.json["stats"] == {"additions": 1, "deletions": 1, "total": 2}
+
+
+def test_objects_written_in_process_are_the_ones_git_writes(tmp_path: Path) -> None:
+    gh = FakeGitHub(tmp_path / "fake")
+    try:
+        # "a" is a directory and sorts after "a.b" and "a-c" in git's tree order.
+        files = {"a.b": "1", "a-c": "2", "a/x": "3", "a/y/z": "4", "b": b"\0binary\xff"}
+        gh.add_repo(REPO, files=files)
+        store = gh.state.repo(REPO).git  # type: ignore[union-attr]
+        head = store.resolve("main")
+        assert head is not None
+        top = store.ls_tree(store.tree_of(head))
+        listing = "".join(f"{e.mode} {e.type} {e.sha}\t{e.path}\n" for e in top)
+        made_by_git = subprocess.run(
+            ["git", "--git-dir", str(store.path), "mktree"],
+            input=listing,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert made_by_git == store.tree_of(head)
+        blob = (
+            subprocess.run(
+                ["git", "--git-dir", str(store.path), "hash-object", "--stdin"],
+                input=b"\0binary\xff",
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
+        assert store.read_path(head, "b").sha == blob  # type: ignore[union-attr]
+        fsck = subprocess.run(
+            ["git", "--git-dir", str(store.path), "fsck", "--strict", "--no-dangling"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert fsck.returncode == 0, fsck.stderr + fsck.stdout
+        assert store.files_at(head) == {
+            k: v.encode() if isinstance(v, str) else v for k, v in files.items()
+        }
+    finally:
+        gh.stop()

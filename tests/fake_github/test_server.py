@@ -633,3 +633,76 @@ def test_create_and_update_pull(gh: FakeGitHub) -> None:
     )
     assert (closed.json["state"], closed.json["title"]) == ("closed", "t")
     assert closed.json["closed_at"]
+
+
+def test_runs_filter_by_created_date_qualifiers(gh: FakeGitHub) -> None:
+    wf = gh.add_workflow(REPO, path=".github/workflows/check.yml")
+    for day in (1, 2, 3):
+        gh.add_run(REPO, wf, head_sha=f"{day:040x}", created_at=f"2024-01-0{day}T12:00:00Z")
+    token = gh.token({"actions": "read"})
+
+    def days(created: str) -> list[str]:
+        runs = call(
+            gh, "GET", f"/repos/{REPO}/actions/runs", token=token, query={"created": created}
+        ).json["workflow_runs"]
+        return sorted(r["created_at"][8:10] for r in runs)
+
+    assert days(">=2024-01-02") == ["02", "03"]
+    assert days(">2024-01-02") == ["03"]
+    assert days("<=2024-01-02") == ["01", "02"]
+    assert days("<2024-01-02") == ["01"]
+    assert days("2024-01-02") == ["02"]
+    assert days("2024-01-01..2024-01-02") == ["01", "02"]
+
+
+def test_fork_runs_list_no_pull_requests_like_github(gh: FakeGitHub) -> None:
+    wf = gh.add_workflow(REPO, path=".github/workflows/check.yml")
+    fork_pr = gh.add_pull(REPO, author="mallory", head_repo="mallory/app")
+    own_pr = gh.add_pull(REPO, author="alice", head_ref="feature")
+    fork_run = gh.add_run(
+        REPO,
+        wf,
+        head_sha=gh.pull(REPO, fork_pr).head_sha,
+        head_repo="mallory/app",
+        pull_numbers=[fork_pr],
+    )
+    own_run = gh.add_run(REPO, wf, head_sha=gh.pull(REPO, own_pr).head_sha, pull_numbers=[own_pr])
+    token = gh.token({"actions": "read"})
+    fork = call(gh, "GET", f"/repos/{REPO}/actions/runs/{fork_run}", token=token).json
+    own = call(gh, "GET", f"/repos/{REPO}/actions/runs/{own_run}", token=token).json
+    assert fork["pull_requests"] == []
+    assert fork["head_repository"]["full_name"] == "mallory/app"
+    assert [p["number"] for p in own["pull_requests"]] == [own_pr]
+
+
+def test_hang_up_is_a_network_error_the_client_retries(
+    gh: FakeGitHub, client: type[GitHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", gh.token({"pull-requests": "read"}))
+    gh.fail("GET", r"/pulls$", status=0, times=1)
+    assert client(REPO).get(f"/repos/{REPO}/pulls") == []
+    assert [c.status for c in gh.calls_matching("GET", r"/pulls$")] == [0, 200]
+
+
+def test_rate_limit_headers_and_primary_limit_injection(gh: FakeGitHub) -> None:
+    token = gh.token({"pull-requests": "read"})
+    first = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
+    second = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
+    assert first.headers["x-ratelimit-limit"] == "5000"
+    assert (
+        int(second.headers["x-ratelimit-remaining"])
+        == int(first.headers["x-ratelimit-remaining"]) - 1
+    )
+    reset = str(int(time.time()) + 1)
+    gh.fail(
+        "GET",
+        r"/pulls$",
+        status=403,
+        times=1,
+        body={"message": "API rate limit exceeded for installation ID 1."},
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+    )
+    limited = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
+    assert (limited.status, limited.headers["x-ratelimit-remaining"]) == (403, "0")
+    assert limited.headers["x-ratelimit-reset"] == reset
+    assert limited.json["message"].startswith("API rate limit exceeded")
