@@ -39,6 +39,7 @@ DISPATCH = f"{WORKFLOWS}/repowarden-dispatch.yml"
 LINT = f"{WORKFLOWS}/repowarden-lint.yml"
 CODEOWNERS = ".github/CODEOWNERS"
 ACTION = ".github/actions/repowarden/action.yml"
+ACTIONLINT = ".github/repowarden/actionlint.yaml"
 
 # Output path -> template name inside repowarden.templates.
 TEMPLATES: dict[str, str] = {
@@ -49,6 +50,7 @@ TEMPLATES: dict[str, str] = {
     LINT: "workflows/repowarden-lint.yml.j2",
     CODEOWNERS: "CODEOWNERS.j2",
     ACTION: "action.yml.j2",
+    ACTIONLINT: "actionlint.yaml.j2",
 }
 
 

@@ -2,7 +2,8 @@
 
 A token on a command line shows up in process listings and logs; the job that runs
 untrusted code (`unprivileged`, named `unprivileged-<id>`) gets no secret, no token
-for the runtime, no `id-token`, no environment, and at most `contents: read`.
+for the runtime, no `id-token`, no environment, and at most `contents: read`; and it
+never runs on a `self-hosted` runner, where what it leaves behind survives the job.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
             granted = {str(k): str(v) for k, v in perms.items()} if isinstance(perms, dict) else {}
             if not isinstance(perms, dict) or not set(granted.items()) <= {("contents", "read")}:
                 bad(wf.path, f"job {job_id}: unprivileged permissions must be ⊆ contents: read")
+            labels = job.get("runs-on")
+            labels = [labels] if isinstance(labels, str) else list(labels or [])
+            if "self-hosted" in labels:
+                bad(
+                    wf.path,
+                    f"job {job_id}: untrusted code on a self-hosted runner can outlive the job "
+                    "and reach the privileged ones; use a GitHub-hosted runner",
+                )
             if "environment" in job:
                 bad(wf.path, f"job {job_id}: an environment gives the unprivileged job secrets")
             if any(_SECRET_RE.search(text) for text in strings(job)):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from repowarden.generator.render import ACTION, CHECK, LINT, render_templates
+from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, render_templates
 from repowarden.runtime.config import Config
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,9 @@ def workflows(root: Path) -> list[str]:
 
 
 def actionlint(root: Path) -> subprocess.CompletedProcess[str]:
-    return run([tool("actionlint"), "-no-color", *workflows(root)], root)
+    # As the rendered lint workflow runs it: with the rendered config (runner labels).
+    config = ["-config-file", ACTIONLINT]
+    return run([tool("actionlint"), "-no-color", *config, *workflows(root)], root)
 
 
 def zizmor(root: Path) -> subprocess.CompletedProcess[str]:
@@ -152,3 +154,47 @@ def test_check_jsonschema_rejects_a_malformed_action(tmp_path: Path, plain: dict
     root = write_repo(tmp_path, {**plain, ACTION: broken})
     result = jsonschema(root, "vendor.github-actions", [ACTION])
     assert result.returncode == 1, result.stdout + result.stderr
+
+
+EDGE = """\
+repository: edge-org/edge.repo_name-1
+default_branch: release/2.x
+runner: linux-arm64-builder
+python_version: "3.13"
+review:
+  admins: [a-b, C3]
+  reviewers:
+    "*": [a-b, C3]
+  blocking_label: "do not merge: really! (#42) & | *"
+  status_context: "ci/review: 100% @edge"
+dismiss:
+  schedule: "*/15 0-23 * 1,6 MON-FRI"
+dispatch:
+  event_type: edge-ops-1
+  senders:
+    - {login: "edge-bot[bot]", id: 1}
+    - {login: human, id: 987654321, type: User}
+  operations:
+    - {kind: pip-compile, name: "deps (all) & more: #1", requirements: ["a b/req.in"]}
+    - kind: build-and-publish
+      name: "ship|it&now"
+      project: edge.pkg
+      environment: "pypi: prod #1"
+codeowners:
+  - {pattern: "docs/with space/*", owners: ["@edge-org/docs-team", "@a-b"]}
+"""
+
+
+def test_linters_are_clean_on_a_custom_runner_and_values_full_of_metacharacters(
+    tmp_path: Path,
+) -> None:
+    from repowarden.runtime.config import parse_config
+
+    root = write_repo(tmp_path, render_templates(parse_config(EDGE)))
+    for result in (
+        actionlint(root),
+        zizmor(root),
+        jsonschema(root, "vendor.github-workflows", workflows(root)),
+        jsonschema(root, "vendor.github-actions", [ACTION]),
+    ):
+        assert result.returncode == 0, result.stdout + result.stderr

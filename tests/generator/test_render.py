@@ -11,6 +11,7 @@ from jinja2 import UndefinedError
 from repowarden.generator import render
 from repowarden.generator.render import (
     ACTION,
+    ACTIONLINT,
     ASSIGN,
     CHECK,
     CODEOWNERS,
@@ -65,7 +66,7 @@ def test_every_example_renders_the_workflows_codeowners_and_action(
 ) -> None:
     _name, cfg = example
     files = render_templates(cfg)
-    expected = {ASSIGN, CHECK, DISMISS, LINT, CODEOWNERS, ACTION}
+    expected = {ASSIGN, CHECK, DISMISS, LINT, CODEOWNERS, ACTION, ACTIONLINT}
     if cfg.dispatch is not None:
         expected.add(DISPATCH)
     assert set(files) == expected
@@ -240,6 +241,8 @@ def test_schedule_runner_python_and_branch_come_from_the_config() -> None:
     assert load(files[ACTION])["inputs"]["python-version"]["default"] == "3.13"
     for path in (ASSIGN, CHECK, DISMISS, LINT):
         assert {job["runs-on"] for job in jobs(files, path).values()} == {"self-hosted-linux"}
+    # actionlint in the target's lint workflow must know the custom label.
+    assert load(files[ACTIONLINT]) == {"self-hosted-runner": {"labels": ["self-hosted-linux"]}}
 
 
 @pytest.mark.parametrize(

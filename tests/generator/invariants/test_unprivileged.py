@@ -33,6 +33,11 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
             "a token in `with: args`",
         ),
         (
+            'runs-on: "ubuntu-24.04"',
+            "runs-on: [self-hosted, linux]",
+            "untrusted code on a self-hosted runner",
+        ),
+        (
             UNPRIVILEGED_PERMS,
             "    environment: release\n" + UNPRIVILEGED_PERMS,
             "an environment gives the unprivileged job secrets",
