@@ -138,6 +138,11 @@ def _ref_sha(gh: GitHub, branch: str) -> str | None:
     return str(body["object"]["sha"])
 
 
+def _code(text: str) -> str:
+    """Inline code for a path or ref from the PR: no backtick can end it early."""
+    return "`" + text.replace("`", "'")[:200] + "`"
+
+
 def _fence(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
@@ -175,7 +180,7 @@ def apply_patch(
         )
     if not patches:
         return Applied(NOTHING, "The operation changed nothing.", pushed=False)
-    changed = ", ".join(f"`{fp.path}`" for fp in patches)
+    changed = ", ".join(_code(fp.path) for fp in patches)
 
     if pull is not None and not same_repo:
         # A fork: we never push to it. The author applies the patch themselves.
@@ -189,7 +194,7 @@ def apply_patch(
         detail = (
             f"This PR comes from a fork, so repowarden does not push to it. It changes "
             f"{changed}. To apply the change, save the patch below as `repowarden.patch` "
-            f"in your checkout of `{pull['head']['ref']}` and run:\n\n"
+            f"in your checkout of {_code(str(pull['head']['ref']))} and run:\n\n"
             "```sh\ngit apply repowarden.patch && git commit -am 'Apply repowarden "
             f"{request.operation}' && git push\n```\n\n"
             f"<details><summary>repowarden.patch</summary>\n\n{fence}diff\n{text}{fence}\n"
@@ -251,7 +256,8 @@ def apply_patch(
     number, url = _open_or_update_pr(gh, request, branch, base_ref, changed, run_url)
     return Applied(
         SUCCESS,
-        f"Opened [#{number}]({url}) from `{branch}` into `{base_ref}`, changing {changed}.",
+        f"Opened [#{number}]({url}) from {_code(branch)} into {_code(base_ref)}, "
+        f"changing {changed}.",
         pushed=pushed,
     )
 
@@ -271,7 +277,7 @@ def _push_to_pr(
         parents = [p["sha"] for p in current.get("parents") or []]
         if parents == [worked_on] and current["tree"]["sha"] == tree:
             return Applied(
-                SUCCESS, f"Already pushed to `{head_ref}` ({head_sha[:12]}).", pushed=False
+                SUCCESS, f"Already pushed to {_code(head_ref)} ({head_sha[:12]}).", pushed=False
             )
         raise ApplyRefused(
             f"the PR head moved to {head_sha} since the operation ran on {worked_on}; "
@@ -290,7 +296,7 @@ def _push_to_pr(
     )
     return Applied(
         SUCCESS,
-        f"Pushed {commit['sha'][:12]} to `{head_ref}`, changing {changed}.",
+        f"Pushed {commit['sha'][:12]} to {_code(head_ref)}, changing {changed}.",
         pushed=True,
     )
 

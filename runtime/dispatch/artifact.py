@@ -25,6 +25,7 @@ from repowarden.runtime.config import BuildAndPublish, Config, Format, PipCompil
 from repowarden.runtime.dispatch.manifest import (
     DIST,
     MANIFEST,
+    MAX_MANIFEST_BYTES,
     PATCH,
     FileEntry,
     Manifest,
@@ -174,7 +175,7 @@ def verify_artifact(
         )
     try:
         with (directory / MANIFEST).open("rb") as fh:
-            manifest = parse_manifest(fh.read(manifest_info.st_size + 1))
+            manifest = parse_manifest(fh.read(MAX_MANIFEST_BYTES + 1))
     except ManifestError as exc:
         violations.extend(exc.problems)
         return result

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from repowarden.runtime.config import CONFIG_PATH, Config, load_config
 from repowarden.runtime.context import RunContext
-from repowarden.runtime.dispatch.payload import DispatchRequest, verify_event
+from repowarden.runtime.dispatch.payload import DispatchRequest, show, verify_event
 
 ARTIFACTS = "repowarden-artifacts"  # under $RUNNER_TEMP
 WORKTREE = "target"  # under $GITHUB_WORKSPACE
@@ -39,6 +39,6 @@ def start(args: argparse.Namespace) -> tuple[RunContext, Config, DispatchRequest
     print(
         f"verified dispatch {request.id}: operation {request.operation!r} on {request.repo}"
         + (f" PR #{request.pr}" if request.pr is not None else "")
-        + f", sent by {request.sender_login} (id {request.sender_id})"
+        + f", sent by {show(request.sender_login)} (id {request.sender_id})"
     )
     return ctx, config, request
