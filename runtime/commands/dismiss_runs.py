@@ -130,11 +130,18 @@ def run(args: argparse.Namespace) -> int:
         "",
         f"- pull requests with runs of {WORKFLOW}: {len(groups)}",
         f"- stale completed runs deleted: {deleted}",
-        f"- fork pull request statuses refreshed: {', '.join(refreshed) or 'none'}",
+        f"- fork pull request statuses refreshed: {_listed(refreshed)}",
     ]
     ctx.write_summary("\n".join(lines))
     print("\n".join(lines[2:]))
     return Exit.OK
+
+
+def _listed(items: list[str], limit: int = 20) -> str:
+    if not items:
+        return "none"
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{len(items)}: {', '.join(items[:limit])}{more}"
 
 
 def _refresh_fork_statuses(
