@@ -20,8 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,91 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
-TESTS_DIR = ROOT / "tests"
-EXAMPLES_DIR = ROOT / "examples"
 FULL_RUNS = 7
 # Inherited variables that would change what a child process imports or where it
 # talks to; a benchmark sets what it needs explicitly.
 _SCRUB = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME", "GH_HOST", "GITHUB_TOKEN")
+
+
+@dataclass
+class Target:
+    """The code under measurement: which interpreter runs it and where its tree is.
+
+    Full runs measure a snapshot of the committed HEAD installed from its wheel into
+    a scratch venv (dependencies shared with the project venv through a .pth line):
+    what users install, and immune to files edited in the working tree while a
+    benchmark runs. Quick runs (and --live) measure the working tree through the
+    editable install, which is what the quick-mode tests are for.
+    """
+
+    python: str
+    root: Path
+    label: str
+
+    @property
+    def tests(self) -> Path:
+        return self.root / "tests"
+
+    @property
+    def examples(self) -> Path:
+        return self.root / "examples"
+
+    def bin(self, name: str) -> str:
+        """A console script installed beside the target's interpreter."""
+        candidate = Path(self.python).parent / name
+        if not candidate.exists():
+            raise FileNotFoundError(f"{name} is not installed beside {self.python}")
+        return str(candidate)
+
+
+TARGET = Target(sys.executable, ROOT, "working tree (editable install)")
+
+
+def _git(*args: str, cwd: Path = ROOT) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def use_snapshot() -> None:
+    """Point TARGET at HEAD installed from its wheel into a scratch venv (see Target)."""
+    import atexit
+    import sysconfig
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    src, venv = scratch / "src", scratch / "venv"
+    # A clone is a git repository at HEAD: copier's template source needs one.
+    _git("clone", "--quiet", "--local", "--no-hardlinks", str(ROOT), str(src))
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    Path(purelib, "_bench_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    head = _git("rev-parse", "--short", "HEAD", cwd=src)
+    TARGET.python, TARGET.root = str(python), src
+    TARGET.label = f"commit {head}, installed from its wheel"
 
 
 @dataclass
@@ -62,12 +140,6 @@ class Stats:
             raise ValueError("no samples")
         return cls(statistics.median(values), min(values), max(values), len(values))
 
-    def fmt(self, unit: str = "s", digits: int = 3) -> str:
-        return (
-            f"{self.median:.{digits}f} {unit} ({self.min:.{digits}f}-{self.max:.{digits}f}, "
-            f"n={self.n})"
-        )
-
 
 @dataclass
 class Result:
@@ -92,6 +164,11 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
         "--runs", type=int, default=None, help=f"repetitions (default {FULL_RUNS}; 1 in --quick)"
     )
     parser.add_argument(
+        "--live",
+        action="store_true",
+        help="measure the working tree (editable install) instead of a snapshot of HEAD",
+    )
+    parser.add_argument(
         "--results-dir",
         type=Path,
         default=RESULTS_DIR,
@@ -102,6 +179,8 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
         args.runs = 1 if args.quick else FULL_RUNS
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if not (args.quick or args.live):
+        use_snapshot()
     return args
 
 
@@ -131,6 +210,7 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "loadavg_1_5_15": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "code": TARGET.label,
     }
 
 
@@ -139,17 +219,6 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
     env.update(extra or {})
     return env
-
-
-def venv_bin(name: str) -> str:
-    """A console script installed beside this interpreter (the project's venv)."""
-    candidate = Path(sys.executable).parent / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} is not installed beside {sys.executable} or on PATH")
-    return found
 
 
 def run_process(
@@ -225,15 +294,6 @@ class BenchError(RuntimeError):
     """A benchmark could not measure what it set out to (the measured thing failed)."""
 
 
-@contextmanager
-def timer() -> Iterator[Callable[[], float]]:
-    """`with timer() as elapsed: ...; elapsed()` -> seconds since entry (perf_counter)."""
-    start = time.perf_counter()
-    end: list[float] = []
-    yield lambda: (end[0] if end else time.perf_counter()) - start
-    end.append(time.perf_counter())
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -245,10 +305,6 @@ def write_result(result: Result, results_dir: Path) -> Path:
     path = results_dir / f"{result.name}{'.quick' if result.quick else ''}.json"
     path.write_text(json.dumps(asdict(result), indent=2, sort_keys=False) + "\n")
     return path
-
-
-def stats_dict(values: Sequence[float]) -> dict[str, float | int]:
-    return asdict(Stats.of(values))
 
 
 def import_time_top(stderr: str, top: int = 15) -> list[tuple[str, int, int]]:
@@ -300,7 +356,7 @@ def profile_top(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], top: 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "prof"
         sample = run_process(
-            [sys.executable, "-m", "cProfile", "-o", str(out), *argv], cwd=cwd, env=env
+            [TARGET.python, "-m", "cProfile", "-o", str(out), *argv], cwd=cwd, env=env
         )
         if not out.exists():
             return f"(profile failed, exit {sample.returncode}: {sample.stderr[-500:]})"
@@ -312,29 +368,12 @@ def profile_top(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], top: 
         return buffer.getvalue()
 
 
-def imported_modules(
-    code: str, *, env: Mapping[str, str] | None = None, cwd: Path | None = None
-) -> set[str]:
-    """The modules a fresh interpreter has loaded after running `code`."""
-    probe = code + "\nimport sys, json\nprint('\\n@@MODULES@@' + json.dumps(sorted(sys.modules)))"
-    sample = run_process([sys.executable, "-c", probe], env=env, cwd=cwd)
-    marker = sample.stdout.rfind("@@MODULES@@")
-    if marker < 0:
-        raise BenchError(f"probe failed (exit {sample.returncode}): {sample.stderr[-2000:]}")
-    return set(json.loads(sample.stdout[marker + len("@@MODULES@@") :]))
-
-
-def fmt_mib(values: Sequence[float]) -> str:
-    s = Stats.of(values)
-    return f"{s.median:.0f} MiB ({s.min:.0f}-{s.max:.0f})"
-
-
 def emit(result: Result, headers: Sequence[str], rows: Sequence[Sequence[Any]], args: Any) -> None:
     """Print the markdown rows and the machine line, write the JSON."""
     m = result.machine
     print(
         f"<!-- {result.name}: {m['date_utc']}, {m['nproc']} cores {m['cpu']}, "
-        f"Python {m['python']}, load {m['loadavg_1_5_15']}, "
+        f"Python {m['python']}, load {m['loadavg_1_5_15']}, code: {m['code']}, "
         f"{'quick' if result.quick else 'full'} mode -->"
     )
     print(table(headers, rows))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from _harness import BENCH_DIR, TESTS_DIR, Sample, child_env, run_process
+from _harness import BENCH_DIR, TARGET, Sample, child_env, run_process
 
 PAYLOADS = BENCH_DIR / "payloads"
 CONFIG = PAYLOADS / "repowarden.yml"
@@ -36,8 +36,8 @@ DISMISS_PERMISSIONS = {
 
 def fake_github_module() -> Any:
     """`fake_github` from tests/, imported the way pytest's pythonpath does."""
-    if str(TESTS_DIR) not in sys.path:
-        sys.path.insert(0, str(TESTS_DIR))
+    if str(TARGET.tests) not in sys.path:
+        sys.path.insert(0, str(TARGET.tests))
     import fake_github
     import fake_github.gitstore
 
@@ -180,7 +180,7 @@ def frozen_git() -> Iterator[None]:
 def runtime(command: str, *args: str, env: Mapping[str, str], cwd: Path) -> Sample:
     with frozen_git():
         return run_process(
-            [sys.executable, "-m", "repowarden.runtime", command, "--config", str(CONFIG), *args],
+            [TARGET.python, "-m", "repowarden.runtime", command, "--config", str(CONFIG), *args],
             env=env,
             cwd=cwd,
         )

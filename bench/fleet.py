@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    ROOT,
+    TARGET,
     BenchError,
     Result,
     Stats,
@@ -79,7 +79,7 @@ def config_text(i: int) -> str:
 # ------------------------------------------------------------------ workers
 
 
-def _worker_generator(n: int, out: Path) -> dict[str, Any]:
+def _worker_generator(n: int, out: Path, template: Path) -> dict[str, Any]:
     """Runs inside the fresh worker process; imports are part of the first repo's cost."""
     start = time.perf_counter()
     from repowarden.generator import writer
@@ -107,7 +107,7 @@ def _worker_generator(n: int, out: Path) -> dict[str, Any]:
     }
 
 
-def _worker_copier(n: int, out: Path) -> dict[str, Any]:
+def _worker_copier(n: int, out: Path, template: Path) -> dict[str, Any]:
     start = time.perf_counter()
     import copier
 
@@ -119,7 +119,7 @@ def _worker_copier(n: int, out: Path) -> dict[str, Any]:
         dst = out / f"repo-{i:04d}"
         a = answers(i)
         copier.run_copy(
-            str(ROOT),
+            str(template),
             dst,
             data=copier_data(a),
             defaults=True,
@@ -151,8 +151,9 @@ def copier_data(a: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker(kind: str, n: int, out: Path) -> None:
-    result = (_worker_generator if kind == "generator" else _worker_copier)(n, out)
+def worker(kind: str, n: int, out: Path, template: Path) -> None:
+    """The generator side ignores `template`: it renders through the installed package."""
+    result = (_worker_generator if kind == "generator" else _worker_copier)(n, out, template)
     print(json.dumps(result))
 
 
@@ -162,7 +163,18 @@ def worker(kind: str, n: int, out: Path) -> None:
 def run_worker(kind: str, n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-fleet-{kind}-") as tmp:
         sample = run_process(
-            [sys.executable, __file__, "--worker", kind, "--n", str(n), "--out", tmp],
+            [
+                TARGET.python,
+                __file__,
+                "--worker",
+                kind,
+                "--n",
+                str(n),
+                "--out",
+                tmp,
+                "--template",
+                str(TARGET.root),
+            ],
             env=child_env(),
             cwd=tmp,
             timeout=3600,
@@ -204,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--worker", choices=("generator", "copier"), required=True)
         p.add_argument("--n", type=int, required=True)
         p.add_argument("--out", type=Path, required=True)
+        p.add_argument("--template", type=Path, required=True)
         w = p.parse_args(argv)
-        worker(w.worker, w.n, w.out)
+        worker(w.worker, w.n, w.out, w.template)
         return 0
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--repos", type=int, default=None)

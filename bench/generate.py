@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    EXAMPLES_DIR,
+    TARGET,
     BenchError,
     Result,
     Sample,
@@ -37,7 +37,6 @@ from _harness import (
     profile_top,
     repeat,
     run_process,
-    venv_bin,
 )
 
 CONFIG = Path(".github/repowarden.yml")
@@ -47,7 +46,7 @@ FLOOR = 'floor: python -c "import jinja2, ruamel.yaml"'
 
 
 def example_config(name: str) -> Path:
-    path = EXAMPLES_DIR / name / CONFIG
+    path = TARGET.examples / name / CONFIG
     if not path.is_file():
         raise BenchError(f"{path} does not exist yet: the example is not committed")
     return path
@@ -62,7 +61,7 @@ def fresh_tree(parent: Path, config: Path, label: str) -> Path:
 
 
 def cli(*args: str) -> list[str]:
-    return [venv_bin("repowarden"), *args]
+    return [TARGET.bin("repowarden"), *args]
 
 
 def tree_digest(root: Path) -> str:
@@ -112,12 +111,12 @@ def measure(args: argparse.Namespace, example: str) -> Result:
             ),
             FLOOR: (
                 lambda: run_process(
-                    [sys.executable, "-c", "import jinja2, ruamel.yaml"], cwd=parent, env=env
+                    [TARGET.python, "-c", "import jinja2, ruamel.yaml"], cwd=parent, env=env
                 ),
                 None,
             ),
             "python -c pass": (
-                lambda: run_process([sys.executable, "-c", "pass"], cwd=parent, env=env),
+                lambda: run_process([TARGET.python, "-c", "pass"], cwd=parent, env=env),
                 None,
             ),
         }
@@ -136,7 +135,7 @@ def measure(args: argparse.Namespace, example: str) -> Result:
         by_package = {}
         for label, argv in (("generate", ["generate"]), ("--check", ["generate", "--check"])):
             probe = run_process(
-                [sys.executable, "-X", "importtime", "-m", "repowarden.generator", *argv],
+                [TARGET.python, "-X", "importtime", "-m", "repowarden.generator", *argv],
                 cwd=checked,
                 env=env,
             )

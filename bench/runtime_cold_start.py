@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    EXAMPLES_DIR,
+    TARGET,
     BenchError,
     Result,
     Stats,
@@ -62,7 +62,6 @@ for name in sorted(MODULES):
     after[name] = sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy))
 print(json.dumps(after))
 """
-TRIO_CONFIG = EXAMPLES_DIR / "trio" / ".github" / "repowarden.yml"
 
 
 def loaded(stderr: str, prefixes: tuple[str, ...] = HEAVY) -> list[str]:
@@ -206,7 +205,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         ):
             samples = repeat(
                 runs,
-                lambda c=code: run_process([sys.executable, "-c", c], env=plain, cwd=work),
+                lambda c=code: run_process([TARGET.python, "-c", c], env=plain, cwd=work),
                 warmup=warmup,
                 what=label,
             )
@@ -224,7 +223,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             )
 
         ghapi_times = run_process(
-            [sys.executable, "-X", "importtime", "-c", "import ghapi.core"], env=plain, cwd=work
+            [TARGET.python, "-X", "importtime", "-c", "import ghapi.core"], env=plain, cwd=work
         )
         result.add(
             what="importtime ghapi.core",
@@ -233,7 +232,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         )
         check_times = run_process(
             [
-                sys.executable,
+                TARGET.python,
                 "-X",
                 "importtime",
                 "-m",
@@ -260,7 +259,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         # loads every command in turn; imports only accumulate, so a package absent
         # after the last load was imported by none, and the first load after which it
         # appears names the culprit. explain --snapshot and verify then run for real.
-        probe = run_process([sys.executable, "-c", LOAD_ALL], env=plain, cwd=work)
+        probe = run_process([TARGET.python, "-c", LOAD_ALL], env=plain, cwd=work)
         if probe.returncode != 0:
             raise BenchError(f"loading the runtime commands failed: {probe.stderr[-2000:]}")
         after_each: dict[str, list[str]] = json.loads(probe.stdout.strip().splitlines()[-1])
@@ -273,7 +272,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         snap.write_text(json.dumps(snapshot(head)))
         explain = run_process(
             [
-                sys.executable,
+                TARGET.python,
                 "-X",
                 "importtime",
                 "-m",
@@ -296,14 +295,14 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         verify_env = child_env(dispatch_env(work))
         verify = run_process(
             [
-                sys.executable,
+                TARGET.python,
                 "-X",
                 "importtime",
                 "-m",
                 "repowarden.runtime",
                 "verify",
                 "--config",
-                str(TRIO_CONFIG),
+                str(TARGET.examples / "trio" / ".github" / "repowarden.yml"),
                 "--event-only",
             ],
             env=verify_env,
