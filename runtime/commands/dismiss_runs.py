@@ -79,6 +79,9 @@ def _key(run: dict[str, Any], repository: str, pulls: _OpenPulls) -> Key:
         number = pulls.by_branch.get((head_repo, run.get("head_branch") or ""))
     if number is not None:
         return ("pr", str(number))
+    if not head_repo:
+        # The fork was deleted: only the commit still tells such runs apart.
+        return ("sha", run["head_sha"])
     # A closed PR or one we cannot see: its head repository and branch still
     # identify it, and keep two forks' `patch-1` apart.
     return ("branch", head_repo, run.get("head_branch") or "")

@@ -237,3 +237,19 @@ def test_least_privilege(
         return dismiss(runner, token=token)
 
     assert_least_privilege(load("dismiss-runs"), github, attempt)
+
+
+def test_runs_of_deleted_forks_are_told_apart_by_commit(github: FakeGitHub) -> None:
+    # GitHub sends `head_repository: null` once a fork is deleted; the fake never does.
+    from repowarden.runtime.commands import dismiss_runs
+    from repowarden.runtime.github import GitHub
+
+    github.add_repo("o/r")
+    pulls = dismiss_runs._OpenPulls(GitHub("o/r", token=github.token({"pull-requests": "read"})))
+
+    def key(sha: str) -> tuple[str, ...]:
+        run = {"head_sha": sha, "head_branch": "patch-1", "head_repository": None}
+        return dismiss_runs._key(run, "o/r", pulls)
+
+    assert key("a" * 40) == ("sha", "a" * 40)
+    assert key("a" * 40) != key("b" * 40)
