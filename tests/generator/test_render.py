@@ -219,6 +219,15 @@ def test_dismiss_approvals_job_exists_only_when_a_push_dismisses_approvals() -> 
     assert set(jobs(render_templates(parse_config(off)), CHECK)) == {"check"}
 
 
+def test_lint_workflow_also_reports_on_the_merge_queue() -> None:
+    on = load(render_templates(config())[LINT])["on"]
+    assert on == {
+        "pull_request": None,
+        "push": {"branches": ["main"]},
+        "merge_group": {"types": ["checks_requested"]},
+    }
+
+
 def test_check_workflow_listens_for_reviews_with_types_and_on_the_merge_queue() -> None:
     on = load(render_templates(config())[CHECK])["on"]
     assert list(on["pull_request_review"]) == ["types"]
