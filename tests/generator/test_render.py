@@ -71,7 +71,10 @@ def test_every_example_renders_the_workflows_codeowners_and_action(
         expected.add(DISPATCH)
     assert set(files) == expected
     assert list(files) == sorted(files)
-    assert all(body.endswith("\n") and not body.endswith("\n\n") for body in files.values())
+    for body in files.values():
+        assert body.endswith("\n")
+        assert not body.endswith("\n\n")
+        assert not [line for line in body.splitlines() if line != line.rstrip() or "\t" in line]
 
 
 def test_no_dispatch_section_means_no_dispatch_workflow() -> None:
