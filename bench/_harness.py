@@ -48,6 +48,9 @@ class Target:
     python: str
     root: Path
     label: str
+    # True for a snapshot: its output cannot change between runs, so benchmarks may
+    # insist that every run produced the same tree.
+    frozen: bool = False
 
     @property
     def tests(self) -> Path:
@@ -113,6 +116,7 @@ def use_snapshot() -> None:
     head = _git("rev-parse", "--short", "HEAD", cwd=src)
     TARGET.python, TARGET.root = str(python), src
     TARGET.label = f"commit {head}, installed from its wheel"
+    TARGET.frozen = True
 
 
 @dataclass
