@@ -12,6 +12,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from repowarden.runtime.commands.verify_generated import MANIFEST_PATH
 from repowarden.runtime.config import CONFIG_PATH, Config
 from repowarden.runtime.generated import with_header
 
@@ -69,7 +70,16 @@ def plan(config: Config, config_text: str, config_name: str = CONFIG_PATH) -> di
     clash = sorted(set(rendered) & set(extra))
     if clash:
         raise InvariantError([f"{p}: rendered by a template and also vendored" for p in clash])
+    bodies = {**rendered, **extra}
+    bodies[MANIFEST_PATH] = manifest_text(sorted(bodies))
     stamp = {"version": generator_version(), "config": config_name, "config_text": config_text}
-    return {
-        path: with_header(body, **stamp) for path, body in sorted({**rendered, **extra}.items())
-    }
+    return {path: with_header(body, **stamp) for path, body in sorted(bodies.items())}
+
+
+def manifest_text(paths: list[str]) -> str:
+    """The list of generated files, so the vendored runtime can tell one is missing."""
+    return (
+        "# Every other file `repowarden generate` produced from the config. verify-generated\n"
+        "# (the lint workflow) fails when one is missing, so deleting one is not silent.\n"
+        + "".join(f"{path}\n" for path in paths)
+    )

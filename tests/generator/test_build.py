@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from repowarden.generator import build, vendor
 from repowarden.generator.render import render_templates
+from repowarden.runtime.commands.verify_generated import MANIFEST_PATH
 from repowarden.runtime.config import parse_config
 from repowarden.runtime.generated import problems_with, sha256, split_header
 from ruamel.yaml import YAML
@@ -29,6 +30,7 @@ def test_the_plan_holds_rendered_vendored_and_schema_files() -> None:
         *render_templates(config),
         *vendor.vendored_files(),
         build.SCHEMA_PATH,
+        MANIFEST_PATH,
     }
     assert ".github/workflows/repowarden-check.yml" in files
     assert list(files) == sorted(files)
@@ -52,6 +54,7 @@ def test_the_body_under_the_header_is_exactly_what_was_rendered_or_vendored() ->
         **vendor.vendored_files(),
         build.SCHEMA_PATH: build.schema_text(),
     }
+    expected[MANIFEST_PATH] = build.manifest_text(sorted(expected))
     assert {path: split_header(content)[1] for path, content in files.items()} == expected
 
 
@@ -129,4 +132,12 @@ def test_a_dispatch_section_adds_the_dispatch_workflow() -> None:
         *render_templates(parse_config(text)),
         *vendor.vendored_files(),
         build.SCHEMA_PATH,
+        MANIFEST_PATH,
     }
+
+
+def test_the_manifest_lists_every_other_generated_file() -> None:
+    _, files = plan_of(TRIO)
+    _, body = split_header(files[MANIFEST_PATH])
+    listed = [line for line in body.splitlines() if not line.startswith("#")]
+    assert listed == sorted(set(files) - {MANIFEST_PATH})
