@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -201,6 +201,12 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     return context
 
 
+def _sorted_owners(owners: Iterable[str]) -> list[str]:
+    # Case-insensitive order, ties broken by the exact text: a set's iteration order
+    # depends on the hash seed, so a casefold-only key would vary between processes.
+    return sorted(set(owners), key=lambda owner: (owner.casefold(), owner))
+
+
 def context(config: Config) -> dict[str, Any]:
     review = config.review
     return {
@@ -213,10 +219,8 @@ def context(config: Config) -> dict[str, Any]:
         "dismiss_runs": _job(["dismiss-runs"]),
         "lint": _job(["verify-generated"]),
         "dispatch": _dispatch_context(config),
-        "codeowners": [
-            (rule.pattern, sorted(set(rule.owners), key=str.casefold)) for rule in config.codeowners
-        ],
-        "admins": sorted({f"@{a}" for a in review.admins}, key=str.casefold),
+        "codeowners": [(rule.pattern, _sorted_owners(rule.owners)) for rule in config.codeowners],
+        "admins": _sorted_owners(f"@{a}" for a in review.admins),
     }
 
 

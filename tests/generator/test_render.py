@@ -483,3 +483,37 @@ def test_codeowners_patterns_keep_escaped_spaces_and_refuse_comments() -> None:
     assert render.codeowners_pattern("docs/a b/") == "docs/a\\ b/"
     with pytest.raises(ValueError, match="not a CODEOWNERS pattern"):
         render.codeowners_pattern("docs/ # @mallory")
+
+
+RENDER_AND_HASH = """
+import hashlib, sys
+from repowarden.generator.render import render_templates
+from repowarden.runtime.config import load_config
+files = render_templates(load_config(sys.argv[1]))
+print(hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # Owners that differ only in case would tie under a case-insensitive sort.
+    config_file = tmp_path / "repowarden.yml"
+    config_file.write_text(
+        BASE.replace("admins: [alice, bob]", "admins: [alice, Alice, bob, BOB, carol]")
+        + "codeowners:\n  - {pattern: docs/, owners: ['@zed', '@Zed', '@amy', '@AMY']}\n"
+    )
+    digests = set()
+    for seed in ("0", "1", "2", "3", "4"):
+        result = subprocess.run(
+            [sys.executable, "-P", "-c", RENDER_AND_HASH, str(config_file)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        digests.add(result.stdout)
+    assert len(digests) == 1
