@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shutil
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -156,6 +158,27 @@ def measure(args: argparse.Namespace, example: str) -> Result:
             ["-m", "repowarden.generator", "generate", "--check"], cwd=checked, env=env, top=40
         )
         result.rows.append({"what": "cProfile generate --check", "text": profile})
+        # The same work as --check, cut into phases, in fresh processes.
+        phase_runs: list[dict[str, float]] = []
+        for _ in range(runs):
+            probe = run_process(
+                [TARGET.python, str(Path(__file__).with_name("_generate_phases.py")), str(checked)],
+                cwd=parent,
+                env=env,
+            )
+            if probe.returncode != 0:
+                result.notes.append(f"phase probe failed: {probe.stderr.strip()[-300:]}")
+                break
+            phase_runs.append(json.loads(probe.stdout.strip().splitlines()[-1]))
+        if phase_runs:
+            phases = {
+                name: statistics.median(run[name] for run in phase_runs) for name in phase_runs[0]
+            }
+            result.rows.append({"what": "phases of --check (median s)", "phases": phases})
+            result.notes.append(
+                f"--check in phases (median of {len(phase_runs)} fresh processes): "
+                + "; ".join(f"{name} {sec * 1000:.0f} ms" for name, sec in phases.items())
+            )
         files = sorted(str(p.relative_to(checked)) for p in checked.rglob("*") if p.is_file())
 
     floor_s = Stats.of([s.wall_s for s in samples[FLOOR]]).median
