@@ -144,6 +144,8 @@ class FakeGitHub:
         self._thread: threading.Thread | None = None
         self.url = ""
         self.render = Renderer("http://127.0.0.1", self.state)
+        # GITHUB_TOKEN acts as this Bot; its id is the real one.
+        self.add_user("github-actions[bot]", id=41898282, type="Bot")
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -891,6 +893,8 @@ class _Server(ThreadingHTTPServer):
     """Tracks open keep-alive connections so stop() can close them all."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 resets bursts of parallel clients.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)

@@ -706,3 +706,48 @@ def test_rate_limit_headers_and_primary_limit_injection(gh: FakeGitHub) -> None:
     assert (limited.status, limited.headers["x-ratelimit-remaining"]) == (403, "0")
     assert limited.headers["x-ratelimit-reset"] == reset
     assert limited.json["message"].startswith("API rate limit exceeded")
+
+
+def test_concurrent_writes_are_all_kept(gh: FakeGitHub) -> None:
+    import threading
+
+    number = gh.add_pull(REPO, author="mallory")
+    token = gh.token({"issues": "write"})
+    statuses: list[int] = []
+
+    def post(i: int) -> None:
+        answer = call(
+            gh,
+            "POST",
+            f"/repos/{REPO}/issues/{number}/comments",
+            token=token,
+            body={"body": str(i)},
+        )
+        statuses.append(answer.status)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 20
+    comments = gh.comments(REPO, number)
+    assert sorted(int(c.body) for c in comments) == list(range(20))
+    assert len({c.id for c in comments}) == 20
+    assert len(gh.calls_matching("POST", "/comments$")) == 20
+
+
+def test_github_token_acts_as_the_real_actions_bot(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    created = call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/issues/{number}/comments",
+        token=gh.token({"pull-requests": "write"}),
+        body={"body": "x"},
+    ).json
+    assert (created["user"]["login"], created["user"]["id"], created["user"]["type"]) == (
+        "github-actions[bot]",
+        41898282,
+        "Bot",
+    )
