@@ -9,6 +9,7 @@ scaffolded config back out and leave the directory as it was.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -62,7 +63,7 @@ def init(dst: Path, data: dict[str, Any], *, defaults: bool) -> int:
                 dst,
                 data=data,
                 defaults=defaults,
-                unsafe=True,  # the template's only task is our own `generate`
+                unsafe=True,  # it declares a task and a migration: our own `generate`
                 skip_tasks=True,  # generated below, where a failure can be undone
                 quiet=True,
                 overwrite=False,
@@ -70,10 +71,8 @@ def init(dst: Path, data: dict[str, Any], *, defaults: bool) -> int:
     except (CopierError, ValueError, KeyboardInterrupt) as exc:
         _remove_new([config], new_folders)
         raise InitError(f"the template could not be rendered: {exc}") from None
-    # From a folder that is not a git repository copier records no commit, so
-    # `copier update` could not work; the answers file is only written from git.
-    import argparse
-
+    # No answers file was written: the packaged template is not a git repository, so
+    # copier records no commit and `copier update` could never work from it.
     status = cmd_generate(argparse.Namespace(root=str(dst), config=None, check=False))
     if status != Exit.OK:
         _remove_new([config], new_folders)
