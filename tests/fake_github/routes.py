@@ -155,11 +155,9 @@ class Route:
 
 ROUTES: list[Route] = []
 
-# Path parameters that may contain slashes (git refs, file paths).
-_GREEDY = {("git", "ref"), ("contents", "path")}
-
 
 def _compile(path: str) -> re.Pattern[str]:
+    # File paths and git refs may contain slashes; every other parameter is one segment.
     out = ""
     segments = path.strip("/").split("/")
     for i, seg in enumerate(segments):

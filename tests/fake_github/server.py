@@ -190,7 +190,11 @@ class FakeGitHub:
             user = self.state.user(login, type=type)
             if type is not None:
                 user.type = type
-            if id is not None:
+            if id is not None and id != user.id:
+                # Two logins with one id would let one pass for the other in id checks.
+                taken = [u.login for u in self.state.users.values() if u.id == id]
+                if taken:
+                    raise ValueError(f"user id {id} is already {taken[0]}'s")
                 user.id = id
             return user.id
 

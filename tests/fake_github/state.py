@@ -237,7 +237,11 @@ class State:
         key = login.lower()
         if key not in self.users:
             kind = type or ("Bot" if login.endswith("[bot]") else "User")
-            self.users[key] = User(login=login, id=self.new_id("user"), type=kind)
+            taken = {u.id for u in self.users.values()}
+            ident = self.new_id("user")
+            while ident in taken:  # skip ids a test gave someone explicitly
+                ident = self.new_id("user")
+            self.users[key] = User(login=login, id=ident, type=kind)
         return self.users[key]
 
     def repo(self, full_name: str) -> Repo | None:

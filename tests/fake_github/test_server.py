@@ -751,3 +751,15 @@ def test_github_token_acts_as_the_real_actions_bot(gh: FakeGitHub) -> None:
         41898282,
         "Bot",
     )
+
+
+def test_user_ids_stay_unique() -> None:
+    gh = FakeGitHub()
+    try:
+        gh.add_user("trusted-app[bot]", id=1002)
+        ids = [gh.add_user(f"user{i}") for i in range(5)]
+        assert 1002 not in ids
+        with pytest.raises(ValueError, match="trusted-app"):
+            gh.add_user("mallory", id=1002)
+    finally:
+        gh.stop()
