@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,6 +28,7 @@ from _harness import (
     TARGET,
     BenchError,
     Result,
+    Sample,
     Stats,
     child_env,
     emit,
@@ -51,6 +53,7 @@ from _scenarios import (
 
 HEAVY = ("ghapi", "fastcore", "httpx2", "fastspec")
 BARE = "python -c pass"
+CHECK = "`python -m repowarden.runtime check` (approved PR, fake GitHub on loopback)"
 GHAPI = 'python -c "import ghapi.core"'
 LOAD_ALL = f"""
 import json, sys
@@ -167,58 +170,63 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             event=event,
             permissions=CHECK_PERMISSIONS,
         )
-        check = repeat(
-            runs,
-            lambda: runtime("check", env=env, cwd=work),
-            warmup=warmup,
-            what="runtime check (approved PR)",
-        )
-        calls_per_run = len(gh.calls) // (runs + warmup)
-        wall = Stats.of([s.wall_s for s in check])
-        rss = Stats.of([s.maxrss_mib for s in check])
-        result.add(
-            what="check cold start",
-            wall_s=wall.__dict__,
-            maxrss_mib=rss.__dict__,
-            http_calls_per_run=calls_per_run,
-            cpu_s=Stats.of([s.cpu_s for s in check]).__dict__,
-        )
-        table.append(
-            [
-                "`python -m repowarden.runtime check` (fresh process, approved PR)",
-                f"{wall.median:.3f} s",
-                f"{wall.min:.3f}-{wall.max:.3f} s",
-                f"{rss.median:.0f} MiB",
-                f"{calls_per_run} HTTP calls",
-            ]
-        )
-
         plain = child_env()
+        probes: dict[str, Callable[[], Sample]] = {
+            CHECK: lambda: runtime("check", env=env, cwd=work)
+        }
         for label, code in (
             (BARE, "pass"),
             (GHAPI, "import ghapi.core"),
+            # What runtime/github.py builds: GhApi() generates ~1,200 endpoint objects
+            # from GitHub's OpenAPI metadata, though the client only uses its transport.
+            (
+                "import ghapi.core + GhApi(sync=True) (what the runtime client builds)",
+                "from ghapi.core import GhApi\n"
+                "GhApi(token='x', gh_host='http://127.0.0.1:9', sync=True)",
+            ),
+            (
+                "import ghapi.core + GhSyncTransport() only",
+                "from ghapi.core import GhSyncTransport\n"
+                "GhSyncTransport(timeout=30.0, base_headers={})",
+            ),
+            ('python -c "import httpx2" (the HTTP library under ghapi)', "import httpx2"),
             ('python -c "import pydantic"', "import pydantic"),
             (
                 "import repowarden.runtime.__main__ (registry, config, errors)",
                 "import repowarden.runtime.__main__",
             ),
         ):
-            samples = repeat(
-                runs,
-                lambda c=code: run_process([TARGET.python, "-c", c], env=plain, cwd=work),
-                warmup=warmup,
-                what=label,
+            probes[label] = lambda c=code: run_process(
+                [TARGET.python, "-c", c], env=plain, cwd=work
             )
-            w = Stats.of([s.wall_s for s in samples])
-            r = Stats.of([s.maxrss_mib for s in samples])
-            result.add(what=label, wall_s=w.__dict__, maxrss_mib=r.__dict__)
+        # Round-robin, so a burst of load hits every probe alike.
+        samples: dict[str, list[Sample]] = {label: [] for label in probes}
+        for _ in range(runs + warmup):
+            for label, make in probes.items():
+                samples[label] += repeat(1, make, warmup=0, what=label)
+        calls_per_run = len(gh.calls) // (runs + warmup)
+        for label in probes:
+            got = samples[label][warmup:]
+            w = Stats.of([s.wall_s for s in got])
+            c = Stats.of([s.cpu_s for s in got])
+            r = Stats.of([s.maxrss_mib for s in got])
+            row = {
+                "what": label,
+                "wall_s": w.__dict__,
+                "cpu_s": c.__dict__,
+                "maxrss_mib": r.__dict__,
+            }
+            if label == CHECK:
+                row["http_calls_per_run"] = calls_per_run
+            result.add(**row)
             table.append(
                 [
                     label,
                     f"{w.median:.3f} s",
                     f"{w.min:.3f}-{w.max:.3f} s",
+                    f"{c.median:.3f} s",
                     f"{r.median:.0f} MiB",
-                    "",
+                    f"{calls_per_run} HTTP calls" if label == CHECK else "",
                 ]
             )
 
@@ -338,7 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(__doc__ or "", argv)
     result, rows = measure(args)
     emit(
-        result, ["what (fresh process)", "median wall", "min-max", "peak RSS", "notes"], rows, args
+        result,
+        ["what (fresh process)", "median wall", "min-max", "CPU (user+sys)", "peak RSS", "notes"],
+        rows,
+        args,
     )
     return 0
 
