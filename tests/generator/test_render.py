@@ -181,7 +181,16 @@ def test_each_build_operation_gets_its_own_publish_job_and_apply_skips_them_all(
     assert dispatch["publish-1"]["environment"] == "pypi-release"
     assert dispatch["publish-2"]["environment"] == "docs"
     assert dispatch["publish-2"]["if"].endswith("github.event.client_payload.operation == 'docs'")
-    assert dispatch["publish-2"]["steps"][-2]["with"]["args"] == "--operation docs"
+    verifies = [
+        step["with"]["args"]
+        for step in dispatch["publish-2"]["steps"]
+        if step.get("with", {}).get("command") == "verify"
+    ]
+    assert verifies == ["--event-only", "--operation docs"]
+    publish = dispatch["publish-2"]["steps"][-1]
+    assert publish["uses"].startswith("pypa/gh-action-pypi-publish@")
+    # A container action sees only the workspace, so the verified files are copied there.
+    assert publish["with"]["packages-dir"] == "repowarden-dist/"
     assert dispatch["apply"]["if"].endswith(
         "github.event.client_payload.operation != 'release' && "
         "github.event.client_payload.operation != 'docs' }}"
@@ -206,12 +215,15 @@ def test_publish_job_uses_trusted_publishing_in_the_configured_environment() -> 
     step = publish["steps"][-1]
     assert step["uses"].startswith("pypa/gh-action-pypi-publish@")
     assert dict(step["with"]) == {
-        "packages-dir": "${{ runner.temp }}/repowarden-artifacts/dist/",
+        "packages-dir": "repowarden-dist/",
         "skip-existing": True,
         "repository-url": "https://test.pypi.org/legacy/",
     }
-    verify = publish["steps"][-2]["with"]
-    assert dict(verify) == {"command": "verify", "args": "--operation release"}
+    # Verified first, then only the distributions are copied into the workspace.
+    verify, handover = publish["steps"][-3], publish["steps"][-2]
+    assert dict(verify["with"]) == {"command": "verify", "args": "--operation release"}
+    assert "repowarden-artifacts/dist/*.whl" in handover["run"]
+    assert handover["run"].rstrip().endswith('"$GITHUB_WORKSPACE/repowarden-dist/"')
 
 
 def test_dismiss_approvals_job_exists_only_when_a_push_dismisses_approvals() -> None:
