@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -83,6 +84,15 @@ def _code_owner(value: str) -> str:
     return value
 
 
+def _operation_name(value: str) -> str:
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z", value):
+        raise ValueError(
+            f"{value!r} is not an operation name: one word of letters, digits and '._-', "
+            "at most 40 characters, e.g. 'release' or 'pip-compile'"
+        )
+    return value
+
+
 def _cron(value: str) -> str:
     fields = value.split()
     if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
@@ -97,6 +107,9 @@ SafeStr = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_sa
 Login = Annotated[str, AfterValidator(_login)]
 RepoPath = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_repo_path)]
 Cron = Annotated[str, AfterValidator(_cron)]
+# An operation name travels as one word: the payload's `operation`, a job's `if:`
+# literal and the `--operation NAME` argument the generator writes.
+OperationName = Annotated[str, AfterValidator(_operation_name)]
 OwnerRepo = Annotated[str, AfterValidator(_owner_repo)]
 CodeOwner = Annotated[str, AfterValidator(_code_owner)]
 
@@ -225,7 +238,7 @@ class Sender(_Model):
 
 class PipCompile(_Model):
     kind: Literal["pip-compile"]
-    name: SafeStr = "pip-compile"
+    name: OperationName = "pip-compile"
     requirements: list[RepoPath] = Field(
         min_length=1, description="The .in files; each compiles to the .txt beside it."
     )
@@ -245,7 +258,7 @@ class PipCompile(_Model):
 
 class Format(_Model):
     kind: Literal["format"]
-    name: SafeStr = "format"
+    name: OperationName = "format"
     commands: list[list[SafeStr]] = Field(
         min_length=1,
         description="Formatter commands as argument lists, run without a shell, "
@@ -272,7 +285,7 @@ class Format(_Model):
 
 class BuildAndPublish(_Model):
     kind: Literal["build-and-publish"]
-    name: SafeStr = "release"
+    name: OperationName = "release"
     project: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")] = Field(
         description="The PyPI project name the distributions must carry."
     )
@@ -340,6 +353,21 @@ class Config(_Model):
     dismiss: DismissSchedule = DismissSchedule()
     dispatch: Dispatch | None = None
     codeowners: list[CodeownersRule] = Field(default_factory=list)
+
+    @field_validator("dispatch")
+    @classmethod
+    def _untrusted_code_on_ephemeral_runners(
+        cls, value: Dispatch | None, info: ValidationInfo
+    ) -> Dispatch | None:
+        # The unprivileged dispatch job runs untrusted code; on a self-hosted runner
+        # whatever it leaves behind survives into later (privileged) jobs.
+        if value is not None and info.data.get("runner", "").strip() == "self-hosted":
+            raise ValueError(
+                "the dispatch workflow runs untrusted code, which must not run on a "
+                "self-hosted runner; set `runner:` to a GitHub-hosted label such as "
+                "'ubuntu-24.04'"
+            )
+        return value
 
     @property
     def owner(self) -> str:

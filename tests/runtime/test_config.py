@@ -237,3 +237,32 @@ def test_schema_is_available_for_editors() -> None:
 )
 def test_dispatch_id_pattern(value: str, ok: bool) -> None:
     assert bool(DISPATCH_ID_RE.match(value)) is ok
+
+
+def test_operation_names_are_one_word() -> None:
+    (problem,) = problems(
+        """\
+        repository: o/r
+        review: {reviewers: {"*": [a, b]}, admins: [a]}
+        dispatch:
+          senders: [{login: bot, id: 1}]
+          operations: [{kind: build-and-publish, name: "two words", project: p}]
+        """
+    )
+    assert problem.startswith("repowarden.yml:5:42: dispatch.operations.0.name:")
+    assert "one word of letters, digits and '._-'" in problem
+
+
+def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner() -> None:
+    (problem,) = problems(
+        """\
+        repository: o/r
+        runner: self-hosted
+        review: {reviewers: {"*": [a, b]}, admins: [a]}
+        dispatch:
+          senders: [{login: bot, id: 1}]
+          operations: [{kind: build-and-publish, project: p}]
+        """
+    )
+    assert problem.startswith("repowarden.yml:4:1: dispatch:")
+    assert "self-hosted" in problem
