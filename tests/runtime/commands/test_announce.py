@@ -38,6 +38,7 @@ def test_start_comment_has_the_run_url_and_a_hidden_marker(
     assert comment.user == "github-actions[bot]"
 
 
+@pytest.mark.slow
 def test_rerun_updates_the_same_comment_and_never_undoes_a_result(
     pipeline: Pipeline, github: FakeGitHub
 ) -> None:
@@ -89,6 +90,7 @@ def test_no_pr_means_no_comment(pipeline: Pipeline, github: FakeGitHub) -> None:
     assert github.writes() == []
 
 
+@pytest.mark.slow
 def test_announce_needs_exactly_pull_requests_write(
     github: FakeGitHub,
     monkeypatch: pytest.MonkeyPatch,

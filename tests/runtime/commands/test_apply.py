@@ -307,6 +307,7 @@ def test_poisoned_artifact_is_rejected_before_any_write(
 FORMATTED = "VALUE = 1\n\n\ndef f(x):\n    return x\n"
 
 
+@pytest.mark.slow
 def test_format_on_same_repo_pr_fast_forwards_the_pr_branch(
     pipeline: Pipeline, github: FakeGitHub
 ) -> None:
@@ -503,6 +504,7 @@ def test_build_operation_has_nothing_to_apply(pipeline: Pipeline, github: FakeGi
 # -- least privilege ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_apply_needs_exactly_contents_write_and_pull_requests_write(
     github: FakeGitHub,
     monkeypatch: pytest.MonkeyPatch,
