@@ -20,6 +20,7 @@ from _harness import BENCH_DIR, TARGET, Sample, child_env, run_process
 
 PAYLOADS = BENCH_DIR / "payloads"
 CONFIG = PAYLOADS / "repowarden.yml"
+ORG_CONFIG = PAYLOADS / "repowarden-org.yml"  # the same with review.external.org: acme
 REPO = "acme/teleport"  # matches bench/payloads/repowarden.yml
 CHECK_WORKFLOW = ".github/workflows/repowarden-check.yml"
 
@@ -177,10 +178,12 @@ def frozen_git() -> Iterator[None]:
             setattr(gitstore, name, original)
 
 
-def runtime(command: str, *args: str, env: Mapping[str, str], cwd: Path) -> Sample:
+def runtime(
+    command: str, *args: str, env: Mapping[str, str], cwd: Path, config: Path = CONFIG
+) -> Sample:
     with frozen_git():
         return run_process(
-            [TARGET.python, "-m", "repowarden.runtime", command, "--config", str(CONFIG), *args],
+            [TARGET.python, "-m", "repowarden.runtime", command, "--config", str(config), *args],
             env=env,
             cwd=cwd,
         )

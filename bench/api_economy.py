@@ -22,6 +22,14 @@ How the lower bounds are counted (bench/README.md says the same):
   yet, so the only call needed is 1 POST of the requested reviewers: lower bound 1.
   On `reopened` (and ready_for_review) reviews may exist and must be read so no one
   who already reviewed is asked again: 1 review page + 1 POST = 2. Both are measured.
+- extra, beyond issue 6: check on an external contributor's PR when
+  review.external.org is the repository's owner (teleport's config has
+  `org: gravitational`). Whether the author is a public member decides the rule, but
+  GitHub's payload already rules membership out for an outsider: `author_association`
+  is MEMBER (or OWNER) for every member of the owning organisation, public or
+  private, so any other value (FIRST_TIME_CONTRIBUTOR here) needs no lookup. Lower
+  bound: 1 review page + 1 status write = 2. (Only MEMBER needs the public-membership
+  call, and so does an org other than the repository's owner: 3.)
 
     python bench/api_economy.py [--quick]
 """
@@ -42,6 +50,7 @@ from _scenarios import (
     ASSIGN_PERMISSIONS,
     CHECK_PERMISSIONS,
     DISMISS_PERMISSIONS,
+    ORG_CONFIG,
     REPO,
     base_repo,
     describe_calls,
@@ -137,6 +146,31 @@ def assign_scenario(work: Path, action: str) -> dict[str, Any]:
         )
 
 
+def external_check_scenario(work: Path) -> dict[str, Any]:
+    with fake_github() as gh:
+        base_repo(gh)
+        number, event = external_pull(gh, "synchronize")
+        head = event["pull_request"]["head"]["sha"]
+        for login in ("admin1", "admin2"):
+            gh.add_review(REPO, number, user=login, state="APPROVED", commit_id=head)
+        env = runner_env(
+            gh, work, event_name="pull_request_target", event=event, permissions=CHECK_PERMISSIONS
+        )
+        start = len(gh.calls)
+        sample = runtime("check", env=env, cwd=work, config=ORG_CONFIG)
+        calls = list(gh.calls[start:])
+        status = gh.state.latest_statuses(REPO, head).get("repowarden/review")
+        ok = sample.returncode == 0 and status is not None and status.state == "success"
+        return _scenario(
+            "extra: check, external contributor's PR, review.external.org = the repo's owner",
+            calls,
+            2,
+            "1 review page + 1 status write; author_association rules membership out",
+            ok,
+            sample,
+        )
+
+
 def _scenario(
     label: str,
     calls: list[Any],
@@ -176,6 +210,7 @@ def measure(args: argparse.Namespace) -> Result:
             lambda: dismiss_scenario(work / "dismiss", pulls, runs),
             lambda: assign_scenario(work / "assign-opened", "opened"),
             lambda: assign_scenario(work / "assign-reopened", "reopened"),
+            lambda: external_check_scenario(work / "check-external-org"),
         ):
             try:
                 result.add(**make())
