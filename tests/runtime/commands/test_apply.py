@@ -542,3 +542,26 @@ def test_blob_contents_round_trip_exactly(pipeline: Pipeline, github: FakeGitHub
     assert repo is not None
     tip = pipeline.refs()["refs/heads/repowarden/format/crlf"]
     assert repo.git.files_at(tip)["src/demo/crlf.py"] == changed.encode()
+
+
+@pytest.mark.slow
+def test_a_rerun_after_github_failed_midway_finishes_without_pushing_again(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    event = pipeline.event("pip-compile", id="retry-1")
+    patch_artifact(pipeline, {"requirements.txt": PINNED}, id="retry-1")
+    github.fail("POST", r"/repos/o/r/pulls$", status=502, times=None)
+    first = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert first.code == 3
+    assert "POST /repos/o/r/pulls failed (HTTP 502)" in first.err
+    pushed = pipeline.refs()["refs/heads/repowarden/pip-compile/retry-1"]
+    assert github.state.pulls == {}
+
+    github.clear_faults()
+    github.calls.clear()
+    second = pipeline.run("apply", event, job="apply", permissions=APPLY, attempt=2)
+    assert second.code == 0, second.err
+    assert pipeline.refs()["refs/heads/repowarden/pip-compile/retry-1"] == pushed
+    assert [c.method for c in github.calls_matching(None, r"/git/refs?/")] == ["GET"]
+    (pull,) = github.state.pulls.values()
+    assert pull.head_ref == "repowarden/pip-compile/retry-1"
