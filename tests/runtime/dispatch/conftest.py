@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
@@ -18,16 +17,3 @@ def pipeline(
     tmp_path: Path,
 ) -> Pipeline:
     return Pipeline(github, monkeypatch, capsys, tmp_path)
-
-
-@pytest.fixture
-def make_pipeline(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Any:
-    def make(repo: str = "o/r", **kw: Any) -> Pipeline:
-        return Pipeline(github, monkeypatch, capsys, tmp_path, repo=repo, **kw)
-
-    return make
