@@ -144,7 +144,7 @@ def _listed(items: list[str], limit: int = 20) -> str:
     if not items:
         return "none"
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return f"{len(items)}: {', '.join(items[:limit])}{more}"
+    return f"{', '.join(items[:limit])}{more}"
 
 
 def _refresh_fork_statuses(
