@@ -763,3 +763,41 @@ def test_user_ids_stay_unique() -> None:
             gh.add_user("mallory", id=1002)
     finally:
         gh.stop()
+
+
+def test_fixture_points_gh_host_at_the_running_fake(github: FakeGitHub) -> None:
+    import os
+
+    assert os.environ["GH_HOST"] == github.url
+    assert github.url.startswith("http://127.0.0.1:")
+    assert call(github, "GET", "/users/github-actions[bot]").status == 200
+
+
+def test_stop_closes_the_port_and_open_connections() -> None:
+    import http.client
+
+    gh = FakeGitHub().start()
+    port = int(gh.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/users/github-actions[bot]")
+    assert conn.getresponse().read()  # the connection stays open (keep-alive)
+    gh.stop()
+    assert conn.sock is not None
+    assert conn.sock.recv(1) == b""  # the server hung up its side
+    conn.close()
+    with pytest.raises(ConnectionRefusedError):
+        http.client.HTTPConnection("127.0.0.1", port, timeout=5).connect()
+
+
+def test_a_crash_inside_the_fake_is_a_500_and_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeGitHub() as gh:
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("bug in the fake")
+
+        monkeypatch.setattr(gh.render, "public_user", broken)
+        answer = call(gh, "GET", "/users/github-actions[bot]")
+        assert answer.status == 500
+        assert len(gh.errors) == 1
+        assert "bug in the fake" in gh.errors[0]
+        assert gh.calls[-1].status == 500
