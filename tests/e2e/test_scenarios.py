@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 from fake_github.server import Call, FakeGitHub
+from repowarden.runtime.config import load_config
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
 from workflow_runner.workflow import Step
 
@@ -167,20 +168,8 @@ def make_scenario(
 
     def make(example: str, extra_files: dict[str, str] | None = None, **runner_kw: Any) -> Scenario:
         files = render_example(example, tmp_path / "rendered")
-        config = (tmp_path / "rendered" / ".github" / "repowarden.yml").read_text()
-        repo = next(
-            line.split(":", 1)[1].strip()
-            for line in config.splitlines()
-            if line.startswith("repository:")
-        )
-        default = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in config.splitlines()
-                if line.startswith("default_branch:")
-            ),
-            "main",
-        )
+        config = load_config(tmp_path / "rendered" / ".github" / "repowarden.yml")
+        repo, default = config.repository, config.default_branch
         all_files: dict[str, str | bytes] = {**files, **(extra_files or {})}
         github.add_repo(repo, default_branch=default, files=all_files)
         runner = Runner(

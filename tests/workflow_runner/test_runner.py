@@ -232,3 +232,21 @@ def test_review_events_need_the_merge_commit(runner: Runner, github: FakeGitHub)
     payload = events.pull_request_review(github, REPO, number, review)
     with pytest.raises(RunnerError, match=f"refs/pull/{number}/merge"):
         runner.trigger("pull_request_review", payload, only="pr.yml")
+
+
+@pytest.mark.parametrize(
+    ("job", "message"),
+    [
+        ("twice", "an artifact named 'same' already exists in this run"),
+        ("unknown-input", "actions/checkout has no input(s) ['presist-credentials']"),
+        ("missing-download", "no artifact named 'never-uploaded'"),
+        ("python-cache", "`cache:` is forbidden"),
+        ("publish-without-oidc", "needs `id-token: write`"),
+    ],
+)
+def test_stand_ins_refuse_what_the_real_actions_or_the_invariants_refuse(
+    runner: Runner, job: str, message: str
+) -> None:
+    run = dispatch(runner, "misuse.yml")
+    assert run.job(job).result == "failure"
+    assert message in run.job(job).log
