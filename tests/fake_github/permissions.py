@@ -121,5 +121,6 @@ def allows(need: Need, granted: dict[str, str]) -> bool:
     return False
 
 
-def describe(need: Need) -> str:
-    return " or ".join(f"{scope}: {level}" for scope, level in need) or "none"
+def header(need: Need) -> str:
+    """GitHub's X-Accepted-GitHub-Permissions value: alternatives split by "; "."""
+    return "; ".join(f"{scope.replace('-', '_')}={level}" for scope, level in need)

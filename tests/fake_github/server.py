@@ -31,6 +31,7 @@ from fake_github.routes import (
     ApiError,
     Request,
     Response,
+    Route,
     docs_url,
     match,
     not_found,
@@ -807,6 +808,23 @@ class FakeGitHub:
                 404, {"message": "Not Found", "documentation_url": docs_url(""), "status": "404"}
             )
         route, params = found
+        response = self._authorize_and_run(route, params, method, path, query, body, token_value)
+        need = permissions.PERMISSIONS[route.template]
+        if need and token_value is not None:
+            # GitHub names what the route accepts, so a 403 can be diagnosed.
+            response.headers.setdefault("X-Accepted-GitHub-Permissions", permissions.header(need))
+        return response
+
+    def _authorize_and_run(
+        self,
+        route: Route,
+        params: dict[str, str],
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        token_value: str | None,
+    ) -> Response:
         token: Token | None = None
         if token_value is not None:
             token = self.state.tokens.get(token_value)

@@ -129,6 +129,7 @@ def test_missing_permission_gets_githubs_403(gh: FakeGitHub) -> None:
     assert answer.status == 403
     assert answer.json["message"] == "Resource not accessible by integration"
     assert answer.json["documentation_url"].startswith("https://docs.github.com/rest")
+    assert answer.headers["x-accepted-github-permissions"] == "pull_requests=write"
     assert gh.pull(REPO, number).requested_reviewers == []
 
 
@@ -148,10 +149,9 @@ def test_comments_accept_issues_or_pull_requests_write(gh: FakeGitHub) -> None:
     path = f"/repos/{REPO}/issues/{number}/comments"
     for perms in ({"issues": "write"}, {"pull-requests": "write"}):
         assert call(gh, "POST", path, token=gh.token(perms), body={"body": "hi"}).status == 201
-    assert (
-        call(gh, "POST", path, token=gh.token({"statuses": "write"}), body={"body": "x"}).status
-        == 403
-    )
+    refused = call(gh, "POST", path, token=gh.token({"statuses": "write"}), body={"body": "x"})
+    assert refused.status == 403
+    assert refused.headers["x-accepted-github-permissions"] == "issues=write; pull_requests=write"
     assert [c.body for c in gh.comments(REPO, number)] == ["hi", "hi"]
 
 
