@@ -139,6 +139,7 @@ class FakeGitHub:
         self.calls: list[Call] = []
         self.errors: list[str] = []  # tracebacks of crashes inside the fake
         self.rate_limit_reset = int(time.time()) + 3600
+        self._used: dict[str | None, int] = {}
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
         self._server: _Server | None = None
@@ -796,8 +797,14 @@ class FakeGitHub:
                     self.errors.append(f"{method} {raw_path}\n{traceback.format_exc()}")
                     response = Response(500, {"message": "fake GitHub crashed (see gh.errors)"})
         call = Call(method, path, query, response.status, token_value, logged_body)
-        self.calls.append(call)
+        with self.state.lock:
+            self.calls.append(call)
+            self._used[token_value] = self._used.get(token_value, 0) + 1
         return response, call
+
+    def rate_limit_used(self, token: str | None) -> int:
+        """How many calls `token` has made (what X-RateLimit-Used reports)."""
+        return self._used.get(token, 0)
 
     def _dispatch(
         self, method: str, path: str, query: dict[str, str], body: Any, token_value: str | None
@@ -976,7 +983,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
         self.send_header("X-GitHub-Request-Id", f"FAKE:{len(self.gh.calls):08X}")
-        used = sum(1 for c in list(self.gh.calls) if c.token == call.token)
+        used = self.gh.rate_limit_used(call.token)
         headers = {
             # Primary rate limit headers as GitHub sends them; never enforced, and
             # Remaining stays above 0 so a client never waits for a reset.
