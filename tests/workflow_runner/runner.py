@@ -261,10 +261,12 @@ class Runner:
         ref: str | None = None,
         run_attempt: int = 1,
         only: str | None = None,
+        jobs: set[str] | None = None,
     ) -> list[WorkflowRun]:
         """Deliver an event: run every workflow (at the event's commit) whose `on:` matches.
 
-        `only` restricts to one workflow file name, for tests that poke one workflow.
+        `only` restricts to one workflow file name, for tests that poke one workflow;
+        `jobs` runs only those job ids, like GitHub's "re-run this job" (with run_attempt).
         """
         if sha is None or ref is None:
             event_sha, event_ref = self._event_ref(event_name, payload)
@@ -288,6 +290,7 @@ class Runner:
                     ref,
                     run_attempt,
                     run_id=next(self._ids),
+                    jobs=jobs,
                 )
                 for w in matched
             ]
@@ -306,6 +309,7 @@ class Runner:
         run_attempt: int = 1,
         *,
         run_id: int | None = None,
+        jobs: set[str] | None = None,
     ) -> WorkflowRun:
         run_id = next(self._ids) if run_id is None else run_id
         run = WorkflowRun(workflow.path, workflow.name, event_name, run_id, run_attempt, sha, ref)
@@ -315,6 +319,11 @@ class Runner:
         event_path.write_text(json.dumps(payload), encoding="utf-8")
         self.runs.append(run)
         pending = _job_order(workflow)
+        if jobs is not None:
+            pending = [j for j in pending if j.id in jobs]
+            for job in pending:
+                if not set(job.needs) <= jobs:
+                    raise RunnerError(f"re-running {job.id} alone: it needs {job.needs}")
         # Jobs whose `needs:` are all finished run side by side, wave after wave.
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
             while pending:
@@ -326,7 +335,7 @@ class Runner:
                 for job, future in zip(ready, futures, strict=True):
                     run.jobs[job.id] = future.result()
                 pending = [j for j in pending if j not in ready]
-        run.jobs = {j: run.jobs[j] for j in workflow.jobs}
+        run.jobs = {j: run.jobs[j] for j in workflow.jobs if j in run.jobs}
         return run
 
     def _github_context(

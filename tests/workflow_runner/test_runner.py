@@ -250,3 +250,15 @@ def test_stand_ins_refuse_what_the_real_actions_or_the_invariants_refuse(
     run = dispatch(runner, "misuse.yml")
     assert run.job(job).result == "failure"
     assert message in run.job(job).log
+
+
+def test_rerunning_one_job(runner: Runner) -> None:
+    payload = {"inputs": {"id": "x1"}, "repository": {"default_branch": "main"}}
+    [run] = runner.trigger(
+        "workflow_dispatch", payload, only="layers.yml", run_attempt=2, jobs={"first"}
+    )
+    assert set(run.jobs) == {"first"}
+    assert run.run_attempt == 2
+    assert "attempt=2" in run.job("first").step("speak").log
+    with pytest.raises(RunnerError, match="re-running second alone"):
+        runner.trigger("workflow_dispatch", payload, only="layers.yml", jobs={"second"})
