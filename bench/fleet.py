@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -153,7 +154,12 @@ def copier_data(a: dict[str, Any]) -> dict[str, Any]:
 
 def worker(kind: str, n: int, out: Path, template: Path) -> None:
     """The generator side ignores `template`: it renders through the installed package."""
-    result = (_worker_generator if kind == "generator" else _worker_copier)(n, out, template)
+    if kind == "generator-nofsync":
+        # What-if: the writer's per-file fsync made a no-op in this process only, to
+        # show how much of a fleet's time is waiting for the disk.
+        os.fsync = lambda fd: None
+    run = _worker_copier if kind == "copier" else _worker_generator
+    result = run(n, out, template)
     print(json.dumps(result))
 
 
@@ -186,6 +192,7 @@ def run_worker(kind: str, n: int) -> dict[str, Any]:
             raise BenchError(f"{kind} worker made {len(made)} directories, expected {n}")
         report = json.loads(sample.stdout.strip().splitlines()[-1])
         report["wall_s"] = sample.wall_s
+        report["cpu_s"] = sample.cpu_s  # includes the copier side's task subprocesses
         report["maxrss_mib"] = sample.maxrss_mib
         return report
 
@@ -202,6 +209,7 @@ def summarise(kind: str, n: int, reports: list[dict[str, Any]]) -> dict[str, Any
         "steady_per_repo_ms": Stats.of([s * 1000 for s in steady]).__dict__,
         "first_repo_with_imports_ms": Stats.of([f * 1000 for f in first]).__dict__,
         "maxrss_mib": Stats.of([r["maxrss_mib"] for r in reports]).__dict__,
+        "cpu_s": Stats.of([r["cpu_s"] for r in reports]).__dict__,
         # Every repository of every run: the spread a single run cannot show in wall time.
         "each_repo_ms": Stats.of([s * 1000 for r in reports for s in r["per_repo_s"]]).__dict__,
         "files_per_repo": reports[0]["files"] / n,
@@ -213,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     if "--worker" in argv:
         p = argparse.ArgumentParser()
-        p.add_argument("--worker", choices=("generator", "copier"), required=True)
+        p.add_argument(
+            "--worker", choices=("generator", "generator-nofsync", "copier"), required=True
+        )
         p.add_argument("--n", type=int, required=True)
         p.add_argument("--out", type=Path, required=True)
         p.add_argument("--template", type=Path, required=True)
@@ -233,12 +243,22 @@ def main(argv: list[str] | None = None) -> int:
     copier_runs = 1 if args.quick else max(1, known.copier_runs)
 
     result = Result(name="fleet", quick=args.quick, machine=machine())
-    gen = summarise("generator", n, [run_worker("generator", n) for _ in range(args.runs)])
+    # The real thing and the no-fsync what-if alternate, so load hits both alike.
+    reports: dict[str, list[dict[str, Any]]] = {"generator": [], "generator-nofsync": []}
+    for _ in range(args.runs):
+        for kind in reports:
+            reports[kind].append(run_worker(kind, n))
+    gen = summarise("generator", n, reports["generator"])
+    nofsync = summarise("generator-nofsync", n, reports["generator-nofsync"])
     # The target is for 200 repositories; other sizes are reported without a verdict.
     target = TARGET_S if n == FULL_REPOS else None
     met = None if target is None else gen["wall_s"]["median"] < target
     result.add(**gen, target_s=target, met=met)
-    rows = [_row("generator library API (plan + writer.apply)", gen, target)]
+    result.add(**nofsync)
+    rows = [
+        _row("generator library API (plan + writer.apply)", gen, target),
+        _row("what-if: the same with the writer's fsync a no-op", nofsync, None),
+    ]
     try:
         cop = summarise(
             "copier", n_copier, [run_worker("copier", n_copier) for _ in range(copier_runs)]
@@ -264,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             "per repo",
             "steady per repo",
             "first repo incl. imports",
+            "CPU (user+sys)",
             "peak RSS",
             "target",
         ],
@@ -286,6 +307,7 @@ def _row(label: str, s: dict[str, Any], target: float | None) -> list[str]:
         f"{s['per_repo_ms']['median']:.1f} ms",
         f"{s['steady_per_repo_ms']['median']:.1f} ms",
         f"{s['first_repo_with_imports_ms']['median']:.0f} ms",
+        f"{s['cpu_s']['median']:.2f} s",
         f"{s['maxrss_mib']['median']:.0f} MiB",
         verdict,
     ]
