@@ -161,11 +161,10 @@ class Scenario:
 
 @pytest.fixture
 def make_scenario(
-    github: FakeGitHub, tmp_path: Path, venv_cache: VenvCache, monkeypatch: pytest.MonkeyPatch
+    github: FakeGitHub, tmp_path: Path, venv_cache: VenvCache
 ) -> Callable[..., Scenario]:
-    # The jobs reach the fake only through the runner's GITHUB_API_URL, as on a runner.
-    monkeypatch.delenv("GH_HOST", raising=False)
-
+    # Jobs start from a clean environment: they find the fake only through the runner's
+    # GITHUB_API_URL, as on a real runner (which never sets GH_HOST).
     def make(example: str, extra_files: dict[str, str] | None = None, **runner_kw: Any) -> Scenario:
         files = render_example(example, tmp_path / "rendered")
         config = load_config(tmp_path / "rendered" / ".github" / "repowarden.yml")
