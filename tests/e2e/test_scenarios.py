@@ -620,3 +620,41 @@ def test_7_release_dispatch_publishes_exactly_the_verified_distributions(
     assert calls["unprivileged"] == []
     assert calls["publish"] == []
     assert sum(map(len, calls.values())) == len(s.gh.calls)
+
+
+# ---------------------------------------------------------------- beyond the seven
+
+
+def test_merge_group_passes_the_check_and_runs_the_lint_job(make_scenario: Any) -> None:
+    """A required check must report on the merge queue; the lint workflow runs there too,
+    so this also runs the target's own gate: drift check, actionlint and zizmor."""
+    s: Scenario = make_scenario("teleport")
+    base = s.head()
+    queue = f"gh-readonly-queue/master/pr-1-{base}"
+    sha = s.gh.commit(s.repo, {"lib/queued.go": "package lib\n"}, branch=queue)
+    with s.gh.state.lock:
+        repository = s.gh.render.repo(s.gh.state.repo(s.repo), full=True)  # type: ignore[arg-type]
+    payload = {
+        "action": "checks_requested",
+        "merge_group": {
+            "head_sha": sha,
+            "head_ref": f"refs/heads/{queue}",
+            "base_sha": base,
+            "base_ref": "refs/heads/master",
+        },
+        "repository": repository,
+        "sender": {"login": "github-merge-queue[bot]", "id": 9919, "type": "Bot"},
+    }
+    runs = s.deliver("merge_group", payload)
+    assert set(runs) == {"repowarden-check.yml", "repowarden-lint.yml"}
+    check, lint = runs["repowarden-check.yml"], runs["repowarden-lint.yml"]
+    assert check.job("check").result == "success", check.describe()
+    assert lint.job("lint").result == "success", lint.describe()
+    assert "generated files match" in lint.job("lint").log
+    assert "No findings to report" in lint.job("lint").step("zizmor").log
+
+    assert statuses(s, sha)["repowarden/review"].state == "success"
+    assert summary(s.calls_by(check, "check")) == [f"POST /repos/{TELEPORT}/statuses/{sha} -> 201"]
+    assert granted(s, lint, "lint") == {"contents": "read"}
+    assert s.calls_by(lint, "lint") == []
+    assert len(s.gh.calls) == 1
