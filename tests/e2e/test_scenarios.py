@@ -658,3 +658,34 @@ def test_merge_group_passes_the_check_and_runs_the_lint_job(make_scenario: Any) 
     assert granted(s, lint, "lint") == {"contents": "read"}
     assert s.calls_by(lint, "lint") == []
     assert len(s.gh.calls) == 1
+
+
+def test_pip_compile_for_a_fork_pull_request_only_comments_the_patch(make_scenario: Any) -> None:
+    """For a fork PR nothing is pushed: announce posts one comment, apply updates it."""
+    s: Scenario = make_scenario("trio", extra_files=STALE)
+    s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
+    number = s.gh.add_pull(
+        s.repo, author="mallory", head_repo="mallory/trio", files={"src/x.py": "x = 1\n"}
+    )
+    refs = s.refs()
+
+    event = dispatch_event(s, "pip-compile", "e2e-pip-pr", pr=number)
+    run = s.deliver("repository_dispatch", event)["repowarden-dispatch.yml"]
+    for job in ("unprivileged", "announce", "apply"):
+        assert run.job(job).result == "success", run.describe()
+    # The operation worked on the PR head, checked out read-only by the unprivileged job.
+    target = run.job("unprivileged").uses("actions/checkout")[1]
+    assert target.outputs["commit"] == s.gh.pull(s.repo, number).head_sha
+
+    [comment] = s.gh.comments(s.repo, number)
+    assert comment.user == "github-actions[bot]"
+    assert "test-requirements.txt" in comment.body
+    assert "+idna==" in comment.body
+    assert s.refs() == refs
+    assert [p.number for p in s.gh.state.pulls.values() if p.repo == s.repo] == [number]
+
+    calls = job_calls(s, run)
+    assert calls["unprivileged"] == []
+    assert f"POST /repos/{TRIO}/issues/{number}/comments -> 201" in calls["announce"]
+    assert f"PATCH /repos/{TRIO}/issues/comments/{comment.id} -> 200" in calls["apply"]
+    assert [c for c in s.gh.writes() if "/git/" in c.path or c.path.endswith("/pulls")] == []
