@@ -243,6 +243,12 @@ class PipCompile(_Model):
         min_length=1, description="The .in files; each compiles to the .txt beside it."
     )
 
+    upgrade: bool = Field(
+        False,
+        description="Pass --upgrade: move every pin to the newest release the .in allows. "
+        "Without it, existing pins stay and only what the .in gained is resolved.",
+    )
+
     @field_validator("requirements")
     @classmethod
     def _in_files(cls, value: list[str]) -> list[str]:

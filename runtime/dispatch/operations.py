@@ -164,6 +164,7 @@ def _pip_compile(op: PipCompile, worktree: Path, env: Mapping[str, str]) -> None
                 # The runner's own index settings do not belong in the repository's file.
                 "--no-emit-index-url",
                 "--no-emit-find-links",
+                *(["--upgrade"] if op.upgrade else []),
                 "--output-file",
                 target,
                 source,

@@ -173,6 +173,31 @@ def test_pip_compile_on_a_pr_compiles_the_pr_s_requirements(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("upgrade", [False, True])
+def test_pip_compile_keeps_pins_unless_told_to_upgrade(
+    pipeline: Pipeline, github: FakeGitHub, upgrade: bool
+) -> None:
+    github.commit("o/r", {"requirements.txt": "six==1.15.0\n"})
+    pipeline.sha = pipeline.head()
+    text = pipeline.config_path.read_text()
+    pipeline.config_path.write_text(
+        text.replace(
+            "      requirements: [requirements.in]\n",
+            f"      requirements: [requirements.in]\n      upgrade: {str(upgrade).lower()}\n",
+        )
+    )
+    outcome = pipeline.unprivileged(pipeline.event("pip-compile", id=f"u-{upgrade}"))
+    assert outcome.code == 0, outcome.out + outcome.err
+    patch = (pipeline.artifacts("unprivileged") / "patch.diff").read_text()
+    if upgrade:
+        assert "-six==1.15.0\n" in patch
+        assert "+six==1.15.0" not in patch
+        assert "+six==1." in patch
+    else:
+        assert "+six==1.15.0 \\\n" in patch
+
+
+@pytest.mark.slow
 def test_build_leaves_the_distributions_that_verify_accepts(pipeline: Pipeline) -> None:
     event = pipeline.event("release", id="r-1")
     outcome = pipeline.unprivileged(event)
