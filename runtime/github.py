@@ -87,28 +87,29 @@ class GitHub:
         request_timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        from ghapi.core import GhApi  # lazy: see module docstring
+        import httpx2
+        from ghapi.core import GhSyncTransport  # lazy: see module docstring
 
         self.repository = repository
         self.owner, self.repo = repository.split("/", 1)
         self.api_url = (api_url or api_url_from_env()).rstrip("/")
         token = token if token is not None else os.environ.get("GITHUB_TOKEN", "")
-        self._api = GhApi(
-            token=token or None,
-            authenticate=bool(token),
-            gh_host=self.api_url,
-            timeout=request_timeout,
-            sync=True,
-        )
-        import httpx2
-
-        # One pooled connection for all calls: by default the transport builds a new
-        # client per request, which reloads the CA bundle (~30 ms) and opens a new TLS
-        # connection every time. Its own connect retries are off: `_raw` retries
-        # within the budget.
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        }
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        # ghapi's transport, not a whole GhApi(): the constructor generates ~1,200
+        # endpoint objects (~0.2 s per job, bench/README.md) and this client calls
+        # paths directly. One pooled connection for all calls: by default the
+        # transport builds a new client per request, which reloads the CA bundle
+        # (~30 ms) and opens a new TLS connection every time. Its own connect retries
+        # are off: `_raw` retries within the budget.
         client = httpx2.Client(timeout=request_timeout, follow_redirects=True)
-        self._api.transport.client = client
-        self._api.transport.retries = 0
+        self._transport = GhSyncTransport(
+            timeout=request_timeout, base_headers=headers, client=client, retries=0
+        )
         self._close = weakref.finalize(self, client.close)
         env_budget = os.environ.get("REPOWARDEN_RETRY_BUDGET")
         env_backoff = os.environ.get("REPOWARDEN_BACKOFF")
@@ -141,7 +142,7 @@ class GitHub:
             attempt += 1
             status: int | None = None
             try:
-                response = self._api.transport.request(
+                response = self._transport.request(
                     method,
                     url,
                     params=query or None,

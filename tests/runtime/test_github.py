@@ -164,7 +164,7 @@ def test_connections_are_reused(github: FakeGitHub, pr: int) -> None:
     gh = make(github)
     for _ in range(3):
         gh.get(gh.repo_path(f"/pulls/{pr}"))
-    pool = gh._api.transport.client._transport._pool  # one keep-alive connection
+    pool = gh._transport.client._transport._pool  # one keep-alive connection
     assert len(pool.connections) == 1
     gh.close()
-    assert gh._api.transport.client.is_closed
+    assert gh._transport.client.is_closed
