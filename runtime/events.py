@@ -60,6 +60,7 @@ class PullRequest(_Payload):
     base: PullRef
     labels: list[Label] = Field(default_factory=list)
     requested_reviewers: list[RequestedReviewer] = Field(default_factory=list)
+    author_association: str | None = None
 
     @property
     def label_names(self) -> list[str]:

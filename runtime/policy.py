@@ -62,6 +62,9 @@ class PullFacts:
     labels: tuple[str, ...] = ()
     draft: bool = False
     requested: tuple[str, ...] = ()
+    # GitHub's relation of the author to the repository (MEMBER, OWNER, CONTRIBUTOR,
+    # FIRST_TIME_CONTRIBUTOR, ...); None when the source did not say.
+    author_association: str | None = None
 
     @property
     def from_fork(self) -> bool:
@@ -83,6 +86,7 @@ class PullFacts:
             requested=tuple(
                 str(r["login"]) for r in pull.get("requested_reviewers") or () if r.get("login")
             ),
+            author_association=pull.get("author_association"),
         )
 
 

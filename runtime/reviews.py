@@ -43,8 +43,18 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
     """Whether the author is a public org member, asking GitHub only if it matters."""
     if not needs_membership(policy, pull.author, pull.author_type):
         return False
-    assert policy.external.org is not None
-    return is_public_member(gh, policy.external.org, pull.author)
+    org = policy.external.org
+    assert org is not None
+    # For the organisation that owns the repository, GitHub already says whether the
+    # author is a member: anything but MEMBER/OWNER rules membership out, no call.
+    owner = pull.base_repo.split("/")[0]
+    if (
+        owner.casefold() == org.casefold()
+        and pull.author_association is not None
+        and pull.author_association.upper() not in ("MEMBER", "OWNER")
+    ):
+        return False
+    return is_public_member(gh, org, pull.author)
 
 
 def verdict_for(gh: GitHub, config: Config, pull: PullFacts) -> Verdict:
@@ -79,6 +89,7 @@ def facts_from_event(pr: events.PullRequest) -> PullFacts:
         labels=tuple(pr.label_names),
         draft=bool(pr.draft),
         requested=tuple(r.login for r in pr.requested_reviewers if r.login),
+        author_association=pr.author_association,
     )
 
 

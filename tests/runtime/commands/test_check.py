@@ -200,6 +200,19 @@ def test_org_member_is_looked_up_only_when_it_matters(runner: Runner, github: Fa
     assert not [c for c in github.calls[before:] if "/orgs/" in c.path]
 
 
+def test_a_non_member_of_the_owning_org_costs_no_membership_call(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    runner.set_config("external:\n  org: o")
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="admin2")
+    assert check(runner, pr).code == 0
+    # author_association CONTRIBUTOR already rules out membership of the owner org.
+    assert not github.calls_matching("GET", r"^/orgs/")
+    assert [c.method for c in github.calls] == ["GET", "POST"]
+
+
 @pytest.mark.parametrize(
     ("event", "payload", "message"),
     [
