@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from repowarden.runtime.commands.verify_generated import MANIFEST_PATH
 from repowarden.runtime.config import CONFIG_PATH, Config
 from repowarden.runtime.generated import with_header
 
+from .fingerprint import generator_version
 from .render import UnsafeRenderError, render_templates
 from .vendor import VENDOR_ROOT, vendored_files
 
@@ -30,14 +30,6 @@ class InvariantError(Exception):
     def __init__(self, violations: list[Any]) -> None:
         self.violations = violations
         super().__init__("\n".join(str(v) for v in violations))
-
-
-@cache
-def generator_version() -> str:
-    try:
-        return version("repowarden")
-    except PackageNotFoundError:  # running from a checkout that was never installed
-        return "0+unknown"
 
 
 def config_schema() -> dict[str, Any]:

@@ -69,14 +69,34 @@ def _config_name(root: Path, config: Path) -> str:
         return config.as_posix()
 
 
+def _proven_current(root: Path, config_path: Path) -> bool:
+    """--check's fast path: the headers alone show the tree is current (no rendering)."""
+    from .fast_check import proven_current
+
+    try:
+        text = config_path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the full path reports why, with its location
+    count = proven_current(root, text, _config_name(root, config_path))
+    if count is None:
+        return False
+    print(f"repowarden: {count} generated files are current", file=sys.stderr)
+    return True
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    from repowarden.runtime.config import CONFIG_PATH, ConfigError, parse_config
+    from repowarden.runtime.generated import CONFIG_PATH
 
     root = Path(args.root)
     if not root.is_dir():
         _error(f"--root {root}: not a directory (valid: an existing folder, the repository root)")
         return Exit.BAD_INPUT
     config_path = Path(args.config) if args.config else root / CONFIG_PATH
+    if args.check and _proven_current(root, config_path):
+        return Exit.OK
+
+    from repowarden.runtime.config import ConfigError, parse_config
+
     try:
         text = _read_config(config_path)
         config = parse_config(text, str(config_path))

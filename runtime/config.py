@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-CONFIG_PATH = ".github/repowarden.yml"
+from .generated import CONFIG_PATH
+
 EXTERNAL = "*"
 
 # GitHub logins: alphanumerics and single inner hyphens, at most 39 characters;

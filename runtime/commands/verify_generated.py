@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _generated(root: Path) -> list[tuple[Path, str]]:
+def headed_files(root: Path) -> list[tuple[Path, str]]:
     found = []
     for dirpath, dirnames, filenames in os.walk(root / GENERATED_ROOT, followlinks=False):
         dirnames.sort()
@@ -52,7 +52,7 @@ def _generated(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _manifest_problems(root: Path, found: set[str]) -> list[str]:
+def manifest_problems(root: Path, found: set[str]) -> list[str]:
     if MANIFEST_PATH not in found:
         return [f"{MANIFEST_PATH}: missing or without its header; run `repowarden generate`"]
     _, body = split_header((root / MANIFEST_PATH).read_bytes().decode("utf-8"))
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"{args.config}: cannot read the config: {reason}") from None
     if not (root / GENERATED_ROOT).is_dir():
         raise BadInput(f"{root / GENERATED_ROOT}: no such folder (is --root the repository?)")
-    files = _generated(root)
+    files = headed_files(root)
     if not files:
         print(
             f"verify-generated: no file under {root / GENERATED_ROOT} carries the repowarden "
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return Exit.FAILED
     problems = [p for path, text in files for p in problems_with(path, text, config_text)]
-    problems += _manifest_problems(root, {path.as_posix() for path, _ in files})
+    problems += manifest_problems(root, {path.as_posix() for path, _ in files})
     for problem in problems:
         print(problem)
     if problems:
