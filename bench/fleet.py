@@ -205,6 +205,7 @@ def summarise(kind: str, n: int, reports: list[dict[str, Any]]) -> dict[str, Any
         "what": kind,
         "repos": n,
         "wall_s": wall.__dict__,
+        "each_run_wall_s": [r["wall_s"] for r in reports],
         "per_repo_ms": {"median": wall.median / n * 1000},
         "steady_per_repo_ms": Stats.of([s * 1000 for s in steady]).__dict__,
         "first_repo_with_imports_ms": Stats.of([f * 1000 for f in first]).__dict__,
