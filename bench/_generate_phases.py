@@ -1,9 +1,10 @@
-"""One fresh `generate --check`, cut into phases with perf_counter (run by generate.py).
+"""`generate --check`'s full path, cut into phases with perf_counter (run by generate.py).
 
     python bench/_generate_phases.py TREE   -> JSON {phase: seconds} on stdout
 
-It repeats what `repowarden generate --check` does through the generator's own
-functions (cli.cmd_generate -> build.plan -> writer.check), timing each step, so a
+It repeats what `repowarden generate --check` does when the headers alone cannot
+prove the tree current (and what `generate` does before writing), through the
+generator's own functions (build.plan -> writer.check), timing each step, so a
 missed target comes with the step that costs. It follows the generator's internals
 and is the first thing to update when they move.
 """

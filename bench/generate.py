@@ -107,6 +107,27 @@ def measure(args: argparse.Namespace, example: str) -> Result:
                 sample.stderr += "\n(bench) generate --check changed the tree"
             return sample
 
+        # A tree whose config changed after it was generated (one comment line added):
+        # --check cannot prove it current from the headers, renders in full, diffs,
+        # and must exit 1 (drift) without writing.
+        drifted = parent / "drifted"
+        shutil.copytree(checked, drifted)
+        with (drifted / CONFIG).open("a", encoding="utf-8") as handle:
+            handle.write("# edited after generating\n")
+
+        def check_drifted() -> Sample:
+            digest = tree_digest(drifted)
+            sample = run_process(cli("generate", "--check"), cwd=drifted, env=env)
+            if tree_digest(drifted) != digest:
+                sample.returncode = -1
+                sample.stderr += "\n(bench) generate --check changed the tree"
+            elif sample.returncode == 1:
+                sample.returncode = 0  # drift found, as it must be: a valid run
+            else:
+                sample.returncode = -1
+                sample.stderr += "\n(bench) --check did not report the drift"
+            return sample
+
         commands: dict[str, tuple[Callable[[], Sample], float | None]] = {
             "generate (config only, fresh tree)": (generate_fresh, TARGET_GENERATE_S),
             # The everyday edit-free regenerate: nothing to write.
@@ -116,6 +137,7 @@ def measure(args: argparse.Namespace, example: str) -> Result:
             ),
             # What a pre-commit hook or CI pays: must exit 0 and write nothing.
             "generate --check (unchanged tree)": (check_once, TARGET_CHECK_S),
+            "generate --check (config edited: full render, diff, exit 1)": (check_drifted, None),
             FLOOR: (
                 lambda: run_process(
                     [TARGET.python, "-c", "import jinja2, ruamel.yaml"], cwd=parent, env=env
@@ -174,9 +196,11 @@ def measure(args: argparse.Namespace, example: str) -> Result:
             phases = {
                 name: statistics.median(run[name] for run in phase_runs) for name in phase_runs[0]
             }
-            result.rows.append({"what": "phases of --check (median s)", "phases": phases})
+            result.rows.append(
+                {"what": "phases of the full render-and-diff path (median s)", "phases": phases}
+            )
             result.notes.append(
-                f"--check in phases (median of {len(phase_runs)} fresh processes): "
+                f"full render-and-diff path in phases (median of {len(phase_runs)} runs): "
                 + "; ".join(f"{name} {sec * 1000:.0f} ms" for name, sec in phases.items())
             )
         files = sorted(str(p.relative_to(checked)) for p in checked.rglob("*") if p.is_file())
