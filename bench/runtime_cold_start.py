@@ -177,15 +177,15 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
         for label, code in (
             (BARE, "pass"),
             (GHAPI, "import ghapi.core"),
-            # What runtime/github.py builds: GhApi() generates ~1,200 endpoint objects
-            # from GitHub's OpenAPI metadata, though the client only uses its transport.
+            # GhApi() generates ~1,200 endpoint objects from GitHub's OpenAPI metadata;
+            # runtime/github.py built one until 85f1275 and now builds only the transport.
             (
-                "import ghapi.core + GhApi(sync=True) (what the runtime client builds)",
+                "import ghapi.core + GhApi(sync=True) (what the client built before)",
                 "from ghapi.core import GhApi\n"
                 "GhApi(token='x', gh_host='http://127.0.0.1:9', sync=True)",
             ),
             (
-                "import ghapi.core + GhSyncTransport() only",
+                "import ghapi.core + GhSyncTransport() (what the client builds now)",
                 "from ghapi.core import GhSyncTransport\n"
                 "GhSyncTransport(timeout=30.0, base_headers={})",
             ),
