@@ -1,10 +1,13 @@
 """Which build of the generator wrote a file: its version plus a source fingerprint.
 
-The version string alone does not change between commits of this project, and the
-output also depends on the libraries that render it. Headers therefore name
-`<version>+<fingerprint>`: the same config and the same fingerprint always render
-the same bytes, which lets `generate --check` trust an unchanged tree from the
-headers alone (generator/fast_check.py) instead of re-rendering it.
+The version string alone does not change between commits of this project. Headers
+therefore name `<version>+<fingerprint of the packaged sources>`: the same config and
+the same fingerprint render the same bytes, which lets `generate --check` trust an
+unchanged tree from the headers alone (generator/fast_check.py) instead of
+re-rendering it. Library versions stay out of it on purpose: the output must be
+byte-identical on every machine with the same repowarden, whatever pydantic or Jinja
+patch release is installed beside it (the one file a library could change, the JSON
+Schema, is then caught by a full `--check` rather than the fast path).
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from importlib.resources import files
 from pathlib import Path
 
 PACKAGES = ("repowarden.generator", "repowarden.runtime", "repowarden.templates")
-# Libraries whose version can change what is rendered (the schema, the YAML checks).
-LIBRARIES = ("jinja2", "pydantic", "pydantic-core", "ruamel.yaml")
 # What the wheel ships of each package; a stray file in a checkout must not count.
 _SOURCES = {".py", ".j2", ".jinja", ".json", ".txt", ".in", ".yml", ".yaml"}
 
@@ -41,8 +42,6 @@ def _sources(root: Path) -> list[Path]:
 @cache
 def fingerprint() -> str:
     digest = hashlib.sha256()
-    for distribution in LIBRARIES:
-        digest.update(f"{distribution}=={_version(distribution)}\0".encode())
     for package in PACKAGES:
         root = Path(str(files(package)))
         for path in _sources(root):
