@@ -31,7 +31,7 @@ class PermissionDenied(GitHubError):
 
 
 class NotFound(GitHubError):
-    pass
+    """404: no such resource, or one the token may not see (GitHub hides those as 404)."""
 
 
 class Unprocessable(GitHubError):

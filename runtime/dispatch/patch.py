@@ -20,7 +20,7 @@ MAX_LINE_NUMBER = 10_000_000
 
 
 class PatchError(Exception):
-    pass
+    """The patch is malformed, or does not apply exactly to the files it names."""
 
 
 @dataclass
@@ -174,7 +174,7 @@ def parse_patch(data: bytes) -> list[FilePatch]:
                     current.old_mode = current.old_mode or parts[1]
                     current.new_mode = current.new_mode or parts[1]
             elif text.startswith(("similarity index ", "dissimilarity index ")):
-                pass
+                continue  # informational only; the rename lines carry the paths
             elif text.startswith(("rename from ", "rename to ", "copy from ", "copy to ")):
                 kind, direction, raw_name = text.split(" ", 2)
                 name = unquote(raw_name)
