@@ -145,48 +145,14 @@ def runner_env(
     return child_env(extra)
 
 
-@contextmanager
-def frozen_git() -> Iterator[None]:
-    """Memoise the fake's read-only git queries while a runtime command runs.
-
-    The fake renders every run of a listing before it slices out the page, and
-    each run asks git (a subprocess) for its tree and its PR's base SHA: a page of
-    the 2,000-run listing took about 15 s, so the fake, not the runtime, set the
-    wall time. None of the benchmarked commands writes git data, so these answers
-    cannot change while one runs; call counts are unaffected either way.
-    """
-    gitstore = fake_github_module().gitstore.GitStore
-    names = ("object_type", "tree_of", "resolve", "exists")
-    originals = {name: getattr(gitstore, name) for name in names}
-
-    def memo(name: str, original: Any) -> Any:
-        def cached(self: Any, arg: str) -> Any:
-            key = (id(self), name, arg)
-            if key not in cache:
-                cache[key] = original(self, arg)
-            return cache[key]
-
-        return cached
-
-    cache: dict[tuple[int, str, str], Any] = {}
-    for name, original in originals.items():
-        setattr(gitstore, name, memo(name, original))
-    try:
-        yield
-    finally:
-        for name, original in originals.items():
-            setattr(gitstore, name, original)
-
-
 def runtime(
     command: str, *args: str, env: Mapping[str, str], cwd: Path, config: Path = CONFIG
 ) -> Sample:
-    with frozen_git():
-        return run_process(
-            [TARGET.python, "-m", "repowarden.runtime", command, "--config", str(config), *args],
-            env=env,
-            cwd=cwd,
-        )
+    return run_process(
+        [TARGET.python, "-m", "repowarden.runtime", command, "--config", str(config), *args],
+        env=env,
+        cwd=cwd,
+    )
 
 
 def calls_since(gh: Any, start: int) -> list[Any]:

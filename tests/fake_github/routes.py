@@ -199,8 +199,17 @@ def path_known(path: str) -> bool:
 # -- pagination ------------------------------------------------------------------
 
 
-def paginate(req: Request, items: list[Any], key: str | None = None) -> Response:
-    """One page of `items` and GitHub's Link header (absolute URLs, rel next/last/prev/first)."""
+def paginate(
+    req: Request,
+    items: list[Any],
+    key: str | None = None,
+    render: Callable[[Any], Any] | None = None,
+) -> Response:
+    """One page of `items` and GitHub's Link header (absolute URLs, rel next/last/prev/first).
+
+    `render` turns a stored item into GitHub's JSON; only the page's items are
+    rendered, so a long listing costs O(page), not O(listing), per request.
+    """
     try:
         per_page = max(1, min(100, int(req.query.get("per_page", 30))))
         page = max(1, int(req.query.get("page", 1)))
@@ -208,6 +217,8 @@ def paginate(req: Request, items: list[Any], key: str | None = None) -> Response
         per_page, page = 30, 1
     last = max(1, -(-len(items) // per_page))
     chunk = items[(page - 1) * per_page : page * per_page]
+    if render is not None:
+        chunk = [render(item) for item in chunk]
 
     def link(n: int) -> str:
         query = {**req.query, "per_page": str(per_page), "page": str(n)}
@@ -266,7 +277,7 @@ def list_org_members(req: Request) -> Response:
     if not _org_known(req, org):
         raise not_found(req.template)
     logins = sorted(req.gh.state.org_members.get(org.lower(), set()))
-    return paginate(req, [_r(req).user(login) for login in logins])
+    return paginate(req, logins, render=_r(req).user)
 
 
 @route("GET /orgs/{org}/members/{username}")
@@ -348,7 +359,7 @@ def list_pulls(req: Request) -> Response:
         "updated": lambda p: (p.updated_at, p.number),
     }.get(sort, lambda p: (p.created_at, p.number))
     pulls.sort(key=sort_key, reverse=direction == "desc")
-    return paginate(req, [_r(req).pull(p) for p in pulls])
+    return paginate(req, pulls, render=_r(req).pull)
 
 
 @route("POST /repos/{owner}/{repo}/pulls")
@@ -469,7 +480,7 @@ def list_pull_files(req: Request) -> Response:
 def list_reviews(req: Request) -> Response:
     pull = _pull(req)
     reviews = sorted(req.gh.state.reviews_of(req.repo.full_name, pull.number), key=lambda r: r.id)
-    return paginate(req, [_r(req).review(r) for r in reviews])
+    return paginate(req, reviews, render=_r(req).review)
 
 
 def _review(req: Request) -> Review:
@@ -589,7 +600,7 @@ def list_comments(req: Request) -> Response:
     if req.gh.state.pull(req.repo.full_name, number) is None:
         raise not_found(req.template)
     comments = sorted(req.gh.state.comments_of(req.repo.full_name, number), key=lambda c: c.id)
-    return paginate(req, [_r(req).comment(c) for c in comments])
+    return paginate(req, comments, render=_r(req).comment)
 
 
 @route("POST /repos/{owner}/{repo}/issues/{issue_number}/comments")
@@ -824,7 +835,7 @@ def list_check_runs(req: Request) -> Response:
             latest.setdefault(c.name, c)
         runs = list(latest.values())
     runs.sort(key=lambda c: c.id, reverse=True)
-    return paginate(req, [_r(req).check_run(c) for c in runs], key="check_runs")
+    return paginate(req, runs, key="check_runs", render=_r(req).check_run)
 
 
 # -- actions ---------------------------------------------------------------------------------
@@ -843,7 +854,7 @@ def _workflow(req: Request) -> Any:
 @route("GET /repos/{owner}/{repo}/actions/workflows")
 def list_workflows(req: Request) -> Response:
     workflows = [w for w in req.gh.state.workflows if w.repo.lower() == req.repo.full_name.lower()]
-    return paginate(req, [_r(req).workflow(w) for w in workflows], key="workflows")
+    return paginate(req, workflows, key="workflows", render=_r(req).workflow)
 
 
 @route("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}")
@@ -905,7 +916,7 @@ def _date_matches(stamp: str, spec: str) -> bool:
 def list_workflow_runs(req: Request) -> Response:
     wf = _workflow(req)
     runs = _filter_runs(req, req.gh.state.runs_of(req.repo.full_name, wf.id))
-    return paginate(req, [_r(req).run(r) for r in runs], key="workflow_runs")
+    return paginate(req, runs, key="workflow_runs", render=_r(req).run)
 
 
 @route("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches")
@@ -924,7 +935,7 @@ def dispatch_workflow(req: Request) -> Response:
 @route("GET /repos/{owner}/{repo}/actions/runs")
 def list_runs(req: Request) -> Response:
     runs = _filter_runs(req, req.gh.state.runs_of(req.repo.full_name))
-    return paginate(req, [_r(req).run(r) for r in runs], key="workflow_runs")
+    return paginate(req, runs, key="workflow_runs", render=_r(req).run)
 
 
 def _run(req: Request) -> Any:
@@ -963,7 +974,7 @@ def delete_run(req: Request) -> Response:
 def list_jobs(req: Request) -> Response:
     run = _run(req)
     jobs = sorted((j for j in req.gh.state.jobs if j.run_id == run.id), key=lambda j: j.id)
-    return paginate(req, [_r(req).job(j) for j in jobs], key="jobs")
+    return paginate(req, jobs, key="jobs", render=_r(req).job)
 
 
 @route("GET /repos/{owner}/{repo}/actions/jobs/{job_id}")
