@@ -16,13 +16,12 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
-from repowarden.runtime.__main__ import main
+from support.step import Outcome, run_step
 
 SENDER_LOGIN = "warden-app[bot]"
 SENDER_ID = 4242
@@ -63,15 +62,6 @@ FILES = {
         '[project]\nname = "demo-pkg"\nversion = "1.0"\n'
     ),
 }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-    summary: str
-    outputs: dict[str, str]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -179,42 +169,34 @@ class Pipeline:
         """One runtime step of `job`; no token at all when neither is given."""
         step = next(self._steps)
         base = self.job_dir(job)
-        event_path = base / f"event-{step}.json"
-        event_path.write_text(json.dumps(event))
-        summary, output = base / f"summary-{step}.md", base / f"output-{step}.txt"
         if token is None and permissions is not None:
             token = self.gh.token(permissions, repo=self.repo)
         env = {
-            "GITHUB_EVENT_NAME": event_name,
-            "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_REPOSITORY": self.repo,
             "GITHUB_WORKSPACE": str(base / "workspace"),
             "GITHUB_SHA": self.sha,
             "GITHUB_TOKEN": token or "",
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "GITHUB_OUTPUT": str(output),
             "GITHUB_RUN_ID": self.run_id,
             "GITHUB_RUN_ATTEMPT": str(attempt),
-            "GITHUB_SERVER_URL": "https://github.com",
             "RUNNER_TEMP": str(base / "temp"),
-            "REPOWARDEN_BACKOFF": "0.01",
-            "REPOWARDEN_RETRY_BUDGET": "0.5",
         }
-        for key, value in env.items():
-            self._mp.setenv(key, value)
         if upstream is None:
             self._mp.delenv("REPOWARDEN_UPSTREAM_RESULT", raising=False)
         else:
-            self._mp.setenv("REPOWARDEN_UPSTREAM_RESULT", upstream)
+            env["REPOWARDEN_UPSTREAM_RESULT"] = upstream
         self._mp.delenv("GH_TOKEN", raising=False)
-        self._capsys.readouterr()
-        code = main([command, "--config", str(self.config_path), *args])
-        out, err = self._capsys.readouterr()
-        outputs = {}
-        if output.exists():
-            outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
-        text = summary.read_text() if summary.exists() else ""
-        return Outcome(code, out, err, text, outputs)
+        return run_step(
+            self._mp,
+            self._capsys,
+            command,
+            self.config_path,
+            event_name=event_name,
+            event=event,
+            directory=base,
+            step=step,
+            env=env,
+            args=args,
+        )
 
     def checkout(self, job: str, ref: str) -> Path:
         """What actions/checkout with `ref:` and `path: target` leaves."""

@@ -9,14 +9,12 @@ spelled lower case in webhooks, as FACTS.md notes).
 from __future__ import annotations
 
 import itertools
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
-from repowarden.runtime.__main__ import main
+from support.step import Outcome, run_step
 
 CONFIG = """\
 repository: {repo}
@@ -26,14 +24,6 @@ review:
     alice: [bob, carol]
     "*": [admin1, admin2]
 """
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-    summary: str
 
 
 class Runner:
@@ -135,27 +125,23 @@ class Runner:
     ) -> Outcome:
         """`python -m repowarden.runtime COMMAND --config … ARGS` with the runner's env."""
         step = next(self._ids)
-        event_path = self.dir / f"event-{step}.json"
-        event_path.write_text(json.dumps(payload or {}), encoding="utf-8")
-        summary = self.dir / f"summary-{step}.md"
         if token is None:
             token = self.gh.token(permissions or {}, repo=self.repo)
         env = {
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_REPOSITORY": self.repo,
             "GITHUB_TOKEN": token,
-            "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_RUN_ID": str(1000 + step),
-            "GITHUB_SERVER_URL": "https://github.com",
             "RUNNER_TEMP": str(self.dir),
-            "REPOWARDEN_BACKOFF": "0.01",
-            "REPOWARDEN_RETRY_BUDGET": "0.5",
         }
-        for key, value in env.items():
-            self._monkeypatch.setenv(key, value)
-        self._capsys.readouterr()
-        code = main([command, "--config", str(self.config_path), *args])
-        out, err = self._capsys.readouterr()
-        text = summary.read_text(encoding="utf-8") if summary.exists() else ""
-        return Outcome(code, out, err, text)
+        return run_step(
+            self._monkeypatch,
+            self._capsys,
+            command,
+            self.config_path,
+            event_name=event,
+            event=payload or {},
+            directory=self.dir,
+            step=step,
+            env=env,
+            args=args,
+        )
