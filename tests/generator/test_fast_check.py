@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from repowarden.generator import build, fingerprint
+from repowarden.generator import build
 from repowarden.generator.cli import Exit, main
 from repowarden.generator.fast_check import proven_current
 from repowarden.runtime.config import parse_config
@@ -96,26 +95,3 @@ def test_anything_short_of_proof_means_a_full_check_that_reports_drift(
     spoil(repo)  # type: ignore[operator]
     assert proven_current(repo, config_text(repo), CONFIG_PATH) is None
     assert check(repo) == Exit.DRIFT
-
-
-def test_the_fingerprint_covers_every_file_the_packages_ship() -> None:
-    # A template or data file the fingerprint skipped could change the output while
-    # headers still claimed the old build; so nothing in the packages may be skipped.
-    for package in fingerprint.PACKAGES:
-        root = Path(str(fingerprint.files(package)))
-        everything = sorted(
-            Path(dirpath, name)
-            for dirpath, dirnames, names in os.walk(root)
-            if "__pycache__" not in Path(dirpath).parts
-            for name in names
-            if name != "py.typed"
-        )
-        assert fingerprint._sources(root) == everything, package
-
-
-def test_headers_name_the_build_as_a_local_version() -> None:
-    version = fingerprint.generator_version()
-    base, _, local = version.partition("+")
-    assert local.endswith(fingerprint.fingerprint())
-    assert len(fingerprint.fingerprint()) == 12
-    assert base
