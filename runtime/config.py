@@ -39,6 +39,9 @@ TEAM_RE = re.compile(rf"^@{_LOGIN}/[A-Za-z0-9._-]{{1,100}}$")
 # One pattern for dispatch ids everywhere: the workflow's job names, the runtime's
 # payload check, the dispatcher client and the artifact name all use it.
 DISPATCH_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# An operation name travels as one word: the payload's `operation`, a job's `if:`
+# literal and the `--operation NAME` argument the generator writes.
+OPERATION_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 # Characters that could leave a YAML scalar, a shell word or a GitHub expression.
 _UNSAFE = re.compile(r"""["'`$\\\x00-\x1f\x7f]|\{\{|\}\}|\{%""")
 _PATH = re.compile(r"^[A-Za-z0-9._/*@+-][A-Za-z0-9._/*@+ -]*$")
@@ -86,7 +89,7 @@ def _code_owner(value: str) -> str:
 
 
 def _operation_name(value: str) -> str:
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z", value):
+    if not OPERATION_NAME_RE.match(value):
         raise ValueError(
             f"{value!r} is not an operation name: one word of letters, digits and '._-', "
             "at most 40 characters, e.g. 'release' or 'pip-compile'"
@@ -108,8 +111,6 @@ SafeStr = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_sa
 Login = Annotated[str, AfterValidator(_login)]
 RepoPath = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_repo_path)]
 Cron = Annotated[str, AfterValidator(_cron)]
-# An operation name travels as one word: the payload's `operation`, a job's `if:`
-# literal and the `--operation NAME` argument the generator writes.
 OperationName = Annotated[str, AfterValidator(_operation_name)]
 OwnerRepo = Annotated[str, AfterValidator(_owner_repo)]
 CodeOwner = Annotated[str, AfterValidator(_code_owner)]

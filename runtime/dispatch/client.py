@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from repowarden.runtime.config import DISPATCH_ID_RE, OWNER_REPO_RE
+from repowarden.runtime.config import DISPATCH_ID_RE, OPERATION_NAME_RE, OWNER_REPO_RE
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
 
@@ -30,8 +30,8 @@ WORKFLOW = "repowarden-dispatch.yml"
 EVENT_TYPE = "repowarden"
 ACTIONS_APP = "github-actions"
 RECENT_RUNS = 20
-_JOB_NAME = re.compile(r"(un)?privileged-([A-Za-z0-9_-]{1,64})")
-_OPERATION = re.compile(r"^[A-Za-z0-9._ @+-]{1,200}$")
+# The job names the dispatch workflow renders, around the one dispatch-id pattern.
+_JOB_NAME = re.compile(rf"(un)?privileged-({DISPATCH_ID_RE.pattern.strip('^$')})")
 _OK = frozenset({"success", "skipped", "neutral"})
 
 # Injected by tests to keep waits short without sleeping for real.
@@ -168,7 +168,7 @@ def dispatch(
     if not OWNER_REPO_RE.match(args.repository):
         print(f"error: {args.repository!r} is not OWNER/REPO", file=sys.stderr)
         return Exit.BAD_INPUT
-    if not _OPERATION.match(args.operation):
+    if not OPERATION_NAME_RE.match(args.operation):
         print(f"error: {args.operation!r} is not an operation name", file=sys.stderr)
         return Exit.BAD_INPUT
     gh = GitHub(args.repository, token=token)

@@ -193,6 +193,10 @@ def test_bad_arguments_send_nothing(github: FakeGitHub) -> None:
     bad_op = parse()
     bad_op.operation = "x\n::error::y"
     assert client.dispatch(bad_op, environ=token) == 2
+    # The client holds operation names to the config's rule: one word.
+    two_words = parse()
+    two_words.operation = "pip compile"
+    assert client.dispatch(two_words, environ=token) == 2
     with pytest.raises(SystemExit):
         parse("--pr", "0")
     assert github.state.dispatches == []
