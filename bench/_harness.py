@@ -9,6 +9,7 @@ These are measurements, not tests: nothing here fails on a timing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -191,20 +192,16 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
 def machine() -> dict[str, Any]:
     """What the numbers were measured on, including the load at the time."""
     cpu = "unknown"
-    try:
+    with contextlib.suppress(OSError):  # not Linux: leave it unknown
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     mem_gib = None
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
     return {
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "nproc": os.cpu_count(),

@@ -200,11 +200,9 @@ def _make_dirs(root: Path, folders: Iterable[Path], created: list[Path]) -> None
 def _cleanup(temps: Iterable[Path], created: list[Path]) -> None:
     for temp in temps:
         try:
-            temp.unlink()
-        except FileNotFoundError:
-            pass
+            temp.unlink(missing_ok=True)
         except OSError:
-            continue
+            continue  # cleaning up after a failure: report that failure, not this one
     for folder in reversed(created):
         try:
             folder.rmdir()
