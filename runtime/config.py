@@ -88,6 +88,12 @@ def _code_owner(value: str) -> str:
     return value
 
 
+def _secret_name(value: str) -> str:
+    if value.startswith("GITHUB_"):
+        raise ValueError(f"{value!r}: secret names must not start with 'GITHUB_'")
+    return value
+
+
 def _operation_name(value: str) -> str:
     if not OPERATION_NAME_RE.match(value):
         raise ValueError(
@@ -347,6 +353,41 @@ class Dispatch(_Model):
         return next((op for op in self.operations if op.name == name), None)
 
 
+class App(_Model):
+    """A GitHub App that writes the gate and pushes dispatch results.
+
+    Its private key is a secret of one deployment environment whose branch policy
+    allows only the default branch, so no branch workflow can mint its token; branch
+    protection then names this App (by `id`) as the only accepted source of the gate.
+    """
+
+    id: StrictInt = Field(
+        ge=1, description="The App's numeric id: branch protection's expected source."
+    )
+    client_id: Annotated[str, Field(pattern=r"^Iv[A-Za-z0-9.]{1,40}$")] = Field(
+        description="The App's client id (Settings -> Developer settings -> the App), "
+        "e.g. 'Iv23liAbCdEf0123'; actions/create-github-app-token mints tokens from it."
+    )
+    slug: Annotated[str, Field(max_length=34, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")] = Field(
+        description="The App's slug: its comments and check runs are by '<slug>[bot]'."
+    )
+    environment: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,100}$")] = Field(
+        "repowarden-app",
+        description="The environment that holds the private key; its deployment "
+        "branches must be the default branch only.",
+    )
+    private_key_secret: Annotated[
+        str, Field(pattern=r"^[A-Z_][A-Z0-9_]{0,99}$"), AfterValidator(_secret_name)
+    ] = Field(
+        "REPOWARDEN_APP_PRIVATE_KEY",
+        description="The name of the environment secret holding the App's private key.",
+    )
+
+    @property
+    def bot_login(self) -> str:
+        return f"{self.slug}[bot]"
+
+
 class CodeownersRule(_Model):
     pattern: RepoPath | Literal["*"]
     owners: list[CodeOwner] = Field(min_length=1, description="'@login' or '@org/team'.")
@@ -361,6 +402,11 @@ class Config(_Model):
     dismiss: DismissSchedule = DismissSchedule()
     dispatch: Dispatch | None = None
     codeowners: list[CodeownersRule] = Field(default_factory=list)
+    app: App | None = Field(
+        None,
+        description="A GitHub App for an unforgeable gate (a check run branch protection "
+        "expects from this App) and for dispatch results that trigger CI.",
+    )
 
     @field_validator("dispatch")
     @classmethod

@@ -36,6 +36,7 @@ from fake_github.routes import (
     match,
     not_found,
 )
+from fake_github.rules import RuleSwitches
 from fake_github.state import (
     CheckRun,
     Comment,
@@ -131,11 +132,13 @@ def _default_fault_body(status: int, retry_after: float | None) -> dict[str, Any
 class FakeGitHub:
     """The fake. `start()` serves it; every helper below is safe to call while it runs."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, disabled_rules: Iterable[str] = ()) -> None:
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="fake-github-")) if root is None else root
         self.root.mkdir(parents=True, exist_ok=True)
         self.state = State()
+        # GitHub's documented rules in force here (fake_github/rules.py); all by default.
+        self.rules = RuleSwitches(disabled_rules)
         self.calls: list[Call] = []
         self.errors: list[str] = []  # tracebacks of crashes inside the fake
         self.rate_limit_reset = int(time.time()) + 3600

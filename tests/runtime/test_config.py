@@ -266,3 +266,23 @@ def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner() -> None:
     )
     assert problem.startswith("repowarden.yml:4:1: dispatch:")
     assert "self-hosted" in problem
+
+
+def test_app_is_optional_and_validated() -> None:
+    assert parse_config(VALID).app is None
+    config = parse_config(
+        VALID + "app: {id: 123456, client_id: Iv23liAbCdEf0123, slug: trio-warden}\n"
+    )
+    assert config.app is not None
+    assert config.app.environment == "repowarden-app"
+    assert config.app.private_key_secret == "REPOWARDEN_APP_PRIVATE_KEY"
+    assert config.app.bot_login == "trio-warden[bot]"
+    found = problems(
+        VALID + "app: {id: 0, client_id: 'x y', slug: Trio, private_key_secret: GITHUB_KEY}\n"
+    )
+    assert [p.split(": ", 1)[1].split(":")[0] for p in found] == [
+        "app.id",
+        "app.client_id",
+        "app.slug",
+        "app.private_key_secret",
+    ]
