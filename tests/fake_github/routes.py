@@ -25,7 +25,6 @@ from fake_github.state import (
     Review,
     Status,
     Token,
-    now,
 )
 
 if TYPE_CHECKING:
@@ -465,8 +464,8 @@ def update_pull(req: Request) -> Response:
         pull.base_ref = base
     if state is not None and state != pull.state:
         pull.state = state
-        pull.closed_at = now() if state == "closed" else None
-    pull.updated_at = now()
+        pull.closed_at = req.gh.state.now() if state == "closed" else None
+    pull.updated_at = req.gh.state.now()
     return Response(200, _r(req).pull(pull, full=True))
 
 
@@ -642,7 +641,7 @@ def get_comment(req: Request) -> Response:
 def update_comment(req: Request) -> Response:
     comment = _comment(req)
     comment.body = req.field("body")
-    comment.updated_at = now()
+    comment.updated_at = req.gh.state.now()
     return Response(200, _r(req).comment(comment))
 
 
@@ -765,7 +764,7 @@ def _apply_check_fields(req: Request, run: CheckRun) -> None:
             [{"resource": "CheckRun", "field": "conclusion", "code": "missing_field"}]
         )
     if run.status == "completed" and run.completed_at is None:
-        run.completed_at = now()
+        run.completed_at = req.gh.state.now()
     output = req.field("output", dict, required=False)
     if output is not None:
         run.output = output
@@ -1271,7 +1270,7 @@ def _identity(req: Request, name: str) -> Identity | None:
         return None
     if not isinstance(value.get("name"), str) or not isinstance(value.get("email"), str):
         raise validation_failed([{"resource": "Commit", "field": name, "code": "invalid"}])
-    return Identity(value["name"], value["email"], value.get("date") or now())
+    return Identity(value["name"], value["email"], value.get("date") or req.gh.state.now())
 
 
 @route("POST /repos/{owner}/{repo}/git/commits")
@@ -1293,7 +1292,7 @@ def create_commit(req: Request) -> Response:
     author = _identity(req, "author")
     committer = _identity(req, "committer") or author
     # Without an author GitHub uses the authenticated identity and the current time.
-    actor = Identity(req.actor, f"{req.actor}@users.noreply.github.com", now())
+    actor = Identity(req.actor, f"{req.actor}@users.noreply.github.com", req.gh.state.now())
     sha = git.commit_tree(
         tree, parents, message, author=author or actor, committer=committer or actor
     )

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fake_github import permissions
+from fake_github.clock import Clock, WallClock
 from fake_github.gitstore import GitError, GitStore
 from fake_github.render import Renderer
 from fake_github.routes import (
@@ -48,7 +49,7 @@ from fake_github.state import (
     State,
     Token,
     Workflow,
-    now,
+    use_clock,
 )
 
 # Scopes a workflow's `permissions:` block (and a fine-grained token) can name.
@@ -132,16 +133,22 @@ def _default_fault_body(status: int, retry_after: float | None) -> dict[str, Any
 class FakeGitHub:
     """The fake. `start()` serves it; every helper below is safe to call while it runs."""
 
-    def __init__(self, root: Path | None = None, disabled_rules: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        disabled_rules: Iterable[str] = (),
+        clock: Clock | None = None,
+    ) -> None:
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="fake-github-")) if root is None else root
         self.root.mkdir(parents=True, exist_ok=True)
-        self.state = State()
+        self.state = State(clock=clock or WallClock())
+        use_clock(self.state.clock)
         # GitHub's documented rules in force here (fake_github/rules.py); all by default.
         self.rules = RuleSwitches(disabled_rules)
         self.calls: list[Call] = []
         self.errors: list[str] = []  # tracebacks of crashes inside the fake
-        self.rate_limit_reset = int(time.time()) + 3600
+        self.rate_limit_reset = int(self.state.clock.now()) + 3600
         self._used: dict[str | None, int] = {}
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
@@ -376,7 +383,7 @@ class FakeGitHub:
         self.state.next_number[repo.full_name.lower()] = max(
             number, self.state.next_number.get(repo.full_name.lower(), 0)
         )
-        stamp = created_at or now()
+        stamp = created_at or self.state.now()
         pull = Pull(
             repo=repo.full_name,
             number=number,
@@ -436,12 +443,16 @@ class FakeGitHub:
                     if base.git.object_type(pull.head_sha) == "commit"
                     else base.git.resolve(pull.base_ref)
                 )
-                changes = files if files is not None else {f"pr-{number}.txt": f"push {now()}\n"}
+                changes = (
+                    files
+                    if files is not None
+                    else {f"pr-{number}.txt": f"push {self.state.now()}\n"}
+                )
                 new_head_sha = base.git.commit_files(changes, parent=parent, message=message)
             elif files is not None:
                 raise ValueError("give push either new_head_sha or files, not both")
             pull.head_sha = new_head_sha
-            pull.updated_at = now()
+            pull.updated_at = self.state.now()
             self._store_head(pull)
             return new_head_sha
 
@@ -484,7 +495,7 @@ class FakeGitHub:
             state=state,
             commit_id=commit_id,
             body=body,
-            submitted_at=None if state == "PENDING" else (submitted_at or now()),
+            submitted_at=None if state == "PENDING" else (submitted_at or self.state.now()),
         )
         self.state.reviews.append(review)
         # Submitting a review removes the reviewer from the requested list, as on GitHub.
@@ -526,7 +537,7 @@ class FakeGitHub:
                 app=app,
                 status=status,
                 conclusion=conclusion if status == "completed" else None,
-                completed_at=now() if status == "completed" else None,
+                completed_at=self.state.now() if status == "completed" else None,
             )
             self.state.check_runs.append(run)
             return run.id
@@ -601,8 +612,8 @@ class FakeGitHub:
                 run_attempt=run_attempt,
                 actor=self.state.user(actor).login,
                 display_title=display_title,
-                created_at=created_at or now(),
-                updated_at=created_at or now(),
+                created_at=created_at or self.state.now(),
+                updated_at=created_at or self.state.now(),
             )
             self.state.runs.append(run)
             return run.id
@@ -628,7 +639,7 @@ class FakeGitHub:
                 name=name,
                 status=status,
                 conclusion=conclusion if status == "completed" else None,
-                completed_at=now() if status == "completed" else None,
+                completed_at=self.state.now() if status == "completed" else None,
                 steps=steps or [],
             )
             self.state.jobs.append(job)

@@ -12,11 +12,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from fake_github.clock import Clock, WallClock
 from fake_github.gitstore import GitStore
 
 
+def timestamp(epoch: float) -> str:
+    """GitHub's timestamp format for an epoch second."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# The clock of the fake in use, for the dataclasses' default timestamps below. One
+# fake runs at a time in a test process; FakeGitHub sets this from its State.
+_active_clock: Clock = WallClock()
+
+
+def use_clock(clock: Clock) -> None:
+    global _active_clock
+    _active_clock = clock
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamp(_active_clock.now())
 
 
 @dataclass
@@ -190,7 +206,12 @@ class Token:
 class State:
     """All stores, keyed the way the routes look them up."""
 
+    def now(self) -> str:
+        return timestamp(self.clock.now())
+
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Where "now" comes from: the wall clock, or a simulated one (fake_github/clock.py).
+    clock: Clock = field(default_factory=WallClock)
     users: dict[str, User] = field(default_factory=dict)  # lower-case login -> User
     repos: dict[str, Repo] = field(default_factory=dict)  # lower-case full name -> Repo
     org_members: dict[str, set[str]] = field(default_factory=dict)  # org -> lower logins
