@@ -337,7 +337,7 @@ def test_a_template_that_breaks_an_invariant_is_refused(monkeypatch: pytest.Monk
     finally:
         render.environment.cache_clear()
     assert caught.value.violations
-    assert {v.rule for v in caught.value.violations} == {"checkout"}
+    assert {v.rule for v in caught.value.violations} == {"safe-checkout"}
     assert all("persist-credentials" in v.message for v in caught.value.violations)
 
 

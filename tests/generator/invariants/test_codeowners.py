@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, codeowners
+from repowarden.generator.invariants import codeowners
+from support.invariants import CODEOWNERS, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-CODEOWNERS = ".github/CODEOWNERS"
 TAIL = "/.github/ @njsmith @oremanj\n/.github/repowarden.yml @njsmith @oremanj\n"
 
 

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, suppressions
-
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-ASSIGN = ".github/workflows/repowarden-assign.yml"
-LINT = ".github/workflows/repowarden-lint.yml"
-ACTION = ".github/actions/repowarden/action.yml"
+from repowarden.generator.invariants import suppressions
+from support.invariants import ACTION, ASSIGN, LINT, Mutate, Parse
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, timeouts_concurrency
+from repowarden.generator.invariants import timeouts_concurrency
+from support.invariants import ASSIGN, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-ASSIGN = ".github/workflows/repowarden-assign.yml"
 GROUP = "      group: repowarden-assign-${{ github.event.pull_request.number }}\n"
 
 
