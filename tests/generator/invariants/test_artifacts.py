@@ -1,4 +1,4 @@
-"""Invariant 8 (workflow half): one artifact by the verified id, into runner.temp, verified."""
+"""`artifacts-are-data` (workflow half): one artifact by the verified id, verified first."""
 
 from __future__ import annotations
 

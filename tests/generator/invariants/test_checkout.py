@@ -1,4 +1,4 @@
-"""Invariant 4: persist-credentials: false; no ref/repository under pull_request_target."""
+"""`safe-checkout`: persist-credentials: false; no ref/repository under pull_request_target."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariant 11's backing: CODEOWNERS gives /.github/ and the config to the admins, last."""
+"""`codeowners-own-github`: CODEOWNERS gives /.github/ and the config to the admins, last."""
 
 from __future__ import annotations
 

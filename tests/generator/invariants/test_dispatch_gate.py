@@ -1,4 +1,4 @@
-"""Invariant 7: dispatch types filtered; every job gated on the sender's numeric id."""
+"""`dispatch-sender-gate`: dispatch types filtered; every job gated on the sender's numeric id."""
 
 from __future__ import annotations
 

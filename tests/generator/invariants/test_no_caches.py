@@ -1,4 +1,4 @@
-"""Invariant 5: no caches; no GITHUB_ENV / GITHUB_PATH writes."""
+"""`no-caches`: no caches; no GITHUB_ENV / GITHUB_PATH writes."""
 
 from __future__ import annotations
 

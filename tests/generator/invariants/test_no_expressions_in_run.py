@@ -1,4 +1,4 @@
-"""Invariant 3: no `${{ }}` inside run:."""
+"""`no-expressions-in-run`: no `${{ }}` inside run:."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariant 1: permissions: {} on top; each job exactly its commands' union, each with # why."""
+"""`least-privilege-permissions`: {} on top; each job its commands' union, with # why."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariant 2: remote actions pinned by sha from the table, with the tag comment."""
+"""`pinned-uses`: remote actions pinned by sha from the table, with the tag comment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariant 11: only dangerous-triggers is silenced, on pull_request_target, with a reason."""
+"""`only-dangerous-triggers-suppressed`: one silenced audit, on pull_request_target, reasoned."""
 
 from __future__ import annotations
 

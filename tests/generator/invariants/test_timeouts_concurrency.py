@@ -1,4 +1,4 @@
-"""Invariant 10: timeout-minutes and a concurrency group on every job."""
+"""`bounded-jobs`: timeout-minutes and a concurrency group on every job."""
 
 from __future__ import annotations
 

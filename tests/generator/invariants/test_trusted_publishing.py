@@ -1,4 +1,4 @@
-"""Invariant 9: trusted publishing only; id-token and environment on the publish job alone."""
+"""`trusted-publishing`: OIDC only; id-token and environment on the publish job alone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariant 6: tokens through env/token inputs only; the unprivileged job holds nothing."""
+"""`token-isolation`: tokens through env/token inputs only; the unprivileged job holds nothing."""
 
 from __future__ import annotations
 

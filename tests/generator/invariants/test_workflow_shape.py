@@ -1,4 +1,4 @@
-"""Invariant 12 (render-time part): names, known trigger filters, uses: xor run:, shell:."""
+"""`well-formed-workflows` (render-time part): names, trigger filters, uses: xor run:."""
 
 from __future__ import annotations
 
