@@ -42,7 +42,11 @@ class Violation:
 
 
 class Invariant(Protocol):
-    """The uniform interface of a module in generator/invariants/."""
+    """The uniform interface of a module in generator/invariants/.
+
+    The module's docstring opens with its id in backticks, then says why the rule
+    matters; tests/generator/invariants/test_check_all.py holds every module to this.
+    """
 
     ID: str  # stable, matches ID_RE; every Violation the module reports carries it
     TITLE: str  # the rule in one line
