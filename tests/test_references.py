@@ -1,9 +1,9 @@
 """Every file the project's prose cites exists, and none is a path on someone's machine.
 
 Prose is Markdown, the comments and docstrings of Python, and the comments of
-templates and TOML. A citation is a path of two or more parts ending in a file
-extension or a slash (`runtime/generated.py`, `tests/support/`), or a document named
-in capitals (`README.md`). It resolves against the repository root, the citing
+templates, YAML, TOML and shell scripts. A citation is a path of two or more parts
+ending in a file extension or a slash (`runtime/generated.py`, `tests/support/`), or
+a document named in capitals (`README.md`). It resolves against the repository root, the citing
 file's folder or one above it, or (a target's path relative to its `.github/`) a
 rendered example's `.github/`. Not citations: URLs, a target's `.github/...` paths,
 git refs, placeholders (`ROOT/...`) and host names (`api.github.com/...`).
@@ -35,10 +35,12 @@ PATH_RE = re.compile(
 DOCUMENT_RE = re.compile(r"(?<![\w./@:-])(?P<path>[A-Z][A-Z_]+\.md)\b")
 URL_RE = re.compile(r"\b[a-z][a-z+.-]*://\S+")
 MACHINE_PATH_RE = re.compile(r"(?<![\w.~-])/(?:work|home|Users)/[\w.-]+")
+# Files whose prose is their `#` comments (scripts/ and .ci/ hold extensionless shell).
+COMMENTED = (".j2", ".jinja", ".toml", ".yml", ".yaml", ".sh")
 SKIPPED = (
     re.compile(r"^examples/[^/]+/\.github/repowarden/"),  # generated: the runtime is the source
     re.compile(r"^tests/generator/__snapshots__/"),  # rendered output
-    re.compile(r"/data/"),  # test data, with their own READMEs
+    re.compile(r"/data/"),  # test data and the notes on where it came from
 )
 # Paths inside other projects that the prose names on purpose, with where they live.
 ELSEWHERE = {
@@ -83,7 +85,7 @@ def prose(path: str) -> Iterator[tuple[int, str]]:
         yield from enumerate(text.splitlines(), start=1)
     elif path.endswith(".py"):
         yield from python_prose(text)
-    elif path.endswith((".j2", ".jinja", ".toml")):
+    elif path.endswith(COMMENTED) or path.startswith(("scripts/", ".ci/")):
         yield from hash_comments(text)
 
 
