@@ -6,7 +6,8 @@ ending in a file extension or a slash (`runtime/generated.py`, `tests/support/`)
 a document named in capitals (`README.md`). It resolves against the repository root, the citing
 file's folder or one above it, or (a target's path relative to its `.github/`) a
 rendered example's `.github/`. Not citations: URLs, a target's `.github/...` paths,
-git refs, placeholders (`ROOT/...`) and host names (`api.github.com/...`).
+git refs, placeholders (`ROOT/...`) and host names (`api.github.com/...`). A section
+cited by name (`docs/design.md, "Review rules"`) must be a heading of that file.
 Generated files (the examples' vendored runtime) are not prose of their own: their
 source is.
 """
@@ -33,6 +34,8 @@ PATH_RE = re.compile(
     rf"(?:[\w.-]+\.(?:{EXTENSIONS})(?![\w/-])|[\w.-]+/(?![\w.-])))"
 )
 DOCUMENT_RE = re.compile(r"(?<![\w./@:-])(?P<path>[A-Z][A-Z_]+\.md)\b")
+# A section cited by name: `docs/design.md, "Review rules"` or `docs/design.md ("Sources")`.
+SECTION_RE = re.compile(r'(?P<path>[\w./-]+\.md),? \(?"(?P<title>[^"]+)"')
 URL_RE = re.compile(r"\b[a-z][a-z+.-]*://\S+")
 MACHINE_PATH_RE = re.compile(r"(?<![\w.~-])/(?:work|home|Users)/[\w.-]+")
 # Files whose prose is their `#` comments (scripts/ and .ci/ hold extensionless shell).
@@ -116,6 +119,18 @@ def test_every_cited_file_exists() -> None:
         f"{path}:{line}: {cited}" for path, line, cited in citations() if not resolves(cited, path)
     ]
     assert missing == [], "cited files that do not exist:\n" + "\n".join(missing)
+
+
+def test_every_cited_section_exists() -> None:
+    missing = []
+    for path in tracked_files():
+        for number, text in prose(path):
+            for match in SECTION_RE.finditer(text):
+                document = ROOT / match["path"]
+                headings = re.findall(r"^#+ (.+)$", document.read_text(encoding="utf-8"), re.M)
+                if match["title"] not in headings:
+                    missing.append(f"{path}:{number}: {match['path']}, {match['title']!r}")
+    assert missing == [], "cited sections that do not exist:\n" + "\n".join(missing)
 
 
 def test_no_prose_cites_a_path_on_a_developers_machine() -> None:
