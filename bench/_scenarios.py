@@ -24,7 +24,7 @@ ORG_CONFIG = PAYLOADS / "repowarden-org.yml"  # the same with review.external.or
 REPO = "acme/teleport"  # matches bench/payloads/repowarden.yml
 CHECK_WORKFLOW = ".github/workflows/repowarden-check.yml"
 
-# Permissions each job gets (PLAN.md's table; the generator renders the same).
+# Permissions each job gets (the generator renders the same).
 CHECK_PERMISSIONS = {"pull-requests": "read", "statuses": "write", "contents": "read"}
 ASSIGN_PERMISSIONS = {"pull-requests": "write", "contents": "read"}
 DISMISS_PERMISSIONS = {

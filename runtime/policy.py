@@ -1,4 +1,4 @@
-"""The review policy of DESIGN.md, as a pure function of config, PR facts and reviews.
+"""The review policy (docs/design.md, "Review rules"): a pure function of config and facts.
 
 Nothing here talks to GitHub: `check`, `explain` and the dismiss cron gather the
 facts (runtime/reviews.py) and hand them to `evaluate`, so the policy is tested

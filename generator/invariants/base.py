@@ -1,8 +1,9 @@
-"""What every invariant module shares: parsed files, violations, and walkers.
+"""What every invariant module shares: the interface, parsed files, violations, walkers.
 
-An invariant module exposes `INVARIANT` (its number in DESIGN.md), `TITLE`, and
-`check(files: Mapping[str, ParsedFile]) -> list[Violation]`, in the manner of a
-zizmor audit: it looks at every file and reports each place that breaks the rule.
+An invariant module is an `Invariant` (below), in the manner of a zizmor audit: a
+stable string `ID`, a `TITLE`, and `check`, which looks at every file and reports
+each place that breaks the rule. docs/design.md ("Security invariants") lists every
+id with what it enforces and the test that proves it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from repowarden.runtime.generated import split_header
 from ruamel.yaml import YAML
@@ -25,6 +26,8 @@ ACTION_RE = re.compile(r"^\.github/actions/[^/]+/action\.ya?ml$")
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 LOCAL_ACTION = "$/.github/actions/repowarden"
 EXPRESSION_RE = re.compile(r"\$\{\{")
+# Invariant ids are kebab-case names, never numbers: a number says nothing and shifts.
+ID_RE = re.compile(r"\A[a-z]+(?:-[a-z]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,19 @@ class Violation:
     def __str__(self) -> str:
         rule = f"[{self.rule}] " if self.rule else ""
         return f"{self.path}: {rule}{self.message}"
+
+
+class Invariant(Protocol):
+    """The uniform interface of a module in generator/invariants/.
+
+    The module's docstring opens with its id in backticks, then says why the rule
+    matters; tests/generator/invariants/test_check_all.py holds every module to this.
+    """
+
+    ID: str  # stable, matches ID_RE; every Violation the module reports carries it
+    TITLE: str  # the rule in one line
+
+    def check(self, files: Mapping[str, ParsedFile]) -> list[Violation]: ...
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Invariant 4: checkouts keep no credentials and never take PR code under pull_request_target.
+"""`safe-checkout`: checkouts keep no credentials, never PR code under pull_request_target.
 
 `persist-credentials: false` everywhere (the token would otherwise sit in .git/config
 for any later step to read); under pull_request_target no `ref:`/`repository:`, so
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, steps, triggers
 
-INVARIANT = 4
+ID = "safe-checkout"
 TITLE = "actions/checkout: persist-credentials false; base only under pull_request_target"
 
 
@@ -23,11 +23,9 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
         path = step.file.path
         inputs = step.with_
         if str(inputs.get("persist-credentials", "true")).lower() != "false":
-            found.append(
-                Violation(path, f"{step.where}: needs persist-credentials: false", "checkout")
-            )
+            found.append(Violation(path, f"{step.where}: needs persist-credentials: false", ID))
         if str(inputs.get("allow-unsafe-pr-checkout", "false")).lower() != "false":
-            found.append(Violation(path, f"{step.where}: allow-unsafe-pr-checkout", "checkout"))
+            found.append(Violation(path, f"{step.where}: allow-unsafe-pr-checkout", ID))
         if step.file.kind == "workflow" and "pull_request_target" in triggers(step.file):
             for key in ("ref", "repository"):
                 if key in inputs:
@@ -36,7 +34,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                             path,
                             f"{step.where}: `{key}:` under pull_request_target; "
                             "check out the base branch only",
-                            "checkout",
+                            ID,
                         )
                     )
     return found

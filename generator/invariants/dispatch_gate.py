@@ -1,4 +1,4 @@
-"""Invariant 7: every repository_dispatch job is gated on the trusted sender's numeric id.
+"""`dispatch-sender-gate`: every repository_dispatch job is gated on the sender's numeric id.
 
 `types:` filters the event type, and each job's `if:` is a conjunction one of whose
 terms is `github.event.sender.id == <digits>` (or a parenthesised `||` of such
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, jobs, triggers, workflows
 
-INVARIANT = 7
+ID = "dispatch-sender-gate"
 TITLE = "dispatch: types: filtered; every job if: gated on github.event.sender.id"
 
 _SENDER = r"github\.event\.sender\.id == [1-9][0-9]*"
@@ -62,7 +62,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "dispatch-gate"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         on = triggers(wf)

@@ -1,4 +1,4 @@
-"""Invariant 5: no caches, and no writes to GITHUB_ENV / GITHUB_PATH.
+"""`no-caches`: no caches, and no writes to GITHUB_ENV / GITHUB_PATH.
 
 Untrusted code in a dispatch, schedule or push job can write default-branch cache
 entries that privileged jobs would restore; and an environment file written from
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, steps
 
-INVARIANT = 5
+ID = "no-caches"
 TITLE = "no caches anywhere; no GITHUB_ENV / GITHUB_PATH writes"
 
 _CACHE_INPUTS = {"cache", "cache-dependency-path", "enable-cache", "cache-key"}
@@ -25,13 +25,9 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
         path = step.file.path
         action = step.action or ""
         if action.endswith("/cache") or "/cache/" in (step.uses or ""):
-            found.append(Violation(path, f"{step.where}: {step.uses} is a cache", "no-caches"))
+            found.append(Violation(path, f"{step.where}: {step.uses} is a cache", ID))
         for key in sorted(set(step.with_) & _CACHE_INPUTS):
-            found.append(
-                Violation(path, f"{step.where}: `with: {key}` enables a cache", "no-caches")
-            )
+            found.append(Violation(path, f"{step.where}: `with: {key}` enables a cache", ID))
         if step.run is not None and _ENV_FILES_RE.search(step.run):
-            found.append(
-                Violation(path, f"{step.where}: run: touches GITHUB_ENV/GITHUB_PATH", "no-caches")
-            )
+            found.append(Violation(path, f"{step.where}: run: touches GITHUB_ENV/GITHUB_PATH", ID))
     return found

@@ -1,4 +1,4 @@
-"""Invariant 1: least privilege, spelled out.
+"""`least-privilege-permissions`: least privilege, spelled out.
 
 The workflow grants nothing at the top (`permissions: {}`); every job has an explicit
 map that is exactly the union of what its runtime commands declare
@@ -16,7 +16,7 @@ from repowarden.runtime.commands import Permission
 
 from .base import ParsedFile, Violation, job_steps, jobs, repowarden_commands, workflows
 
-INVARIANT = 1
+ID = "least-privilege-permissions"
 TITLE = "top-level permissions: {}; each job the union of its commands' needs, each with # why"
 
 CHECKOUT = Permission(
@@ -63,7 +63,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "permissions"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         top = wf.data.get("permissions", None)

@@ -1,4 +1,4 @@
-"""Invariant 2: every remote action is pinned by commit from the one pin table.
+"""`pinned-uses`: every remote action is pinned by commit from the one pin table.
 
 `uses: owner/repo@<40-hex sha> # vX.Y.Z`, with the sha and tag of generator/pins.json,
 and only `with:` keys that the pinned commit's action.yml declares. The local
@@ -14,7 +14,7 @@ from repowarden.generator.pins import pins
 
 from .base import LOCAL_ACTION, ParsedFile, Violation, steps
 
-INVARIANT = 2
+ID = "pinned-uses"
 TITLE = "remote uses: pinned to the table's 40-hex sha with its tag comment; local via $/"
 
 _REMOTE_RE = re.compile(r"^(?P<action>[A-Za-z0-9-]+/[A-Za-z0-9._-]+)@(?P<sha>[0-9a-f]{40})$")
@@ -33,7 +33,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
         path = step.file.path
 
         def bad(message: str, path: str = path, where: str = step.where) -> None:
-            found.append(Violation(path, f"{where}: {message}", "pinned-uses"))
+            found.append(Violation(path, f"{where}: {message}", ID))
 
         if uses.startswith("$/"):
             if uses != LOCAL_ACTION:

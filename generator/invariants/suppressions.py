@@ -1,4 +1,4 @@
-"""Invariant 11 (what we suppress): only dangerous-triggers, only on pull_request_target.
+"""`only-dangerous-triggers-suppressed`: zizmor silenced only there, inline, with reason.
 
 zizmor must report nothing. The one finding we accept is `dangerous-triggers` on a
 workflow triggered by pull_request_target, silenced inline on that trigger's line
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, triggers
 
-INVARIANT = 11
+ID = "only-dangerous-triggers-suppressed"
 TITLE = "zizmor: only dangerous-triggers suppressed, inline on pull_request_target, with reason"
 
 _ANY_RE = re.compile(r"zizmor\s*:", re.IGNORECASE)
@@ -40,7 +40,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                     file.path,
                     f"line {number}: only `pull_request_target:  # zizmor: "
                     "ignore[dangerous-triggers] <reason>` may silence zizmor",
-                    "suppressions",
+                    ID,
                 )
             )
         if target and not suppressed:
@@ -48,7 +48,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 Violation(
                     file.path,
                     "pull_request_target needs its inline dangerous-triggers reason",
-                    "suppressions",
+                    ID,
                 )
             )
     return found

@@ -1,4 +1,4 @@
-"""Invariant 6: tokens only through `env:`/token inputs; the unprivileged job holds none.
+"""`token-isolation`: tokens only through `env:`/token inputs; the unprivileged job holds none.
 
 A token on a command line shows up in process listings and logs; the job that runs
 untrusted code (`unprivileged`, named `unprivileged-<id>`) gets no secret, no token
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from .base import LOCAL_ACTION, ParsedFile, Violation, job_steps, jobs, steps, strings, workflows
 
-INVARIANT = 6
+ID = "token-isolation"
 TITLE = "tokens via env:, never on a command line; nothing secret in the unprivileged job"
 
 _SECRET_RE = re.compile(r"\b(secrets\.|github\.token\b|inputs\.token\b)")
@@ -29,7 +29,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "tokens"))
+        found.append(Violation(path, message, ID))
 
     for step in steps(files):
         if step.run is not None and _TOKEN_IN_RUN_RE.search(step.run):

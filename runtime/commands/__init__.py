@@ -4,7 +4,7 @@ Each module defines `COMMAND = Command(...)`: its name, the GitHub token
 permissions it needs (each with the reason), how it parses arguments, and `run`.
 The generator renders every job's `permissions:` as the union of what the
 commands that job runs declare here, so a declaration is the single source of
-truth for least privilege (tests/runtime/test_least_privilege.py proves each one).
+truth for least privilege (tests/support/least_privilege.py proves each one).
 """
 
 from __future__ import annotations

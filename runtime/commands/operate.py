@@ -3,7 +3,7 @@
 Runs the untrusted part of a dispatch: argv lists without a shell, no token in
 the child environment, and only data left behind (a patch made by git itself, or
 the distributions) with `manifest.json`. It refuses to start when it was handed a
-token: this job must hold none (invariant 6).
+token: this job must hold none (`token-isolation`).
 """
 
 from __future__ import annotations

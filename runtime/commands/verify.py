@@ -1,4 +1,4 @@
-"""verify: check a dispatch event, or an artifact against its manifest (invariant 8).
+"""verify: check a dispatch event, or an artifact against its manifest (`artifacts-are-data`).
 
 `verify --event-only` is the first runtime step of every dispatch job: it refuses
 an event that is not a trusted dispatch (exit 2) and hands the verified id and
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 COMMAND = Command(
     name="verify",
-    summary="Verify a dispatch event, or an artifact against its manifest and invariant 8.",
+    summary="Verify a dispatch event, or an artifact against its manifest and its rules.",
     permissions=(),
     add_arguments=add_arguments,
     run=run,

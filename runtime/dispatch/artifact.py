@@ -1,4 +1,4 @@
-"""Verify an unprivileged job's artifact on the privileged side (invariant 8).
+"""Verify an unprivileged job's artifact on the privileged side (`artifacts-are-data`).
 
 Whatever the unprivileged job left is untrusted data: the untrusted code it ran
 could have written any file, link or manifest. `verify_artifact` reads the
@@ -140,7 +140,7 @@ def verify_artifact(
     request: DispatchRequest | None = None,
     base_sha: str | None = None,
 ) -> Verification:
-    """Check `directory` against its manifest and invariant 8; see module docstring."""
+    """Check `directory` against its manifest and `artifacts-are-data`; see module docstring."""
     result = Verification()
     violations = result.violations
     dispatch = config.dispatch

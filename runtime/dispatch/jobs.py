@@ -2,7 +2,7 @@
 
 Paths are never passed on the command line (the composite action's `args` hold
 only fixed flags), so each command defaults them from the runner's environment;
-see /work/team/dispatch-contract.md for the workflow that relies on this.
+templates/workflows/repowarden-dispatch.yml.j2 is the workflow that relies on this.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Verify a repository_dispatch event before anything else runs (invariant 7).
+"""Verify a repository_dispatch event before anything else runs (`dispatch-sender-gate`).
 
 Both sides of the pipeline call `verify_event` first. The workflow's `if:` on
 `github.event.sender.id` is only the first gate; this is the second, and the one

@@ -89,7 +89,7 @@ PERMISSIONS: dict[str, Need] = {
     "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}": _one("actions", WRITE),
     "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs": _one("actions", READ),
     "GET /repos/{owner}/{repo}/actions/jobs/{job_id}": _one("actions", READ),
-    # repository_dispatch needs contents: write (FACTS.md)
+    # repository_dispatch needs contents: write (docs/github-facts.md)
     "POST /repos/{owner}/{repo}/dispatches": _one("contents", WRITE),
     # git data and contents
     "GET /repos/{owner}/{repo}/git/ref/{ref}": _one("contents", READ),

@@ -531,7 +531,7 @@ class Renderer:
             "url": url,
             "html_url": f"{HTML}/{repo.full_name}/actions/runs/{r.id}",
             # GitHub lists only pull requests whose head is in this repository:
-            # the list is empty for runs from forks (FACTS.md).
+            # the list is empty for runs from forks (docs/github-facts.md).
             "pull_requests": [
                 self.pull_minimal(p)
                 for p in pulls

@@ -103,7 +103,7 @@ def test_a_rendered_invariant_violation_is_an_invariant_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A template bug cannot be produced from a valid config, so the renderer's own
-    # check is fed a workflow that breaks invariant 1 through the real check.
+    # check is fed a workflow that breaks least-privilege-permissions through the real check.
     from repowarden.generator import render
 
     real = render.render_templates

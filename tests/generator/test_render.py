@@ -96,7 +96,7 @@ def test_rendering_is_deterministic_whatever_the_order_of_unordered_config_lists
 
 def test_each_job_gets_the_union_of_its_commands_permissions_with_reasons() -> None:
     files = render_templates(config(BASE, PIP_COMPILE, BUILD))
-    runs = {  # job -> (commands it runs, whether it publishes), per PLAN.md
+    runs = {  # job -> (commands it runs, whether it publishes)
         (ASSIGN, "assign"): (["assign"], False),
         (CHECK, "check"): (["check"], False),
         (CHECK, "dismiss-approvals"): (["dismiss-approvals"], False),
@@ -337,7 +337,7 @@ def test_a_template_that_breaks_an_invariant_is_refused(monkeypatch: pytest.Monk
     finally:
         render.environment.cache_clear()
     assert caught.value.violations
-    assert {v.rule for v in caught.value.violations} == {"checkout"}
+    assert {v.rule for v in caught.value.violations} == {"safe-checkout"}
     assert all("persist-credentials" in v.message for v in caught.value.violations)
 
 
@@ -423,7 +423,7 @@ SHA_USES_RE = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@[0-9a-f]{40}$")
 
 
 def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str, Config]) -> None:
-    """DESIGN.md's invariants checked directly, independent of generator/invariants/."""
+    """docs/design.md's invariants checked directly, independent of generator/invariants/."""
     _name, cfg = example
     files = render_templates(cfg)
     for path, body in files.items():
@@ -433,55 +433,55 @@ def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str,
         document = load(body)
         on = document["on"]
         assert document["name"]
-        assert document["permissions"] == {}  # 1
-        for line in lines:  # 11: the only suppression, on the pull_request_target line
+        assert document["permissions"] == {}  # least-privilege-permissions
+        for line in lines:  # only-dangerous-triggers-suppressed
             if "zizmor:" in line:
                 assert line.startswith(
                     "  pull_request_target:  # zizmor: ignore[dangerous-triggers] "
                 )
         for job_id, job in document["jobs"].items():
             where = f"{path} {job_id}"
-            assert isinstance(job["permissions"], dict), where  # 1
+            assert isinstance(job["permissions"], dict), where  # least-privilege-permissions
             for scope in job["permissions"]:
                 assert "  # " in lines[job["permissions"].lc.key(scope)[0]], where
-            assert 1 <= job["timeout-minutes"] <= 60, where  # 10
+            assert 1 <= job["timeout-minutes"] <= 60, where  # bounded-jobs
             assert job["concurrency"]["group"], where
-            if "repository_dispatch" in on:  # 7
+            if "repository_dispatch" in on:  # dispatch-sender-gate
                 assert "github.event.sender.id == " in job["if"], where
                 assert "github.actor" not in job["if"], where
-            if job_id == "unprivileged":  # 6
+            if job_id == "unprivileged":  # token-isolation
                 assert dict(job["permissions"]) == {"contents": "read"}
                 assert "environment" not in job
                 text = str(job)
                 assert "secrets." not in text
                 assert "github.token" not in text
-            if "id-token" in job["permissions"]:  # 9
+            if "id-token" in job["permissions"]:  # trusted-publishing
                 assert job_id.startswith("publish")
                 assert job["environment"]
             for step in job["steps"]:
-                assert step["name"], where  # 12
+                assert step["name"], where  # well-formed-workflows
                 uses = step.get("uses")
                 inputs = dict(step.get("with", {}))
-                if uses is not None and not uses.startswith("$/"):  # 2
+                if uses is not None and not uses.startswith("$/"):  # pinned-uses
                     assert SHA_USES_RE.match(uses), uses
                     line = lines[step.lc.key("uses")[0]]
                     assert re.search(r" # v[0-9]+\.[0-9]+\.[0-9]+$", line), line
-                if "run" in step:  # 3, 5
+                if "run" in step:  # no-expressions-in-run, no-caches
                     assert "${{" not in step["run"], where
                     assert "GITHUB_ENV" not in step["run"]
                     assert "GITHUB_PATH" not in step["run"]
-                assert not {"cache", "cache-dependency-path"} & set(inputs), where  # 5
-                if uses and uses.startswith("actions/checkout@"):  # 4
+                assert not {"cache", "cache-dependency-path"} & set(inputs), where  # no-caches
+                if uses and uses.startswith("actions/checkout@"):  # safe-checkout
                     assert inputs["persist-credentials"] is False, where
                     if "pull_request_target" in on:
                         assert not {"ref", "repository"} & set(inputs), where
-                if uses and uses.startswith("actions/upload-artifact@"):  # 8
+                if uses and uses.startswith("actions/upload-artifact@"):  # artifacts-are-data
                     assert job_id == "unprivileged"
                     assert inputs["name"] == "${{ steps.event.outputs.dispatch-id }}"
-                if uses and uses.startswith("actions/download-artifact@"):  # 8
+                if uses and uses.startswith("actions/download-artifact@"):  # artifacts-are-data
                     assert inputs["name"] == "${{ steps.event.outputs.dispatch-id }}"
                     assert inputs["path"].startswith("${{ runner.temp }}/")
-                if uses and uses.startswith("pypa/gh-action-pypi-publish@"):  # 9
+                if uses and uses.startswith("pypa/gh-action-pypi-publish@"):  # trusted-publishing
                     assert "password" not in inputs
 
 

@@ -1,4 +1,4 @@
-"""The review policy of DESIGN.md, evaluated without a network."""
+"""The review policy (docs/design.md, "Review rules"), evaluated without a network."""
 
 from __future__ import annotations
 

@@ -1,16 +1,10 @@
-"""Invariant 4: persist-credentials: false; no ref/repository under pull_request_target."""
+"""`safe-checkout`: persist-credentials: false; no ref/repository under pull_request_target."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, checkout
-
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-ASSIGN = ".github/workflows/repowarden-assign.yml"
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
+from repowarden.generator.invariants import checkout
+from support.invariants import ASSIGN, DISPATCH, Mutate, Parse
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:

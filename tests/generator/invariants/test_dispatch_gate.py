@@ -1,15 +1,11 @@
-"""Invariant 7: dispatch types filtered; every job gated on the sender's numeric id."""
+"""`dispatch-sender-gate`: dispatch types filtered; every job gated on the sender's numeric id."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, dispatch_gate
+from repowarden.generator.invariants import dispatch_gate
+from support.invariants import DISPATCH, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
 GATE = "github.event.sender.id == 63812935"
 
 

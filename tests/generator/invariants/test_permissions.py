@@ -1,28 +1,12 @@
-"""Invariant 1: permissions: {} on top; each job exactly its commands' union, each with # why."""
+"""`least-privilege-permissions`: {} on top; each job its commands' union, with # why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from repowarden.generator.invariants import permissions
-from repowarden.generator.invariants.base import ParsedFile
+from support.invariants import CHECKOUT_STEP, SNIPPET, Parse, snippet_workflow
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-WF = ".github/workflows/snippet.yml"
-CHECKOUT = (
-    "      - name: checkout\n"
-    "        uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n"
-    "        with:\n"
-    "          persist-credentials: false\n"
-)
-
-
-def workflow(jobs: str, on: str = "on:\n  workflow_dispatch:\n") -> str:
-    return f"name: snippet\n{on}permissions: {{}}\njobs:\n{jobs}"
-
-
-GOOD = workflow(
+GOOD = snippet_workflow(
     "  check:\n"
     "    name: check\n"
     "    runs-on: ubuntu-24.04\n"
@@ -30,7 +14,7 @@ GOOD = workflow(
     "      contents: read  # checkout\n"
     "      pull-requests: read  # reviews\n"
     "      statuses: write  # the status\n"
-    "    steps:\n" + CHECKOUT + "      - name: check\n"
+    "    steps:\n" + CHECKOUT_STEP + "      - name: check\n"
     "        uses: $/.github/actions/repowarden\n"
     "        with:\n"
     "          command: check\n"
@@ -38,7 +22,7 @@ GOOD = workflow(
 
 
 def test_a_job_with_exactly_its_commands_permissions_passes(parsed: Parse) -> None:
-    assert permissions.check(parsed({WF: GOOD})) == []
+    assert permissions.check(parsed({SNIPPET: GOOD})) == []
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
@@ -68,9 +52,9 @@ def test_a_job_granting_other_than_its_commands_need_is_caught(
 ) -> None:
     bad = GOOD.replace(*change)
     assert bad != GOOD
-    violations = permissions.check(parsed({WF: bad}))
+    violations = permissions.check(parsed({SNIPPET: bad}))
     assert violations
-    assert all(v.rule == "permissions" for v in violations)
+    assert all(v.rule == "least-privilege-permissions" for v in violations)
     assert any(message in v.message for v in violations), violations
 
 
@@ -78,7 +62,7 @@ def test_a_job_without_a_permissions_map_is_caught(parsed: Parse) -> None:
     bad = GOOD.replace(
         "    permissions:\n      contents: read  # checkout\n", "    permissions:\n"
     ).replace("      pull-requests: read  # reviews\n      statuses: write  # the status\n", "")
-    [violation] = permissions.check(parsed({WF: bad}))
+    [violation] = permissions.check(parsed({SNIPPET: bad}))
     assert "must be an explicit map" in violation.message
 
 

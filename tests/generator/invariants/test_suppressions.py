@@ -1,17 +1,10 @@
-"""Invariant 11: only dangerous-triggers is silenced, on pull_request_target, with a reason."""
+"""`only-dangerous-triggers-suppressed`: one silenced audit, on pull_request_target, reasoned."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, suppressions
-
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-ASSIGN = ".github/workflows/repowarden-assign.yml"
-LINT = ".github/workflows/repowarden-lint.yml"
-ACTION = ".github/actions/repowarden/action.yml"
+from repowarden.generator.invariants import suppressions
+from support.invariants import ACTION, ASSIGN, LINT, Mutate, Parse
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:

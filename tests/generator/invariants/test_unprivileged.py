@@ -1,16 +1,11 @@
-"""Invariant 6: tokens through env/token inputs only; the unprivileged job holds nothing."""
+"""`token-isolation`: tokens through env/token inputs only; the unprivileged job holds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, unprivileged
+from repowarden.generator.invariants import unprivileged
+from support.invariants import DISPATCH, LINT, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
-LINT = ".github/workflows/repowarden-lint.yml"
 OPERATE = "          command: operate\n"
 UNPRIVILEGED_PERMS = "    permissions:\n      contents: read  # actions/checkout"
 

@@ -1,16 +1,10 @@
-"""Invariant 12 (render-time part): names, known trigger filters, uses: xor run:, shell:."""
+"""`well-formed-workflows` (render-time part): names, trigger filters, uses: xor run:."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, workflow_shape
-
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-CHECK = ".github/workflows/repowarden-check.yml"
-ACTION = ".github/actions/repowarden/action.yml"
+from repowarden.generator.invariants import workflow_shape
+from support.invariants import ACTION, CHECK, Mutate, Parse
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""verify: the event gate of every dispatch job, and the artifact check (invariant 8)."""
+"""verify: the event gate of every dispatch job, and the artifact check (`artifacts-are-data`)."""
 
 from __future__ import annotations
 

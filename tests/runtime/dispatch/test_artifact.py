@@ -1,4 +1,4 @@
-"""Artifact verification (invariant 8) on directories built the way an attacker could."""
+"""Artifact verification (`artifacts-are-data`) on directories built as an attacker could."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The event check both sides run first (invariant 7), on octokit's real payload."""
+"""The event check both sides run first (`dispatch-sender-gate`), on octokit's real payload."""
 
 from __future__ import annotations
 
