@@ -159,8 +159,14 @@ def test_metadata_and_public_org_data_need_no_permission(gh: FakeGitHub) -> None
     gh.add_org_member("org", "alice")
     bare = gh.token({})
     assert call(gh, "GET", f"/repos/{REPO}", token=bare).status == 200
-    assert call(gh, "GET", "/orgs/org/members/alice", token=bare).status == 204
-    assert call(gh, "GET", "/orgs/org/members/mallory", token=bare).status == 404
+    # A GITHUB_TOKEN is no org member: GitHub redirects it to the public check.
+    redirected = call(gh, "GET", "/orgs/org/members/alice", token=bare)
+    assert (redirected.status, redirected.headers["location"]) == (
+        302,
+        f"{gh.url}/orgs/org/public_members/alice",
+    )
+    assert call(gh, "GET", "/orgs/org/public_members/alice", token=bare).status == 204
+    assert call(gh, "GET", "/orgs/org/public_members/mallory", token=bare).status == 404
     assert call(gh, "GET", "/users/alice", token=bare).json["login"] == "alice"
     assert call(gh, "GET", f"/repos/{REPO}/collaborators/bob", token=bare).status == 204
     assert call(gh, "GET", f"/repos/{REPO}/collaborators/mallory", token=bare).status == 404
@@ -611,7 +617,7 @@ def test_fork_pull_shape(gh: FakeGitHub) -> None:
     assert pull["head"]["repo"]["fork"] is True
     assert pull["base"]["repo"]["full_name"] == REPO
     assert pull["user"]["login"] == "mallory"
-    assert pull["author_association"] == "CONTRIBUTOR"
+    assert pull["author_association"] == "NONE"  # no merged pull request here yet
     assert [label["name"] for label in pull["labels"]] == ["do-not-merge"]
     assert pull["draft"] is True
     assert pull["changed_files"] == 1
@@ -688,7 +694,7 @@ def test_rate_limit_headers_and_primary_limit_injection(gh: FakeGitHub) -> None:
     token = gh.token({"pull-requests": "read"})
     first = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
     second = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
-    assert first.headers["x-ratelimit-limit"] == "5000"
+    assert first.headers["x-ratelimit-limit"] == "1000"  # a GITHUB_TOKEN's hourly budget
     assert (
         int(second.headers["x-ratelimit-remaining"])
         == int(first.headers["x-ratelimit-remaining"]) - 1
