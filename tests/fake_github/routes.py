@@ -902,7 +902,9 @@ def create_status(req: Request) -> Response:
         same = sum(
             1
             for s in req.gh.state.statuses
-            if s.sha == sha and s.context == context and s.repo.lower() == req.repo.full_name.lower()
+            if s.sha == sha
+            and s.context == context
+            and s.repo.lower() == req.repo.full_name.lower()
         )
         if same >= MAX_STATUSES_PER_CONTEXT:
             raise validation_failed(

@@ -765,7 +765,7 @@ class FakeGitHub:
     def restrict_dismissals(
         self, repo: str, *, users: Iterable[str] = (), apps: Iterable[str] = ()
     ) -> None:
-        """"Restrict who can dismiss pull request reviews" to these users and App slugs
+        """ "Restrict who can dismiss pull request reviews" to these users and App slugs
         (administrators, i.e. the owner, always may)."""
         with self.state.lock:
             self._repo(repo).dismissal_restrictions = DismissalRestrictions(
