@@ -15,7 +15,6 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from fake_github.routes import Response
 from fake_github.rules import rule
@@ -174,8 +173,10 @@ class RateLimits:
                 {"message": who.exceeded, "documentation_url": DOCS, "status": "403"},
                 {"X-RateLimit-Remaining": "0"},
             )
-        _drop_older(usage.points, now - MINUTE)
-        _drop_older(usage.writes, now - HOUR)
+        while usage.points and usage.points[0][0] <= now - MINUTE:
+            usage.points.popleft()
+        while usage.writes and usage.writes[0] <= now - HOUR:
+            usage.writes.popleft()
         cost = 1 if method in READS else 5
         if self._rules(POINTS):
             spent = sum(p for _, p in usage.points)
@@ -219,11 +220,6 @@ class RateLimits:
 
     def used(self, who: Principal) -> int:
         return self._of(who).used
-
-
-def _drop_older(window: deque[Any], cutoff: float) -> None:
-    while window and (window[0][0] if isinstance(window[0], tuple) else window[0]) <= cutoff:
-        window.popleft()
 
 
 def _points_free_at(points: deque[tuple[float, int]], cost: int) -> float:
