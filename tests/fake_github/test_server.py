@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from repowarden.runtime.github import GitHub, GitHubError, PermissionDenied, Unprocessable
@@ -868,18 +869,14 @@ def test_restricted_dismissals_admit_only_the_named_and_administrators(gh: FakeG
     gh.restrict_dismissals(REPO, users=["carol"], apps=["gatekeeper"])
     reviews = [gh.add_review(REPO, number, user=f"reviewer{i}") for i in range(4)]
 
-    def dismiss(review: int, token: str) -> int:
+    def answer(review: int, token: str) -> Any:
         path = f"/repos/{REPO}/pulls/{number}/reviews/{review}/dismissals"
-        return call(gh, "PUT", path, token=token, body={"message": "stale"}).status
+        return call(gh, "PUT", path, token=token, body={"message": "stale"})
 
-    github_token = gh.token({"pull-requests": "write"})
-    refused = call(
-        gh,
-        "PUT",
-        f"/repos/{REPO}/pulls/{number}/reviews/{reviews[0]}/dismissals",
-        token=github_token,
-        body={"message": "stale"},
-    )
+    def dismiss(review: int, token: str) -> int:
+        return int(answer(review, token).status)
+
+    refused = answer(reviews[0], gh.token({"pull-requests": "write"}))
     assert (refused.status, refused.json["message"]) == (
         403,
         "Resource not accessible by integration",
