@@ -163,6 +163,14 @@ def _association(gh: FakeGitHub, clock: SimulatedClock) -> object:
     return pull["author_association"]
 
 
+def _check_run_owner(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    sha = gh.commit(REPO, {"c.txt": "c\n"})
+    run = gh.add_check_run(REPO, sha, name="gate", app="gate", status="in_progress")
+    token = gh.token({"checks": "write"})
+    body = {"conclusion": "success"}
+    return call(gh, "PATCH", f"/repos/{REPO}/check-runs/{run}", token=token, body=body).status
+
+
 MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
     limits.PRIMARY: _primary,
     limits.CONDITIONAL: _conditional,
@@ -177,6 +185,7 @@ MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
     routes.ACTIONS_CREATE_OR_APPROVE: _actions_pull,
     routes.DISPATCH_PAYLOAD: _dispatch,
     routes.COLLABORATOR_PUSH_ACCESS: _collaborator,
+    routes.CHECK_RUN_OWNER: _check_run_owner,
     routes.PRIVATE_MEMBERSHIP: _membership,
     render.PRIVATE_MEMBERS_ASSOCIATION: _association,
 }
