@@ -127,6 +127,7 @@ class _Usage:
     window_start: float
     used: int = 0  # requests charged in the current primary window
     points: deque[tuple[float, int]] = field(default_factory=deque)  # (when, points)
+    points_total: int = 0  # the sum over `points`, kept so a check costs O(1)
     writes: deque[float] = field(default_factory=deque)  # when, over the last hour
     in_flight: int = 0
 
@@ -174,14 +175,12 @@ class RateLimits:
                 {"X-RateLimit-Remaining": "0"},
             )
         while usage.points and usage.points[0][0] <= now - MINUTE:
-            usage.points.popleft()
+            usage.points_total -= usage.points.popleft()[1]
         while usage.writes and usage.writes[0] <= now - HOUR:
             usage.writes.popleft()
         cost = 1 if method in READS else 5
-        if self._rules(POINTS):
-            spent = sum(p for _, p in usage.points)
-            if spent + cost > POINTS_PER_MINUTE:
-                return _secondary(_points_free_at(usage.points, cost) - now)
+        if self._rules(POINTS) and usage.points_total + cost > POINTS_PER_MINUTE:
+            return _secondary(_points_free_at(usage, cost) - now)
         if self._rules(CONTENT) and method not in READS:
             last_minute = [t for t in usage.writes if t > now - MINUTE]
             if len(last_minute) >= CONTENT_PER_MINUTE:
@@ -198,7 +197,9 @@ class RateLimits:
             usage.used += 1
         if admitted:
             now = self._now()
-            usage.points.append((now, 1 if method in READS else 5))
+            cost = 1 if method in READS else 5
+            usage.points.append((now, cost))
+            usage.points_total += cost
             if method not in READS:
                 # Which writes count as "content-creating" is undocumented: all of
                 # them do here (the stricter reading).
@@ -222,14 +223,14 @@ class RateLimits:
         return self._of(who).used
 
 
-def _points_free_at(points: deque[tuple[float, int]], cost: int) -> float:
+def _points_free_at(usage: _Usage, cost: int) -> float:
     """When enough of the minute's points have expired for a request costing `cost`."""
-    spent = sum(p for _, p in points)
-    for when, p in points:
+    spent = usage.points_total
+    for when, p in usage.points:
         spent -= p
         if spent + cost <= POINTS_PER_MINUTE:
             return when + MINUTE
-    return points[-1][0] + MINUTE if points else 0.0
+    return usage.points[-1][0] + MINUTE if usage.points else 0.0
 
 
 def _secondary(retry_after: float) -> Response:
