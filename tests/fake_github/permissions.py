@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}": _one("metadata", READ),
     "GET /repos/{owner}/{repo}/collaborators": _one("metadata", READ),
     "GET /repos/{owner}/{repo}/collaborators/{username}": _one("metadata", READ),
+    "GET /repos/{owner}/{repo}/collaborators/{username}/permission": _one("metadata", READ),
     # pulls
     "GET /repos/{owner}/{repo}/pulls": _one("pull-requests", READ),
     "POST /repos/{owner}/{repo}/pulls": _one("pull-requests", WRITE),

@@ -86,6 +86,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     gh.add_repo(REPO, files={"README.md": "hello\n", "src/app.py": "print(1)\n"})
     for login in ("bob", "carol", "dave"):
         gh.add_collaborator(REPO, login)
+    # The all-write token is a GITHUB_TOKEN: let it open and approve pull requests.
+    gh.set_workflow_permissions(REPO, can_approve_pull_request_reviews=True)
     gh.add_org_member("org", "alice")
     number = gh.add_pull(
         REPO, author="mallory", head_repo="mallory/app", files={"src/app.py": "print(2)\n"}
@@ -157,6 +159,7 @@ class Case:
     status: int
     request: Callable[[World], tuple[str, Any]]  # -> (path, body)
     perms: dict[str, str] | None = None  # None: the all-write token
+    login: str | None = None  # a personal token of this user (perms or all-write)
 
     @property
     def id(self) -> str:
@@ -174,7 +177,13 @@ CASES = [
     Case("GET /users/{username}", 200, lambda w: ("/users/mallory", None)),
     Case("GET /users/{username}", 404, lambda w: ("/users/nobody-at-all", None)),
     Case("GET /orgs/{org}/members", 200, lambda w: ("/orgs/org/members", None)),
-    Case("GET /orgs/{org}/members/{username}", 204, lambda w: ("/orgs/org/members/alice", None)),
+    Case(
+        "GET /orgs/{org}/members/{username}",
+        204,
+        lambda w: ("/orgs/org/members/alice", None),
+        login="alice",
+    ),
+    Case("GET /orgs/{org}/members/{username}", 302, lambda w: ("/orgs/org/members/alice", None)),
     Case(
         "GET /orgs/{org}/public_members/{username}",
         204,
@@ -187,6 +196,11 @@ CASES = [
         "GET /repos/{owner}/{repo}/collaborators/{username}",
         204,
         lambda w: (f"{R}/collaborators/bob", None),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+        200,
+        lambda w: (f"{R}/collaborators/bob/permission", None),
     ),
     Case("GET /repos/{owner}/{repo}/pulls", 200, lambda w: (f"{R}/pulls?state=all", None)),
     Case(
@@ -482,6 +496,8 @@ def test_answer_matches_githubs_schema(case: Case, world: World, spec: dict[str,
     method = case.template.split(" ", 1)[0]
     path, body = case.request(world)
     token = world.token if case.perms is None else world.gh.token(case.perms)
+    if case.login is not None:
+        token = world.gh.token(case.perms or ALL_WRITE, login=case.login)
     answer = call(world.gh, method, path, token=token, body=body)
     assert answer.status == case.status, answer.json
     schema = _response_schema(spec, case.template, case.status)
