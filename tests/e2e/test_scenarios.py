@@ -449,7 +449,8 @@ def test_4_trusted_pip_compile_dispatch_opens_a_pull_request(make_scenario: Any)
     s: Scenario = make_scenario("trio", extra_files=STALE)
     s.gh.add_user(TRIO_BOT, id=TRIO_BOT_ID, type="Bot")
     # apply opens the pull request with GITHUB_TOKEN: GitHub refuses that unless the
-    # repository allows Actions to create pull requests (off by default; tests/fake_github/RULES.md).
+    # repository allows Actions to create pull requests (off by default;
+    # tests/fake_github/RULES.md).
     s.gh.set_workflow_permissions(s.repo, can_approve_pull_request_reviews=True)
     base = s.head()
 
