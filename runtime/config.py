@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from .generated import CONFIG_PATH
+from .review_rules import ADMINS, AssignmentOptions, GroupName, Rule
 
 EXTERNAL = "*"
 
@@ -145,6 +146,12 @@ class ExternalPolicy(_Model):
         description="Public members of this organisation count as internal authors; "
         "they still use the '*' reviewers when the map has no entry for them.",
     )
+    keep_approvals_on_update_merge: bool = Field(
+        False,
+        description="An approval on an older commit still counts when the diff from that "
+        "commit to the head changes no file of the pull request (a merge of the base "
+        "branch, e.g. 'Update branch'); checked with the compare API.",
+    )
 
 
 class BotPolicy(_Model):
@@ -181,6 +188,17 @@ class ReviewPolicy(_Model):
     status_context: SafeStr = Field(
         "repowarden/review", description="The commit status branch protection should require."
     )
+    groups: dict[GroupName, Annotated[list[Login], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Named reviewer pools for the rules; a login may be in several. "
+        "'admins' is built in (review.admins).",
+    )
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description="Rules on the change (paths, branches, labels, size, author) and what "
+        "each requires; see the README's review rules.",
+    )
+    assign: AssignmentOptions = AssignmentOptions()
 
     @field_validator("reviewers")
     @classmethod
@@ -207,6 +225,43 @@ class ReviewPolicy(_Model):
             raise ValueError("; ".join(problems))
         return value
 
+    @field_validator("groups")
+    @classmethod
+    def _check_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if ADMINS in value:
+            raise ValueError(f"'{ADMINS}' is built in (review.admins); give the group another name")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _check_rules(cls, value: list[Rule], info: ValidationInfo) -> list[Rule]:
+        if "groups" not in info.data or "admins" not in info.data:
+            return value  # the groups or admins are invalid: reported there
+        groups = {name: casefold_set(members) for name, members in info.data["groups"].items()}
+        groups[ADMINS] = casefold_set(info.data["admins"])
+        problems = [
+            f"rules[{index}] ({rule.name!r}): {problem}"
+            for index, rule in enumerate(value)
+            for problem in rule_problems(rule, groups)
+        ]
+        names = [rule.name.casefold() for rule in value]
+        problems += [
+            f"two rules are named {name!r}; names identify rules in explanations"
+            for name in sorted({n for n in names if names.count(n) > 1})
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("assign")
+    @classmethod
+    def _check_assign(cls, value: AssignmentOptions) -> AssignmentOptions:
+        logins = [*value.preferred, *value.preferred_only, *value.omit]
+        bad = [login for login in logins if not LOGIN_RE.match(login)]
+        if bad:
+            raise ValueError(f"not GitHub logins: {', '.join(bad)}")
+        return value
+
     @model_validator(mode="after")
     def _check_counts(self) -> ReviewPolicy:
         external = [r for r in self.reviewers[EXTERNAL]]
@@ -216,6 +271,18 @@ class ReviewPolicy(_Model):
                 f"only {len(casefold_set(external))} reviewer(s)"
             )
         return self
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether the rules model is in use; without it the map alone decides, as always."""
+        return bool(self.rules or self.groups)
+
+    def group(self, name: str) -> list[str]:
+        return list(self.admins) if name == ADMINS else list(self.groups[name])
+
+    def groups_of(self, login: str) -> list[str]:
+        key = login.casefold()
+        return [name for name, members in self.groups.items() if key in casefold_set(members)]
 
     def is_bot(self, login: str, user_type: str | None = None) -> bool:
         return (
@@ -230,6 +297,39 @@ class ReviewPolicy(_Model):
             if key != EXTERNAL and key.casefold() == author.casefold():
                 return reviewers
         return None
+
+
+def rule_problems(rule: Rule, groups: dict[str, frozenset[str]]) -> list[str]:
+    """What makes `rule` refer to nothing or ask for the impossible."""
+    req = rule.require
+    named = [*req.from_]
+    if req.at_least_one_from:
+        named.append(req.at_least_one_from)
+    author = rule.if_.author
+    if author is not None:
+        named += [*author.in_, *author.not_in]
+    unknown = sorted({name for name in named if name not in groups})
+    if unknown:
+        return [f"unknown group(s) {', '.join(unknown)}; define them under review.groups"]
+    problems = []
+    pool = frozenset().union(*(groups[name] for name in req.from_))
+    if isinstance(req.approvals, int) and req.approvals > len(pool):
+        problems.append(
+            f"needs {req.approvals} approvals but its pool ({', '.join(req.from_)}) has "
+            f"only {len(pool)} member(s)"
+        )
+    if req.at_least_one_from is not None:
+        if req.approvals == "all":
+            problems.append("'approvals: all' and 'at_least_one_from' contradict each other")
+        elif not groups[req.at_least_one_from] & pool:
+            problems.append(
+                f"at_least_one_from {req.at_least_one_from!r} shares no member with its "
+                f"pool ({', '.join(req.from_)}), so it can never be met"
+            )
+    both = sorted(set(author.in_) & set(author.not_in)) if author is not None else []
+    if both:
+        problems.append(f"author.in and author.not_in both name {', '.join(both)}")
+    return problems
 
 
 class DismissSchedule(_Model):
