@@ -65,6 +65,21 @@ class ChangeSet:
         return tuple(f.filename for f in self.files)
 
 
+COMPARE_FILES_CAP = 300  # the compare API lists at most this many files
+
+
+def only_outside(compare: Mapping[str, Any], changes: ChangeSet) -> bool:
+    """Whether a compare answer (older commit...head) shows the head strictly ahead
+    and changing none of the PR's own files: a merge of the base branch.
+
+    A list at the compare API's cap, or a PR over the files cap, never qualifies.
+    """
+    files = compare.get("files") or []
+    if changes.truncated or compare.get("status") != "ahead" or len(files) >= COMPARE_FILES_CAP:
+        return False
+    return not set(changes.names) & {str(item.get("filename")) for item in files}
+
+
 @lru_cache(maxsize=256)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
