@@ -474,7 +474,13 @@ def _with_rules(
             "condition is taken to match"
         )
     for result in results:
-        if result.in_force or (result.matched and result.note):
+        if result.effect == "bypass" and result.in_force:
+            if not result.met:
+                reasons.append(
+                    f"rule {result.name!r} (bypass): not met; {result.missing} would approve "
+                    "the PR on its own"
+                )
+        elif result.in_force or (result.matched and result.note):
             state = "met" if result.met else f"missing {result.missing}"
             extra = f" ({result.note})" if result.note and not result.in_force else ""
             reasons.append(f"rule {result.name!r}: applies, {state}{extra}")

@@ -134,7 +134,7 @@ def conditions_hold(
     def note(ok: bool, text: str) -> None:
         nonlocal held
         held = held and ok
-        why.append(f"{'✓' if ok else '✗'} {text}")
+        why.append(f"{'holds' if ok else 'fails'}: {text}")
 
     cap = f"over GitHub's {FILES_CAP}-file list: "
     if cond.paths:
@@ -222,7 +222,7 @@ def conditions_hold(
                 f"author not_in: {author.login} is in {', '.join(inside) or 'none of them'}",
             )
     if not why:
-        why.append("✓ no conditions: applies to every pull request")
+        why.append("holds: no conditions, so it applies to every pull request")
     return held, why
 
 

@@ -561,7 +561,7 @@ def test_explain_json_lists_every_rule_with_its_evidence() -> None:
     by_name = {rule["rule"]: rule for rule in answer["rules"]}
     assert by_name["code"]["matched"] is False
     assert by_name["code"]["conditions"][0] == (
-        "✗ no_paths: 1 file(s) match (docs/pages/server-access/get-started.mdx)"
+        "fails: no_paths: 1 file(s) match (docs/pages/server-access/get-started.mdx)"
     )
     assert by_name["code and docs"]["approved_by"] == ["3"]
     assert by_name["code and docs"]["missing"] == "1 more approval(s) from 1, 2, 9, 14, 4, 5, 7, 8"

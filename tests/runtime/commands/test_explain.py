@@ -194,14 +194,16 @@ def test_rules_are_explained_one_by_one(capsys: pytest.CaptureFixture[str]) -> N
     ]
     docs = rules["code and docs"]
     assert docs["matched"] is True
-    assert docs["conditions"][0] == ("✓ paths: 1 file(s) match (docs/pages/database-access/x.mdx)")
+    assert docs["conditions"][0] == (
+        "holds: paths: 1 file(s) match (docs/pages/database-access/x.mdx)"
+    )
     assert docs["requires"] == (
         "2 approval(s) from core-owners + core + docs, at least one of them from core-owners"
     )
     assert docs["approved_by"] == ["rosstimothy"]
     assert docs["missing"].startswith("1 more approval(s) from r0mant, zmb3, codingllama")
     assert rules["large change"]["conditions"][1] == (
-        "✗ size: 41 net changed lines < 1500 (generated/vendored files not counted)"
+        "fails: size: 41 net changed lines < 1500 (generated/vendored files not counted)"
     )
     assert rules["code"]["matched"] is False
 
