@@ -180,7 +180,9 @@ class ReviewPolicy(_Model):
         "or any N of them.",
     )
     pick: Annotated[StrictInt, Field(ge=1, le=15)] | None = Field(
-        None, description="Request only N of the candidates, chosen by a seeded random draw."
+        None,
+        description="Request only N of the map's candidates, chosen by a seeded random draw "
+        "(with rules, each rule's request.pick instead).",
     )
     external: ExternalPolicy = ExternalPolicy()
     bots: BotPolicy = BotPolicy()
