@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from . import events
 from .config import Config, ReviewPolicy
-from .github import GitHub, NotFound, Unprocessable
+from .github import GitHub, NotFound, PermissionDenied, Unprocessable
 from .policy import (
     APPROVED,
     Kind,
@@ -109,9 +109,10 @@ class ReviewFacts:
     is_member: bool = False
     changes: ChangeSet = field(default_factory=ChangeSet)
     unchanged: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # what could not be read, and so what
 
     def verdict(self, policy: ReviewPolicy) -> Verdict:
-        return evaluate(
+        verdict = evaluate(
             policy,
             self.pull,
             self.reviews,
@@ -119,6 +120,8 @@ class ReviewFacts:
             changes=self.changes,
             unchanged_since=self.unchanged,
         )
+        verdict.reasons[1:1] = self.notes
+        return verdict
 
 
 def stale_approved_commits(
@@ -148,7 +151,15 @@ def gather(gh: GitHub, config: Config, pull: PullFacts) -> ReviewFacts:
         facts.changes = fetch_files(gh, pull)
         stale = stale_approved_commits(policy, pull, reviews, member)
         if stale:
-            facts.unchanged = unchanged_since(gh, pull, facts.changes, stale)
+            try:
+                facts.unchanged = unchanged_since(gh, pull, facts.changes, stale)
+            except (PermissionDenied, NotFound):
+                # The compare API needs contents: read; without it nothing shows the
+                # head only merged the base branch, so those approvals do not count.
+                facts.notes.append(
+                    "the compare API could not be read (it needs contents: read), so "
+                    "approvals of older commits count only if they are on the head"
+                )
     return facts
 
 

@@ -128,3 +128,26 @@ def test_unneeded_requests_are_withdrawn(github: FakeGitHub, repo: str) -> None:
     start = len(github.calls)
     remove_requests(gh, pr, [])
     assert len(github.calls) == start  # nothing to withdraw: no call
+
+
+def test_without_the_compare_api_older_approvals_do_not_count(
+    github: FakeGitHub, repo: str
+) -> None:
+    """GET …/compare needs contents: read, which the review jobs do not hold; GitHub
+    then answers 403 (or 404 on a private repository). The fake has no compare route
+    and answers 404. Either way: fail closed, and say why."""
+    config = parse_config(
+        MAP_ONLY.replace('"*": [admin1, admin2]}', '"*": [admin1, admin2]}\n  external:')
+        + "    approvals: 1\n    keep_approvals_on_update_merge: true\n"
+    )
+    pr = github.add_pull(repo, author="mallory", head_repo="mallory/r")
+    old = github.pull(repo, pr).head_sha
+    github.add_review(repo, pr, user="admin1", state="APPROVED")
+    github.push(repo, pr, files={"lib/x.py": "x\n"})
+    gh = client(github)
+    verdict = verdict_for(gh, config, pull_facts(gh, pr))
+    assert not verdict.approved
+    assert verdict.reasons[1].startswith("the compare API could not be read")
+    assert any(
+        c.path.endswith(f"/compare/{old}...{github.pull(repo, pr).head_sha}") for c in github.calls
+    )
