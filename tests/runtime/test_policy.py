@@ -524,7 +524,7 @@ def test_rules_fail_closed_when_nothing_applies() -> None:
 
 
 def test_over_the_file_cap_every_path_rule_matches_and_the_explanation_says_so() -> None:
-    """FACTS.md: GET …/pulls/{n}/files lists at most 3,000 files."""
+    """GitHub's REST docs, "List pull requests files": responses include a maximum of 3000 files."""
     capped = ChangeSet(CODE.files, truncated=True)
     verdict = evaluate(teleport(), pull("4"), approvals("3", "5"), changes=capped)
     assert not verdict.approved  # 'large change' is assumed to apply: an admin is needed

@@ -59,7 +59,8 @@ def test_files_come_from_every_page(github: FakeGitHub, repo: str) -> None:
 
 @pytest.mark.slow
 def test_a_pull_request_over_githubs_file_cap_is_truncated(github: FakeGitHub, repo: str) -> None:
-    """FACTS.md: the files list stops at 3,000; `changed_files` says there were more."""
+    """GitHub's REST docs, "List pull requests files": responses include a maximum of 3000 files;
+    the pull request's `changed_files` says there were more."""
     pr = github.add_pull(repo, author="dave", files={f"f/{i}.txt": "x\n" for i in range(3001)})
     gh = client(github)
     changes = fetch_files(gh, pull_facts(gh, pr))

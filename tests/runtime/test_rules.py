@@ -195,7 +195,7 @@ def test_path_patterns_are_gitignore_style() -> None:
 
 
 def test_file_list_over_githubs_cap_is_marked_truncated() -> None:
-    """FACTS.md: GET …/pulls/{n}/files lists at most 3,000 files."""
+    """GitHub's REST docs, "List pull requests files": responses include a maximum of 3000 files."""
     items = [{"filename": f"f{i}", "additions": 1, "deletions": 0} for i in range(FILES_CAP)]
     assert ChangeSet.from_api(items, changed_files=FILES_CAP).truncated is False
     assert ChangeSet.from_api(items, changed_files=FILES_CAP + 1).truncated is True
