@@ -16,7 +16,7 @@ from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.config import CONFIG_PATH, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
-from repowarden.runtime.github import GitHub
+from repowarden.runtime.github import GitHub, NotFound, PermissionDenied
 from repowarden.runtime.policy import APPROVED, Kind, latest_reviews, requirement
 from repowarden.runtime.reviews import (
     facts_from_event,
@@ -73,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         # Approvals whose commit differs from the head only outside the PR's files
         # (a merge of the base branch) stay: the policy still counts them.
         commits = {review.commit_id for review in stale if review.commit_id}
-        kept = unchanged_since(gh, pull, fetch_files(gh, pull), commits)
+        try:
+            kept = unchanged_since(gh, pull, fetch_files(gh, pull), commits)
+        except (PermissionDenied, NotFound):
+            # The compare API needs contents: read; unreadable, nothing is kept.
+            print("the compare API could not be read (it needs contents: read): none kept")
         stale = [review for review in stale if review.commit_id not in kept]
     if not stale:
         print(f"no approvals on commits older than {head[:7]}: nothing to dismiss")
