@@ -255,6 +255,7 @@ def test_status_description_fits_githubs_limit() -> None:
 # bot/internal/review/review_test.go and bot/internal/bot/*_test.go); each test's
 # docstring names the Go test and case it reproduces. Logins are the Go tests' own.
 
+from repowarden.runtime.policy import author_facts, requirement  # noqa: E402
 from repowarden.runtime.rules import ChangedFile, ChangeSet  # noqa: E402
 
 TELEPORT_RULES = """\
@@ -576,3 +577,22 @@ def test_explain_json_lists_every_rule_with_its_evidence() -> None:
 def test_a_map_only_config_answers_without_rules_in_its_json() -> None:
     verdict = evaluate(policy(), pull(), reviews(("bob", "APPROVED")), changes=CODE)
     assert set(verdict.to_json()) == {"approved", "missing", "reasons"}
+
+
+@pytest.mark.parametrize(
+    ("case", "author", "member", "kind"),
+    [
+        ("core-is-internal", "3", False, "internal"),
+        ("cloud-is-internal", "10", False, "internal"),
+        ("docs-is-internal", "7", False, "internal"),
+        ("dependabot is internal", "dependabot[bot]", False, "internal"),
+        ("org member reviewer", "dave", True, "member"),
+        ("other-is-not-internal", "rando", False, "external"),
+    ],
+)
+def test_teleport_who_is_internal(case: str, author: str, member: bool, kind: str) -> None:
+    """review_test.go TestIsInternal and bot_test.go TestIsInternal: reviewers of any
+    set, allowed robots and org members are internal; everyone else is external."""
+    p = teleport()
+    req = requirement(p, author, "Bot" if "[bot]" in author else "User", is_member=member)
+    assert author_facts(p, pull(author), req).kind == kind, case

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from repowarden.runtime.config import load_config
+from repowarden.runtime.review_rules import Conditions
 from repowarden.runtime.rules import (
     FILES_CAP,
     AuthorFacts,
@@ -212,3 +213,88 @@ def test_only_outside_accepts_a_merge_of_the_base_branch_only() -> None:
     assert not only_outside({**merge, "status": "diverged"}, pr)  # a force push
     assert not only_outside({"status": "ahead", "files": [{"filename": "x"}] * 300}, pr)
     assert not only_outside(merge, ChangeSet(pr.files, truncated=True))
+
+
+# palantir/policy-bot at commit fc09d7a6, policy/predicate/file_test.go: its regexes
+# `app/.*\.go`, `server/.*\.go` ignoring `.*/special\.go`, written gitignore-style.
+POLICY_BOT_PATHS = ["app/**/*.go", "server/**/*.go", "!special.go"]
+POLICY_BOT_CASES = {
+    "empty": [],
+    "onlyMatches": ["app/client.go", "server/server.go"],
+    "someMatches": ["app/client.go", "model/user.go"],
+    "noMatches": ["model/order.go", "model/user.go"],
+    "ignoreAll": ["app/special.go", "server/special.go"],
+    "ignoreSome": ["app/normal.go", "server/special.go"],
+}
+
+
+def condition(key: str, names: list[str], patterns: list[str]) -> bool:
+    held, _ = conditions_hold(
+        Conditions.model_validate({key: patterns}),
+        author=INTERNAL,
+        base_ref="main",
+        head_ref="x",
+        labels=(),
+        changes=ChangeSet(tuple(ChangedFile(n) for n in names)),
+    )
+    return held
+
+
+@pytest.mark.parametrize(
+    ("case", "satisfied"),
+    [
+        ("empty", False),
+        ("onlyMatches", True),
+        ("someMatches", True),
+        ("noMatches", False),
+        ("ignoreAll", False),
+        ("ignoreSome", True),
+    ],
+)
+def test_policy_bot_changed_files(case: str, satisfied: bool) -> None:
+    """file_test.go TestChangedFiles: `paths` (policy-bot's changed_files with ignore)."""
+    assert condition("paths", POLICY_BOT_CASES[case], POLICY_BOT_PATHS) is satisfied
+
+
+@pytest.mark.parametrize(
+    ("case", "satisfied"),
+    [
+        ("empty", True),
+        ("onlyMatches", False),
+        ("someMatches", False),
+        ("noMatches", True),
+        ("ignoreAll", True),
+        ("ignoreSome", False),
+    ],
+)
+def test_policy_bot_no_changed_files(case: str, satisfied: bool) -> None:
+    """file_test.go TestNoChangedFiles: `no_paths`."""
+    assert condition("no_paths", POLICY_BOT_CASES[case], POLICY_BOT_PATHS) is satisfied
+
+
+@pytest.mark.parametrize(
+    ("case", "satisfied"),
+    [("empty", False), ("onlyMatches", True), ("someMatches", False), ("noMatches", False)],
+)
+def test_policy_bot_only_changed_files(case: str, satisfied: bool) -> None:
+    """file_test.go TestOnlyChangedFiles: `only_paths` (its paths have no ignore list)."""
+    assert condition("only_paths", POLICY_BOT_CASES[case], POLICY_BOT_PATHS[:2]) is satisfied
+
+
+@pytest.mark.parametrize(
+    ("case", "patterns", "branch", "satisfied"),
+    [
+        ("simple match - master", ["master"], "master", True),
+        ("simple non match", ["master"], "another-branch", False),
+        ("tests anchoring", ["master"], "not-master", False),
+        ("matches all example 1", ["*"], "master", True),
+        ("matches all example 2", ["*"], "another-one", True),
+        ("matches pattern - prod", ["prod", "staging"], "prod", True),
+        ("matches pattern - staging", ["prod", "staging"], "staging", True),
+        ("matches pattern - not-a-match", ["prod", "staging"], "not-a-match", False),
+    ],
+)
+def test_policy_bot_branches(case: str, patterns: list[str], branch: str, satisfied: bool) -> None:
+    """policy-bot policy/predicate/branch_test.go TestBranches (targets_branch), with its
+    regexes written as whole-name patterns."""
+    assert branch_matches(patterns, branch) is satisfied, case
