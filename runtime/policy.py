@@ -347,9 +347,12 @@ def evaluate(
         rows.append(ReviewerRow(login, True, state, commit, counted, note))
 
     if policy.has_rules:
-        return _with_rules(
-            policy, pull, req, latest, counts, changes or ChangeSet(), rows, approvers, blockers
+        verdict = _with_rules(
+            policy, pull, req, latest, counts, changes or ChangeSet(), rows, approvers
         )
+        if stale:
+            verdict.reasons.insert(1, _stale_reason(stale, pull))
+        return verdict
 
     for key, review in latest.items():
         if key in required:
@@ -365,10 +368,7 @@ def evaluate(
         have = f"{len(approvers)} ({', '.join(approvers)})" if approvers else "none"
         reasons.append(f"{req.needed} approval(s) needed, {have} so far")
     if stale:
-        reasons.append(
-            f"approvals on older commits do not count: {', '.join(stale)} "
-            f"(head is {_short(pull.head_sha)})"
-        )
+        reasons.append(_stale_reason(stale, pull))
     if blockers:
         reasons.append(f"changes requested by {', '.join(blockers)}")
         missing += [b for b in blockers if b not in missing]
@@ -379,6 +379,13 @@ def evaluate(
     if approved:
         reasons.append(f"approved by {', '.join(approvers)}" if approvers else "approved")
     return Verdict(approved, missing, reasons, rows, req)
+
+
+def _stale_reason(stale: list[str], pull: PullFacts) -> str:
+    return (
+        f"approvals on older commits do not count: {', '.join(stale)} "
+        f"(head is {_short(pull.head_sha)})"
+    )
 
 
 def _blocking_label(policy: ReviewPolicy, pull: PullFacts) -> str:
@@ -453,7 +460,6 @@ def _with_rules(
     changes: ChangeSet,
     rows: list[ReviewerRow],
     map_approvers: list[str],
-    map_blockers: list[str],
 ) -> Verdict:
     author = pull.author.casefold()
     approved_by = {

@@ -596,3 +596,15 @@ def test_teleport_who_is_internal(case: str, author: str, member: bool, kind: st
     p = teleport()
     req = requirement(p, author, "Bot" if "[bot]" in author else "User", is_member=member)
     assert author_facts(p, pull(author), req).kind == kind, case
+
+
+def test_with_rules_external_stale_approvals_are_named() -> None:
+    verdict = evaluate(
+        teleport(),
+        pull("mallory", head_repo="mallory/teleport"),
+        reviews(("1", "APPROVED", OLD), ("2", "APPROVED")),
+        changes=CODE,
+    )
+    assert not verdict.approved
+    assert verdict.reasons[1] == f"approvals on older commits do not count: 1 (head is {HEAD[:7]})"
+    assert verdict.missing == ["1"]
