@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .generated import CONFIG_PATH
 from .review_rules import ADMINS, AssignmentOptions, GroupName, Rule
@@ -242,17 +243,30 @@ class ReviewPolicy(_Model):
         groups = {name: casefold_set(members) for name, members in info.data["groups"].items()}
         groups[ADMINS] = casefold_set(info.data["admins"])
         problems = [
-            f"rules[{index}] ({rule.name!r}): {problem}"
+            ((index, *where), f"rule {rule.name!r}: {text}")
             for index, rule in enumerate(value)
-            for problem in rule_problems(rule, groups)
+            for where, text in rule_problems(rule, groups)
         ]
-        names = [rule.name.casefold() for rule in value]
-        problems += [
-            f"two rules are named {name!r}; names identify rules in explanations"
-            for name in sorted({n for n in names if names.count(n) > 1})
-        ]
+        seen: set[str] = set()
+        for index, rule in enumerate(value):
+            if rule.name.casefold() in seen:
+                problems.append(
+                    ((index, "name"), f"a second rule named {rule.name!r}; names identify rules")
+                )
+            seen.add(rule.name.casefold())
         if problems:
-            raise ValueError("; ".join(problems))
+            # One error per problem, each located at the key it is about.
+            raise ValidationError.from_exception_data(
+                "rules",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("review_rule", "{text}", {"text": text}),
+                        loc=where,
+                        input=value,
+                    )
+                    for where, text in problems
+                ],
+            )
         return value
 
     @field_validator("assign")
@@ -301,36 +315,57 @@ class ReviewPolicy(_Model):
         return None
 
 
-def rule_problems(rule: Rule, groups: dict[str, frozenset[str]]) -> list[str]:
-    """What makes `rule` refer to nothing or ask for the impossible."""
+Where = tuple[int | str, ...]  # a location inside one rule, e.g. ("require", "from")
+
+
+def rule_problems(rule: Rule, groups: dict[str, frozenset[str]]) -> list[tuple[Where, str]]:
+    """What makes `rule` refer to nothing or ask for the impossible, and where."""
     req = rule.require
-    named = [*req.from_]
-    if req.at_least_one_from:
-        named.append(req.at_least_one_from)
     author = rule.if_.author
+    named: list[tuple[Where, list[str]]] = [(("require", "from"), list(req.from_))]
+    if req.at_least_one_from:
+        named.append((("require", "at_least_one_from"), [req.at_least_one_from]))
     if author is not None:
-        named += [*author.in_, *author.not_in]
-    unknown = sorted({name for name in named if name not in groups})
-    if unknown:
-        return [f"unknown group(s) {', '.join(unknown)}; define them under review.groups"]
-    problems = []
+        named += [(("if", "author", "in"), author.in_), (("if", "author", "not_in"), author.not_in)]
+    problems: list[tuple[Where, str]] = []
+    for where, names in named:
+        unknown = sorted({name for name in names if name not in groups})
+        if unknown:
+            problems.append(
+                (where, f"unknown group(s) {', '.join(unknown)}; define them under review.groups")
+            )
+    if problems:
+        return problems
     pool = frozenset().union(*(groups[name] for name in req.from_))
     if isinstance(req.approvals, int) and req.approvals > len(pool):
         problems.append(
-            f"needs {req.approvals} approvals but its pool ({', '.join(req.from_)}) has "
-            f"only {len(pool)} member(s)"
+            (
+                ("require", "approvals"),
+                f"needs {req.approvals} approvals but its pool ({', '.join(req.from_)}) has "
+                f"only {len(pool)} member(s)",
+            )
         )
     if req.at_least_one_from is not None:
         if req.approvals == "all":
-            problems.append("'approvals: all' and 'at_least_one_from' contradict each other")
+            problems.append(
+                (
+                    ("require", "at_least_one_from"),
+                    "'approvals: all' and 'at_least_one_from' contradict each other",
+                )
+            )
         elif not groups[req.at_least_one_from] & pool:
             problems.append(
-                f"at_least_one_from {req.at_least_one_from!r} shares no member with its "
-                f"pool ({', '.join(req.from_)}), so it can never be met"
+                (
+                    ("require", "at_least_one_from"),
+                    f"{req.at_least_one_from!r} shares no member with the pool "
+                    f"({', '.join(req.from_)}), so it can never be met",
+                )
             )
     both = sorted(set(author.in_) & set(author.not_in)) if author is not None else []
     if both:
-        problems.append(f"author.in and author.not_in both name {', '.join(both)}")
+        problems.append(
+            (("if", "author", "not_in"), f"author.in and author.not_in both name {', '.join(both)}")
+        )
     return problems
 
 

@@ -37,8 +37,8 @@ def test_a_config_with_rules_parses() -> None:
     [
         (
             "  groups: {core: [b]}\n  rules:\n    - {name: x, require: {from: [cor]}}\n",
-            ":6:3:",
-            "rules[0] ('x'): unknown group(s) cor; define them under review.groups",
+            ":7:27:",
+            "review.rules.0.require.from: rule 'x': unknown group(s) cor; define them under",
         ),
         ("  groups: {core: []}\n", ":5:12:", "review.groups.core: List should have at least 1"),
         (
@@ -49,20 +49,20 @@ def test_a_config_with_rules_parses() -> None:
         (
             "  groups: {core: [b]}\n  rules:\n"
             "    - {name: x, require: {approvals: 3, from: [core]}}\n",
-            ":6:3:",
-            "needs 3 approvals but its pool (core) has only 1 member(s)",
+            ":7:27:",
+            "review.rules.0.require.approvals: rule 'x': needs 3 approvals but its pool (core)",
         ),
         (
             "  groups: {core: [b, c], docs: [d]}\n  rules:\n"
             "    - {name: x, require: {approvals: 2, from: [core], at_least_one_from: docs}}\n",
-            ":6:3:",
-            "at_least_one_from 'docs' shares no member with its pool (core), so it can never",
+            ":7:55:",
+            "at_least_one_from: rule 'x': 'docs' shares no member with the pool (core)",
         ),
         (
             "  groups: {core: [b, c]}\n  rules:\n"
             "    - {name: x, require: {approvals: all, from: [core], at_least_one_from: core}}\n",
-            ":6:3:",
-            "'approvals: all' and 'at_least_one_from' contradict each other",
+            ":7:57:",
+            "rule 'x': 'approvals: all' and 'at_least_one_from' contradict each other",
         ),
         (
             "  groups: {core: [b]}\n  rules:\n"
@@ -92,14 +92,14 @@ def test_a_config_with_rules_parses() -> None:
             "  groups: {core: [b]}\n  rules:\n"
             "    - {name: x, if: {author: {in: [core], not_in: [core]}},\n"
             "       require: {from: [core]}}\n",
-            ":6:3:",
-            "author.in and author.not_in both name core",
+            ":7:43:",
+            "review.rules.0.if.author.not_in: rule 'x': author.in and author.not_in both name",
         ),
         (
             "  groups: {core: [b]}\n  rules:\n"
             "    - {name: x, require: {from: [core]}}\n    - {name: X, require: {from: [core]}}\n",
-            ":6:3:",
-            "two rules are named 'x'",
+            ":8:8:",
+            "review.rules.1.name: a second rule named 'X'; names identify rules",
         ),
         ("  assign: {omit: ['not a login']}\n", ":5:3:", "not GitHub logins: not a login"),
     ],
