@@ -25,8 +25,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .generated import CONFIG_PATH
+from .review_rules import ADMINS, AssignmentOptions, GroupName, Rule
 
 EXTERNAL = "*"
 
@@ -145,6 +147,12 @@ class ExternalPolicy(_Model):
         description="Public members of this organisation count as internal authors; "
         "they still use the '*' reviewers when the map has no entry for them.",
     )
+    keep_approvals_on_update_merge: bool = Field(
+        False,
+        description="An approval on an older commit still counts when the diff from that "
+        "commit to the head changes no file of the pull request (a merge of the base "
+        "branch, e.g. 'Update branch'); checked with the compare API.",
+    )
 
 
 class BotPolicy(_Model):
@@ -173,7 +181,9 @@ class ReviewPolicy(_Model):
         "or any N of them.",
     )
     pick: Annotated[StrictInt, Field(ge=1, le=15)] | None = Field(
-        None, description="Request only N of the candidates, chosen by a seeded random draw."
+        None,
+        description="Request only N of the map's candidates, chosen by a seeded random draw "
+        "(with rules, each rule's request.pick instead).",
     )
     external: ExternalPolicy = ExternalPolicy()
     bots: BotPolicy = BotPolicy()
@@ -181,6 +191,17 @@ class ReviewPolicy(_Model):
     status_context: SafeStr = Field(
         "repowarden/review", description="The commit status branch protection should require."
     )
+    groups: dict[GroupName, Annotated[list[Login], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Named reviewer pools for the rules; a login may be in several. "
+        "'admins' is built in (review.admins).",
+    )
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description="Rules on the change (paths, branches, labels, size, author) and what "
+        "each requires; see the README's review rules.",
+    )
+    assign: AssignmentOptions = AssignmentOptions()
 
     @field_validator("reviewers")
     @classmethod
@@ -207,6 +228,56 @@ class ReviewPolicy(_Model):
             raise ValueError("; ".join(problems))
         return value
 
+    @field_validator("groups")
+    @classmethod
+    def _check_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if ADMINS in value:
+            raise ValueError(f"'{ADMINS}' is built in (review.admins); give the group another name")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _check_rules(cls, value: list[Rule], info: ValidationInfo) -> list[Rule]:
+        if "groups" not in info.data or "admins" not in info.data:
+            return value  # the groups or admins are invalid: reported there
+        groups = {name: casefold_set(members) for name, members in info.data["groups"].items()}
+        groups[ADMINS] = casefold_set(info.data["admins"])
+        problems = [
+            ((index, *where), f"rule {rule.name!r}: {text}")
+            for index, rule in enumerate(value)
+            for where, text in rule_problems(rule, groups)
+        ]
+        seen: set[str] = set()
+        for index, rule in enumerate(value):
+            if rule.name.casefold() in seen:
+                problems.append(
+                    ((index, "name"), f"a second rule named {rule.name!r}; names identify rules")
+                )
+            seen.add(rule.name.casefold())
+        if problems:
+            # One error per problem, each located at the key it is about.
+            raise ValidationError.from_exception_data(
+                "rules",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("review_rule", "{text}", {"text": text}),
+                        loc=where,
+                        input=value,
+                    )
+                    for where, text in problems
+                ],
+            )
+        return value
+
+    @field_validator("assign")
+    @classmethod
+    def _check_assign(cls, value: AssignmentOptions) -> AssignmentOptions:
+        logins = [*value.preferred, *value.preferred_only, *value.omit]
+        bad = [login for login in logins if not LOGIN_RE.match(login)]
+        if bad:
+            raise ValueError(f"not GitHub logins: {', '.join(bad)}")
+        return value
+
     @model_validator(mode="after")
     def _check_counts(self) -> ReviewPolicy:
         external = [r for r in self.reviewers[EXTERNAL]]
@@ -216,6 +287,18 @@ class ReviewPolicy(_Model):
                 f"only {len(casefold_set(external))} reviewer(s)"
             )
         return self
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether the rules model is in use; without it the map alone decides, as always."""
+        return bool(self.rules or self.groups)
+
+    def group(self, name: str) -> list[str]:
+        return list(self.admins) if name == ADMINS else list(self.groups[name])
+
+    def groups_of(self, login: str) -> list[str]:
+        key = login.casefold()
+        return [name for name, members in self.groups.items() if key in casefold_set(members)]
 
     def is_bot(self, login: str, user_type: str | None = None) -> bool:
         return (
@@ -230,6 +313,60 @@ class ReviewPolicy(_Model):
             if key != EXTERNAL and key.casefold() == author.casefold():
                 return reviewers
         return None
+
+
+Where = tuple[int | str, ...]  # a location inside one rule, e.g. ("require", "from")
+
+
+def rule_problems(rule: Rule, groups: dict[str, frozenset[str]]) -> list[tuple[Where, str]]:
+    """What makes `rule` refer to nothing or ask for the impossible, and where."""
+    req = rule.require
+    author = rule.if_.author
+    named: list[tuple[Where, list[str]]] = [(("require", "from"), list(req.from_))]
+    if req.at_least_one_from:
+        named.append((("require", "at_least_one_from"), [req.at_least_one_from]))
+    if author is not None:
+        named += [(("if", "author", "in"), author.in_), (("if", "author", "not_in"), author.not_in)]
+    problems: list[tuple[Where, str]] = []
+    for where, names in named:
+        unknown = sorted({name for name in names if name not in groups})
+        if unknown:
+            problems.append(
+                (where, f"unknown group(s) {', '.join(unknown)}; define them under review.groups")
+            )
+    if problems:
+        return problems
+    pool = frozenset().union(*(groups[name] for name in req.from_))
+    if isinstance(req.approvals, int) and req.approvals > len(pool):
+        problems.append(
+            (
+                ("require", "approvals"),
+                f"needs {req.approvals} approvals but its pool ({', '.join(req.from_)}) has "
+                f"only {len(pool)} member(s)",
+            )
+        )
+    if req.at_least_one_from is not None:
+        if req.approvals == "all":
+            problems.append(
+                (
+                    ("require", "at_least_one_from"),
+                    "'approvals: all' and 'at_least_one_from' contradict each other",
+                )
+            )
+        elif not groups[req.at_least_one_from] & pool:
+            problems.append(
+                (
+                    ("require", "at_least_one_from"),
+                    f"{req.at_least_one_from!r} shares no member with the pool "
+                    f"({', '.join(req.from_)}), so it can never be met",
+                )
+            )
+    both = sorted(set(author.in_) & set(author.not_in)) if author is not None else []
+    if both:
+        problems.append(
+            (("if", "author", "not_in"), f"author.in and author.not_in both name {', '.join(both)}")
+        )
+    return problems
 
 
 class DismissSchedule(_Model):

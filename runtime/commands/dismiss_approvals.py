@@ -16,13 +16,15 @@ from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.config import CONFIG_PATH, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
-from repowarden.runtime.github import GitHub
+from repowarden.runtime.github import GitHub, NotFound, PermissionDenied
 from repowarden.runtime.policy import APPROVED, Kind, latest_reviews, requirement
 from repowarden.runtime.reviews import (
     facts_from_event,
+    fetch_files,
     fetch_reviews,
     membership,
     request_reviewers,
+    unchanged_since,
 )
 
 
@@ -66,8 +68,24 @@ def run(args: argparse.Namespace) -> int:
         and review.commit_id != head
         and review.login.casefold() != pull.author.casefold()
     ]
+    kept: set[str] = set()
+    if stale and config.review.external.keep_approvals_on_update_merge:
+        # Approvals whose commit differs from the head only outside the PR's files
+        # (a merge of the base branch) stay: the policy still counts them.
+        commits = {review.commit_id for review in stale if review.commit_id}
+        try:
+            kept = unchanged_since(gh, pull, fetch_files(gh, pull), commits)
+        except (PermissionDenied, NotFound):
+            # The compare API needs contents: read; unreadable, nothing is kept.
+            print("the compare API could not be read (it needs contents: read): none kept")
+        stale = [review for review in stale if review.commit_id not in kept]
     if not stale:
         print(f"no approvals on commits older than {head[:7]}: nothing to dismiss")
+        if kept:
+            print(
+                f"kept the approvals on {', '.join(sorted(c[:7] for c in kept))}: the diff "
+                "to the head changes none of the PR's files (a merge of the base branch)"
+            )
         return Exit.OK
 
     logins = [review.login for review in stale]

@@ -4,9 +4,13 @@ For people, not workflows: test a config change against a live PR
 (`--repo OWNER/NAME --pr N`, read-only, token from GITHUB_TOKEN) or a recorded one
 (`--snapshot FILE`, no network). A snapshot is
 `{"pull": <GET /repos/{o}/{r}/pulls/{n}>, "reviews": [<items of GET …/reviews>],
-"files": [<items of GET …/files>], "members": [<logins of the org>]}` in GitHub's
-own shapes. Prints `{"approved": bool, "missing": [...], "reasons": [...]}`;
-exit 0 approved, 1 not approved, 2 bad input, 3 GitHub failed.
+"files": [<items of GET …/files>], "members": [<logins of the org>],
+"compares": {<sha>: <GET …/compare/{sha}...{head}>}}` in GitHub's own shapes
+("compares" only for review.external.keep_approvals_on_update_merge). Prints
+`{"approved": bool, "missing": [...], "reasons": [...]}`, plus with review rules
+`"rules": [...]`: each rule, whether it matched and why, what it requires, who
+approved, what is missing. Exit 0 approved, 1 not approved, 2 bad input, 3 GitHub
+failed. Both sources hand the same facts to the same policy as `check`.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.config import CONFIG_PATH, OWNER_REPO_RE, Config, load_config
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub
-from repowarden.runtime.policy import PullFacts, ReviewFact, Verdict, evaluate, needs_membership
-from repowarden.runtime.reviews import fetch_reviews, is_public_member, pull_facts
+from repowarden.runtime.policy import PullFacts, ReviewFact, Verdict
+from repowarden.runtime.reviews import ReviewFacts, gather, pull_facts, stale_approved_commits
+from repowarden.runtime.rules import ChangeSet, only_outside
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,32 +68,32 @@ def _from_snapshot(config: Config, path: Path) -> Verdict:
     for key in ("reviews", "files", "members"):
         if not isinstance(data.get(key, []), list):
             raise BadInput(f'the snapshot {path}: "{key}" must be a list')
+    if not isinstance(data.get("compares", {}), dict):
+        raise BadInput(f'the snapshot {path}: "compares" must be an object keyed by commit')
     try:
         pull = PullFacts.from_api(data["pull"])
         reviews = [ReviewFact.from_api(item) for item in data.get("reviews", [])]
+        changes = ChangeSet.from_api(data.get("files", []), pull.changed_files)
+        compares = {str(sha): dict(answer) for sha, answer in data.get("compares", {}).items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BadInput(
             f"the snapshot {path} does not hold GitHub's pull/review shapes: "
             f"{type(exc).__name__}: {exc}"
         ) from None
     members = {str(login).casefold() for login in data.get("members", [])}
-    return evaluate(
-        config.review,
-        pull,
-        [r for r in reviews if r is not None],
-        is_member=pull.author.casefold() in members,
+    facts = ReviewFacts(
+        pull, [r for r in reviews if r is not None], pull.author.casefold() in members, changes
     )
+    stale = stale_approved_commits(config.review, pull, facts.reviews, facts.is_member)
+    facts.unchanged = {
+        sha for sha in stale if sha in compares and only_outside(compares[sha], changes)
+    }
+    return facts.verdict(config.review)
 
 
 def _live(config: Config, repository: str, number: int) -> Verdict:
     gh = GitHub(repository)
-    pull = pull_facts(gh, number)
-    reviews = fetch_reviews(gh, number)
-    member = False
-    if needs_membership(config.review, pull.author, pull.author_type):
-        assert config.review.external.org is not None
-        member = is_public_member(gh, config.review.external.org, pull.author)
-    return evaluate(config.review, pull, reviews, is_member=member)
+    return gather(gh, config, pull_facts(gh, number)).verdict(config.review)
 
 
 COMMAND = Command(

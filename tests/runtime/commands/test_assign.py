@@ -161,3 +161,54 @@ def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
         return runner.run("assign", "pull_request_target", runner.pull_event(pr), token=token)
 
     assert_least_privilege(load("assign"), github, attempt)
+
+
+RULES = """\
+groups:
+  owners: [owner1, owner2]
+  others: [other1, other2, other3]
+  staff: [zed]
+rules:
+  - name: code
+    if: {author: {is: [internal]}}
+    require: {approvals: 2, from: [owners, others], at_least_one_from: owners}
+assign:
+  preferred:
+    other3: [/lib/db/]
+  omit: [owner2]
+"""
+
+
+def test_rules_choose_preferred_then_drawn_reviewers(runner: Runner, github: FakeGitHub) -> None:
+    """review_test.go TestGetCodeReviewers, end to end: the preferred reviewer of the
+    changed path, then one owner (owner2 is omitted, so owner1)."""
+    runner.set_config(RULES)
+    for login in ("owner1", "owner2", "other1", "other2", "other3"):
+        github.add_collaborator("o/r", login)
+    pr = github.add_pull("o/r", author="zed", files={"lib/db/engine.go": "package db\n"})
+    start = len(github.calls)
+    outcome = assign(runner, pr)
+    assert outcome.code == 0, outcome.err
+    assert sorted(requested(github, pr)) == ["other3", "owner1"]
+    assert "- other3: rule 'code': preferred for lib/db/engine.go" in outcome.summary
+    assert "- owner1: rule 'code': drawn from code/owners" in outcome.summary
+    # zed has no map entry, only a group: the rules alone choose. The files, one request.
+    assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in github.calls[start:]] == [
+        ("GET", "files"),
+        ("POST", "requested_reviewers"),
+    ]
+
+
+def test_backport_gets_the_original_reviewers(runner: Runner, github: FakeGitHub) -> None:
+    """assign.go getReviewers: a backport ('[v17] …' title) names its original."""
+    runner.set_config(RULES + "  backports: {titles: ['[[]v[0-9]*[]] *']}\n")
+    for login in ("carol", "dave"):
+        github.add_collaborator("o/r", login)
+    original = github.add_pull("o/r", author="alice")
+    github.add_review("o/r", original, user="dave", state="APPROVED")
+    github.add_review("o/r", original, user="renovate[bot]", state="APPROVED")
+    backport = github.add_pull("o/r", author="alice", title=f"[v17] Fix the proxy (#{original})")
+    outcome = assign(runner, backport)
+    assert outcome.code == 0, outcome.err
+    assert requested(github, backport) == ["dave"]
+    assert f"- a backport of #{original}: its reviewers are requested" in outcome.summary

@@ -156,3 +156,17 @@ def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
         return runner.run("dismiss-approvals", "pull_request_target", payload, token=token)
 
     assert_least_privilege(load("dismiss-approvals"), github, attempt)
+
+
+def test_keep_on_update_merge_without_the_compare_api_dismisses_as_before(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """review.external.keep_approvals_on_update_merge needs GET …/compare, which needs
+    contents: read; this job holds pull-requests: write only. GitHub then refuses
+    (the fake, without a compare route, answers 404): nothing is kept, nothing crashes."""
+    runner.set_config("external:\n  keep_approvals_on_update_merge: true")
+    pr, _ = external_pr_with_stale_approvals(github)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0, outcome.err
+    assert "the compare API could not be read (it needs contents: read): none kept" in outcome.out
+    assert [s for _, s in states(github, pr)].count("DISMISSED") == 2
