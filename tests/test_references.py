@@ -48,6 +48,8 @@ SKIPPED = (
 # Paths inside other projects that the prose names on purpose, with where they live.
 ELSEWHERE = {
     "generated/api.github.com.json",  # in the npm package @octokit/openapi
+    "bot/internal/bot/",  # in gravitational/shared-workflows (Teleport's bot)
+    "CHANGELOG.md",  # a file of the governed repository, named in review-rule patterns
 }
 
 
