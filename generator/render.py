@@ -24,6 +24,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.permissions import required
 from repowarden.generator.pins import pin
+from repowarden.runtime import generated as layout
 from repowarden.runtime.commands import Permission
 from repowarden.runtime.config import (
     PATCH_KINDS,
@@ -31,15 +32,14 @@ from repowarden.runtime.config import (
     Config,
 )
 
-WORKFLOWS = ".github/workflows"
-ASSIGN = f"{WORKFLOWS}/repowarden-assign.yml"
-CHECK = f"{WORKFLOWS}/repowarden-check.yml"
-DISMISS = f"{WORKFLOWS}/repowarden-dismiss.yml"
-DISPATCH = f"{WORKFLOWS}/repowarden-dispatch.yml"
-LINT = f"{WORKFLOWS}/repowarden-lint.yml"
-CODEOWNERS = ".github/CODEOWNERS"
-ACTION = ".github/actions/repowarden/action.yml"
-ACTIONLINT = ".github/repowarden/actionlint.yaml"
+ASSIGN = f"{layout.WORKFLOWS_DIR}/{layout.ASSIGN_WORKFLOW}"
+CHECK = f"{layout.WORKFLOWS_DIR}/{layout.CHECK_WORKFLOW}"
+DISMISS = f"{layout.WORKFLOWS_DIR}/{layout.DISMISS_WORKFLOW}"
+DISPATCH = f"{layout.WORKFLOWS_DIR}/{layout.DISPATCH_WORKFLOW}"
+LINT = f"{layout.WORKFLOWS_DIR}/{layout.LINT_WORKFLOW}"
+CODEOWNERS = f"{layout.GENERATED_ROOT}/CODEOWNERS"
+ACTION = f"{layout.ACTION_DIR}/action.yml"
+ACTIONLINT = f"{layout.VENDOR_ROOT}/actionlint.yaml"
 
 # Output path -> template name inside repowarden.templates.
 TEMPLATES: dict[str, str] = {

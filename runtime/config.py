@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import BadInput
 from .generated import CONFIG_PATH
 
 EXTERNAL = "*"
@@ -446,7 +447,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
 
-class ConfigError(Exception):
+class ConfigError(BadInput):
     """The config could not be read or is invalid; `problems` says where and why."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -533,22 +534,19 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
         raise ConfigError(problems) from None
 
 
-def load_config(path: str | Path) -> Config:
+def read_config_text(path: str | Path) -> str:
+    """The config file's exact text (bytes decoded, newlines kept: its hash is recorded)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            [
-                Problem(
-                    str(path),
-                    1,
-                    1,
-                    "no such file; create it with `repowarden init` or pass --config",
-                )
-            ]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError([Problem(str(path), 1, 1, f"cannot read the config: {reason}")]) from None
-    return parse_config(text, str(path))
+        message = "no such file; create it with `repowarden init` or pass --config"
+    except UnicodeDecodeError as exc:
+        message = f"cannot read the config: not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except OSError as exc:
+        message = f"cannot read the config: {exc.strerror or exc}"
+    raise ConfigError([Problem(str(path), 1, 1, message)])
+
+
+def load_config(path: str | Path) -> Config:
+    return parse_config(read_config_text(path), str(path))

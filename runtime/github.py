@@ -13,12 +13,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import Exit, RepowardenError
+
 DEFAULT_API_URL = "https://api.github.com"
 MAX_PAGES = 1000  # every listing is bounded; 100 per page makes this 100,000 items
 
 
-class GitHubError(Exception):
+class GitHubError(RepowardenError):
     """A GitHub call failed for good. The message says which call and why."""
+
+    exit_code = Exit.GITHUB
 
     def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
         self.method, self.path, self.status, self.message = method, path, status, message
