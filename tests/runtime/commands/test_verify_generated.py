@@ -11,8 +11,8 @@ import pytest
 from repowarden.generator.build import plan
 from repowarden.runtime.__main__ import main
 from repowarden.runtime.commands import load
-from repowarden.runtime.generated import MANIFEST_PATH, VENDOR_ROOT
 from repowarden.runtime.config import parse_config
+from repowarden.runtime.generated import MANIFEST_PATH, VENDOR_ROOT
 
 CONFIG = "repository: octo/hello\nreview: {admins: [a], reviewers: {'*': [a, b]}}\n"
 
@@ -79,11 +79,14 @@ def test_a_deleted_generated_file_fails(
     else:
         path.write_text(path.read_text().split("\n", 2)[2])
     assert run(repo) == 1
-    assert capsys.readouterr().out == {
-        "deleted": ".github/CODEOWNERS: missing: the config generates it; "
-        "run `repowarden generate`\n",
-        "header-removed": ".github/CODEOWNERS: the repowarden header is missing or altered\n",
-    }[how]
+    assert (
+        capsys.readouterr().out
+        == {
+            "deleted": ".github/CODEOWNERS: missing: the config generates it; "
+            "run `repowarden generate`\n",
+            "header-removed": ".github/CODEOWNERS: the repowarden header is missing or altered\n",
+        }[how]
+    )
 
 
 def test_a_deleted_manifest_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
