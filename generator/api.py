@@ -59,12 +59,20 @@ def config_name(root: Path, config: Path) -> str:
         ) from None
 
 
-def generate(root: Path, config: Path | None = None, *, check: bool = False) -> Outcome:
+def generate(
+    root: Path,
+    config: Path | None = None,
+    *,
+    check: bool = False,
+    fold_codeowners: bool = False,
+) -> Outcome:
     """Render every generated file from `config` into `root`, or with `check` only diff.
 
     `config` defaults to ROOT/.github/repowarden.yml. With `check` nothing is written
     and `Outcome.drift` lists every file that differs; otherwise the tree afterwards
     holds exactly the plan (all or nothing) and `Outcome` says what changed.
+    `fold_codeowners` first moves the rules of a hand-written .github/CODEOWNERS into
+    the config (generator/adopt.py), as part of the same all-or-nothing change.
     """
     if not root.is_dir():
         raise BadInput(
@@ -83,11 +91,41 @@ def generate(root: Path, config: Path | None = None, *, check: bool = False) -> 
     from .build import plan
 
     text = read_config_text(config_path)
+    if fold_codeowners and not check:
+        return _fold_and_generate(root, config_path, name, text)
     files = plan(parse_config(text, str(config_path)), text, name)
     if check:
         return Outcome(len(files), drift=writer.check(root, files))
     applied = writer.apply(root, files)
     return Outcome(len(files), applied.written, applied.removed, applied.unchanged)
+
+
+def _fold_and_generate(root: Path, config_path: Path, name: str, text: str) -> Outcome:
+    """Fold a hand-written CODEOWNERS into the config, then generate; undone on failure."""
+    from repowarden.runtime.config import parse_config
+
+    from . import writer
+    from .adopt import CODEOWNERS_PATH, fold_into_config, foreign_codeowners, parse_codeowners
+    from .build import plan
+
+    theirs = foreign_codeowners(root)
+    if theirs is None:
+        files = plan(parse_config(text, str(config_path)), text, name)
+        applied = writer.apply(root, files)
+        return Outcome(len(files), applied.written, applied.removed, applied.unchanged)
+    folded = fold_into_config(text, parse_codeowners(theirs, str(root / CODEOWNERS_PATH)))
+    files = plan(parse_config(folded, str(config_path)), folded, name)  # checked before a write
+    codeowners = root / CODEOWNERS_PATH
+    try:
+        config_path.write_bytes(folded.encode("utf-8"))
+        codeowners.unlink()
+        applied = writer.apply(root, files)
+    except BaseException:
+        config_path.write_bytes(text.encode("utf-8"))
+        codeowners.write_bytes(theirs.encode("utf-8"))
+        raise
+    written = sorted({*applied.written, name})
+    return Outcome(len(files), written, applied.removed, applied.unchanged)
 
 
 def _proven_current(root: Path, config_path: Path, name: str) -> int | None:

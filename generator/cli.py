@@ -70,7 +70,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     root = Path(args.root) if args.root is not None else find_root(Path.cwd())
     config = Path(args.config) if args.config else None
-    outcome = generate(root, config, check=args.check)
+    outcome = generate(root, config, check=args.check, fold_codeowners=args.fold_codeowners)
     if args.check:
         for item in outcome.drift:
             sys.stdout.write(item.diff)
@@ -182,6 +182,12 @@ def build_parser(wants: str | None = None) -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; exit 1 with a unified diff if any generated file is out of date",
+    )
+    gen.add_argument(
+        "--fold-codeowners",
+        action="store_true",
+        help="move the rules of a hand-written .github/CODEOWNERS into the config's "
+        "codeowners: first, so repowarden can generate that file",
     )
     gen.set_defaults(func=cmd_generate)
 

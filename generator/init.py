@@ -97,6 +97,12 @@ def check_answers(data: dict[str, Any], *, defaults: bool) -> dict[str, Any]:
                     f"{', '.join(choices)}; e.g. {key}=[{choices[0]}]"
                 )
                 continue
+        elif spec.get("type") == "bool" and isinstance(value, str):
+            parsed = _yaml_value(key, value)
+            if not isinstance(parsed, bool):
+                problems.append(f"--data {key}={value}: must be true or false")
+                continue
+            value = parsed
         elif spec.get("type") == "int" and isinstance(value, str):
             if not value.strip().isdigit():
                 problems.append(f"--data {key}={value}: must be a whole number, e.g. {key}=4242")
@@ -175,7 +181,7 @@ def init(dst: Path, data: dict[str, Any], *, defaults: bool, quiet: bool = False
     # No answers file was written: the packaged template is not a git repository, so
     # copier records no commit and `copier update` could never work from it.
     try:
-        outcome = generate(dst)
+        outcome = generate(dst, fold_codeowners=bool(answers.get("fold_codeowners", True)))
     except RepowardenError:
         _remove_new([config], new_folders)
         print(f"repowarden init: generate failed; removed {config}", file=sys.stderr)

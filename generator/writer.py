@@ -53,7 +53,14 @@ class ConflictError(RepowardenError):
         self.paths = paths
         super().__init__(
             "these paths hold files repowarden did not generate (no repowarden header); "
-            "move them away or delete them, then run again:\n" + "\n".join(f"  {p}" for p in paths)
+            "move them away or delete them, then run again:\n"
+            + "\n".join(f"  {p}" for p in paths)
+            + (
+                "\n(for .github/CODEOWNERS: `repowarden generate --fold-codeowners` moves its "
+                "rules into the config)"
+                if ".github/CODEOWNERS" in paths
+                else ""
+            )
         )
 
 

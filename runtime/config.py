@@ -518,8 +518,25 @@ class App(_Model):
         return f"{self.slug}[bot]"
 
 
+def _codeowners_pattern(value: str) -> str:
+    # A leading '/' anchors a CODEOWNERS pattern at the repository root (GitHub's
+    # "About code owners"); the rest is a repository path like any other.
+    _repo_path(value.removeprefix("/") or "*")
+    return value
+
+
+CodeownersPattern = Annotated[
+    str,
+    Field(min_length=1, max_length=300),
+    AfterValidator(_codeowners_pattern),
+    _schema(r"^/?" + _PATH_PATTERN.removeprefix("^(?!/)")),
+]
+
+
 class CodeownersRule(_Model):
-    pattern: RepoPath | Literal["*"]
+    pattern: CodeownersPattern = Field(
+        description="A CODEOWNERS pattern, e.g. '*', 'docs/' or '/src/**' (anchored at the root)."
+    )
     owners: list[CodeOwner] = Field(min_length=1, description="'@login' or '@org/team'.")
 
 

@@ -18,7 +18,7 @@ from support.tree import tree_digest
 PROJECT = Path(__file__).parents[2]
 ANSWERS = {
     "repository": "octo-org/hello",
-    "admins": "[alice]",
+    "admins": "[alice]",  # no default: the owner is often an organisation
     "reviewers": '{alice: [bob], "*": [alice, bob]}',
 }
 
@@ -110,6 +110,19 @@ def test_copy_from_a_git_tag_then_update_to_a_newer_tag(
     status = git(dst, "status", "--porcelain")
     assert not [line for line in status.splitlines() if line[:2] in ("UU", "AA", "??")], status
     assert not list(dst.rglob("*.rej"))
+
+
+@pytest.mark.slow
+def test_copier_folds_an_existing_codeowners_into_the_config(tmp_path: Path) -> None:
+    src = template_repo(tmp_path / "template")
+    dst = tmp_path / "project"
+    (dst / ".github").mkdir(parents=True)
+    (dst / ".github/CODEOWNERS").write_text("/docs/ @alice\n")
+    run_copy(str(src), dst, data=ANSWERS, defaults=True, unsafe=True, vcs_ref="v0.0.1+test")
+    config = load_config(dst / ".github/repowarden.yml")
+    assert [(r.pattern, r.owners) for r in config.codeowners] == [("/docs/", ["@alice"])]
+    assert "/docs/ @alice\n" in (dst / ".github/CODEOWNERS").read_text()
+    assert check(dst) == Exit.OK
 
 
 def init(dst: Path, *data: str, defaults: bool = True) -> int:
