@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,16 @@ def test_a_users_copy_of_a_generated_file_does_not_spoil_the_proof(repo: Path) -
     shutil.copy(repo / WORKFLOW, repo / ".github/workflows/my-check.yml")
     assert proven_current(repo, config_text(repo), CONFIG_PATH) is not None
     assert check(repo) == Exit.OK
+
+
+def test_the_fast_path_imports_neither_the_loader_nor_the_renderer(repo: Path) -> None:
+    probe = (
+        "import sys; from repowarden.generator import cli; "
+        f"code = cli.main(['-q', 'generate', '--root', {str(repo)!r}, '--check']); "
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'pydantic', 'jinja2', 'ruamel', 'copier', 'ghapi'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "0 []"
