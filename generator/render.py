@@ -22,6 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
+from repowarden.generator.invariants.base import CHECKED_OUT_ACTION, LOCAL_ACTION
 from repowarden.generator.invariants.permissions import required
 from repowarden.generator.pins import pin
 from repowarden.runtime import generated as layout
@@ -52,6 +53,17 @@ TEMPLATES: dict[str, str] = {
     ACTION: "action.yml.j2",
     ACTIONLINT: "actionlint.yaml.j2",
 }
+
+
+# `local_action: checkout`: the templates call the action as `$/…`; for GitHub
+# Enterprise Server and runners before 2.336.0 every such line becomes the same action
+# from the job's checkout of its own commit (the checkout invariant proves there is
+# one), with the reason zizmor's self-repository audit is silenced there.
+_SELF_USES = f"uses: {LOCAL_ACTION}\n"
+_CHECKED_OUT_USES = (
+    f"uses: {CHECKED_OUT_ACTION}  # zizmor: ignore[self-repository] no $/ on GHES or "
+    "runners before 2.336.0; the job checked out its own commit\n"
+)
 
 
 class UnsafeRenderError(Exception):
@@ -240,6 +252,8 @@ def render_templates(config: Config) -> dict[str, str]:
         if path == DISPATCH and values["dispatch"] is None:
             continue
         rendered[path] = env.get_template(template).render(values)
+        if config.local_action == "checkout" and path.startswith(f"{layout.WORKFLOWS_DIR}/"):
+            rendered[path] = rendered[path].replace(_SELF_USES, _CHECKED_OUT_USES)
     violations = check_invariants(rendered)
     if violations:
         raise UnsafeRenderError(violations)

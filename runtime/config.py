@@ -549,6 +549,13 @@ class Config(_Model):
         "is bash), GitHub-hosted such as 'ubuntu-24.04' or a self-hosted Linux label.",
     )
     python_version: Annotated[str, Field(pattern=r"^3\.[0-9]{1,2}$")] = "3.12"
+    local_action: Literal["self", "checkout"] = Field(
+        "self",
+        description="How the workflows call the generated composite action: 'self' as "
+        "`uses: $/.github/actions/repowarden` (the workflow's own commit; runner 2.336.0+, "
+        "not on GitHub Enterprise Server), 'checkout' as `uses: ./.github/actions/"
+        "repowarden` from the commit each job has already checked out (GHES, older runners).",
+    )
     review: ReviewPolicy
     dismiss: DismissSchedule = DismissSchedule()
     dispatch: Dispatch | None = None

@@ -378,3 +378,10 @@ def test_a_mistyped_key_gets_a_did_you_mean(typo: str, suggestion: str) -> None:
 def test_a_duplicate_author_in_another_case_is_named() -> None:
     [problem] = problems(VALID.replace("alice: [bob, carol]", "alice: [bob]\n    Alice: [carol]"))
     assert "'alice' and 'Alice' are the same author" in problem
+
+
+def test_local_action_defaults_to_self_and_takes_checkout() -> None:
+    assert parse_config(VALID).local_action == "self"
+    assert parse_config("local_action: checkout\n" + VALID).local_action == "checkout"
+    [problem] = problems("local_action: ghes\n" + VALID)
+    assert "local_action: Input should be 'self' or 'checkout'" in problem

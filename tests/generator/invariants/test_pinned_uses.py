@@ -47,7 +47,7 @@ def test_pinned_and_local_actions_pass(parsed: Parse, rendered: dict[str, str]) 
         ((f"@{SHA} # v7.0.1", f"@{SHA} # v6.0.0"), "needs the tag comment `# v7.0.1`"),
         ((f"@{SHA}", "@" + "a" * 40), "is not the pinned commit"),
         (("actions/checkout@", "actions/cache@"), "is not in the pin table"),
-        (("$/.github/actions/repowarden", "./.github/actions/repowarden"), "local actions use $/"),
+        (("$/.github/actions/repowarden", "./.github/actions/other"), "the only local action"),
         (("$/.github/actions/repowarden", "$/.github/actions/other"), "the only local action"),
         (("persist-credentials: false", "persist-credential: false"), "`with: persist-credential`"),
     ],
