@@ -13,6 +13,7 @@ from fake_github import FakeGitHub
 from repowarden.generator import build
 from repowarden.generator.cli import Exit, main
 from repowarden.runtime.generated import MANIFEST_PATH, read_manifest, split_header, with_header
+from support.imports import cli_imports
 from support.tree import tree_digest
 
 TELEPORT = Path(__file__).parents[2] / "examples/teleport/.github/repowarden.yml"
@@ -245,16 +246,8 @@ def test_the_console_script_is_installed(repo: Path) -> None:
 
 def test_generate_does_not_import_the_dispatch_client_or_copier(repo: Path) -> None:
     # `generate --check` runs in pre-commit hooks: keep ghapi and copier out of it.
-    probe = (
-        "import sys; from repowarden.generator import cli; "
-        f"code = cli.main(['generate', '--root', {str(repo)!r}]); "
-        "print(code, sorted(m for m in sys.modules "
-        "if m.startswith(('copier', 'ghapi', 'repowarden.runtime.dispatch.client'))))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "0 []"
+    unwanted = ("copier", "ghapi", "repowarden.runtime.dispatch.client")
+    assert cli_imports(["generate", "--root", str(repo)], unwanted) == (0, [])
 
 
 def test_dispatch_sends_the_operation_through_the_runtime_client(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from repowarden.runtime.generated import (
     read_manifest,
     with_header,
 )
+from support.imports import cli_imports
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 TELEPORT = EXAMPLES / "teleport/.github/repowarden.yml"
@@ -109,13 +108,5 @@ def test_a_users_copy_of_a_generated_file_does_not_spoil_the_proof(repo: Path) -
 
 
 def test_the_fast_path_imports_neither_the_loader_nor_the_renderer(repo: Path) -> None:
-    probe = (
-        "import sys; from repowarden.generator import cli; "
-        f"code = cli.main(['-q', 'generate', '--root', {str(repo)!r}, '--check']); "
-        "print(code, sorted({m.split('.')[0] for m in sys.modules} "
-        "& {'pydantic', 'jinja2', 'ruamel', 'copier', 'ghapi'}))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "0 []"
+    heavy = ("pydantic", "jinja2", "ruamel", "copier", "ghapi")
+    assert cli_imports(["-q", "generate", "--root", str(repo), "--check"], heavy) == (0, [])
