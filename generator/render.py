@@ -22,8 +22,10 @@ from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
+from repowarden.generator.invariants.base import CHECKED_OUT_ACTION, LOCAL_ACTION
 from repowarden.generator.invariants.permissions import required
 from repowarden.generator.pins import pin
+from repowarden.runtime import generated as layout
 from repowarden.runtime.commands import Permission
 from repowarden.runtime.config import (
     PATCH_KINDS,
@@ -31,15 +33,14 @@ from repowarden.runtime.config import (
     Config,
 )
 
-WORKFLOWS = ".github/workflows"
-ASSIGN = f"{WORKFLOWS}/repowarden-assign.yml"
-CHECK = f"{WORKFLOWS}/repowarden-check.yml"
-DISMISS = f"{WORKFLOWS}/repowarden-dismiss.yml"
-DISPATCH = f"{WORKFLOWS}/repowarden-dispatch.yml"
-LINT = f"{WORKFLOWS}/repowarden-lint.yml"
-CODEOWNERS = ".github/CODEOWNERS"
-ACTION = ".github/actions/repowarden/action.yml"
-ACTIONLINT = ".github/repowarden/actionlint.yaml"
+ASSIGN = f"{layout.WORKFLOWS_DIR}/{layout.ASSIGN_WORKFLOW}"
+CHECK = f"{layout.WORKFLOWS_DIR}/{layout.CHECK_WORKFLOW}"
+DISMISS = f"{layout.WORKFLOWS_DIR}/{layout.DISMISS_WORKFLOW}"
+DISPATCH = f"{layout.WORKFLOWS_DIR}/{layout.DISPATCH_WORKFLOW}"
+LINT = f"{layout.WORKFLOWS_DIR}/{layout.LINT_WORKFLOW}"
+CODEOWNERS = f"{layout.GENERATED_ROOT}/CODEOWNERS"
+ACTION = f"{layout.ACTION_DIR}/action.yml"
+ACTIONLINT = f"{layout.VENDOR_ROOT}/actionlint.yaml"
 
 # Output path -> template name inside repowarden.templates.
 TEMPLATES: dict[str, str] = {
@@ -52,6 +53,17 @@ TEMPLATES: dict[str, str] = {
     ACTION: "action.yml.j2",
     ACTIONLINT: "actionlint.yaml.j2",
 }
+
+
+# `local_action: checkout`: the templates call the action as `$/…`; for GitHub
+# Enterprise Server and runners before 2.336.0 every such line becomes the same action
+# from the job's checkout of its own commit (the checkout invariant proves there is
+# one), with the reason zizmor's self-repository audit is silenced there.
+_SELF_USES = f"uses: {LOCAL_ACTION}\n"
+_CHECKED_OUT_USES = (
+    f"uses: {CHECKED_OUT_ACTION}  # zizmor: ignore[self-repository] no $/ on GHES or "
+    "runners before 2.336.0; the job checked out its own commit\n"
+)
 
 
 class UnsafeRenderError(Exception):
@@ -240,6 +252,8 @@ def render_templates(config: Config) -> dict[str, str]:
         if path == DISPATCH and values["dispatch"] is None:
             continue
         rendered[path] = env.get_template(template).render(values)
+        if config.local_action == "checkout" and path.startswith(f"{layout.WORKFLOWS_DIR}/"):
+            rendered[path] = rendered[path].replace(_SELF_USES, _CHECKED_OUT_USES)
     violations = check_invariants(rendered)
     if violations:
         raise UnsafeRenderError(violations)

@@ -8,11 +8,13 @@ same file; the generator imports it from here.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .errors import BadInput
 from .generated import CONFIG_PATH
 from .review_rules import ADMINS, AssignmentOptions, GroupName, Rule
 
@@ -47,7 +50,6 @@ OPERATION_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 # Characters that could leave a YAML scalar, a shell word or a GitHub expression.
 _UNSAFE = re.compile(r"""["'`$\\\x00-\x1f\x7f]|\{\{|\}\}|\{%""")
 _PATH = re.compile(r"^[A-Za-z0-9._/*@+-][A-Za-z0-9._/*@+ -]*$")
-_CRON_FIELD = re.compile(r"^[0-9A-Za-z*,/-]+$")
 
 
 def _safe(value: str) -> str:
@@ -105,23 +107,137 @@ def _operation_name(value: str) -> str:
     return value
 
 
+# GitHub's schedule syntax (docs.github.com, "Events that trigger workflows" ->
+# schedule): POSIX cron, five fields, `*`, `,`, `-` and `/`; months may be JAN-DEC
+# and days of the week SUN-SAT (0-6, 0 is Sunday); runs at most every 5 minutes.
+# Where the docs are silent (`5/15`, `7` for Sunday, `@daily`) the stricter reading
+# refuses it.
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of the month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day of the week", 0, 6, _DAYS),
+)
+MIN_SCHEDULE_MINUTES = 5
+
+
+def _cron_number(text: str, name: str, low: int, high: int, names: tuple[str, ...]) -> int:
+    if text.upper() in names:
+        return names.index(text.upper()) + low
+    if not text.isdigit():
+        spelled = f" or {names[0]}-{names[-1]}" if names else ""
+        raise ValueError(f"{name} {text!r} is not a number {low}-{high}{spelled}")
+    if not low <= int(text) <= high:
+        raise ValueError(f"{name} {text} is out of range {low}-{high}")
+    return int(text)
+
+
+def _cron_values(field: str, name: str, low: int, high: int, names: tuple[str, ...]) -> set[int]:
+    values: set[int] = set()
+    for part in field.split(","):
+        base, slash, step_text = part.partition("/")
+        step = 1
+        if slash:
+            if not step_text.isdigit() or int(step_text) < 1:
+                raise ValueError(f"{name} step {step_text!r} is not a positive number")
+            if base != "*" and "-" not in base:
+                raise ValueError(
+                    f"{name} {part!r}: a step goes with '*' or a range, e.g. '*/{step_text}'"
+                )
+            step = int(step_text)
+        if base == "*":
+            start, end = low, high
+        elif "-" in base:
+            first, _, last = base.partition("-")
+            start = _cron_number(first, name, low, high, names)
+            end = _cron_number(last, name, low, high, names)
+            if start > end:
+                raise ValueError(f"{name} range {base!r} runs backwards")
+        else:
+            start = end = _cron_number(base, name, low, high, names)
+        values.update(range(start, end + 1, step))
+    return values
+
+
+def _shortest_gap(minutes: set[int], hours: set[int]) -> int:
+    ordered = sorted(minutes)
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
+    if any((h + 1) % 24 in hours for h in hours):  # consecutive hours: the gap wraps
+        gaps.append(60 - ordered[-1] + ordered[0])
+    return min(gaps, default=60)
+
+
 def _cron(value: str) -> str:
     fields = value.split()
-    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+    if len(fields) != 5:
         raise ValueError(
             f"{value!r} is not a cron schedule of five fields "
             "(minute hour day-of-month month day-of-week), e.g. '0,30 * * * *'"
         )
+    found = [_cron_values(field, *spec) for field, spec in zip(fields, _CRON_FIELDS, strict=True)]
+    gap = _shortest_gap(found[0], found[1])
+    if gap < MIN_SCHEDULE_MINUTES:
+        raise ValueError(
+            f"{value!r} runs every {gap} minute(s); GitHub runs a schedule at most every "
+            f"{MIN_SCHEDULE_MINUTES} minutes, e.g. '*/5 * * * *'"
+        )
     return " ".join(fields)
 
 
-SafeStr = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_safe)]
-Login = Annotated[str, AfterValidator(_login)]
-RepoPath = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_repo_path)]
-Cron = Annotated[str, AfterValidator(_cron)]
-OperationName = Annotated[str, AfterValidator(_operation_name)]
-OwnerRepo = Annotated[str, AfterValidator(_owner_repo)]
-CodeOwner = Annotated[str, AfterValidator(_code_owner)]
+# The generated composite action is bash that runs `.venv/bin/python`: Linux only.
+# GitHub-hosted labels: windows-latest, windows-2022, macos-14, macos-latest-xlarge...
+_NOT_LINUX = re.compile(r"^(windows|macos)(-|$)", re.IGNORECASE)
+
+
+def _linux_runner(value: str) -> str:
+    if _NOT_LINUX.match(value.strip()):
+        raise ValueError(
+            f"{value!r} is not a Linux runner: the generated action runs bash and a Linux "
+            "virtualenv; use a label such as 'ubuntu-24.04' (or your Linux self-hosted label)"
+        )
+    return value
+
+
+def _schema(pattern: str, **more: Any) -> Any:
+    """The loader's rule as the JSON Schema states it, so an editor says what `generate` will."""
+    return Field(json_schema_extra={"pattern": pattern, **more})
+
+
+_SAFE_PATTERN = r"""^(?!.*(\{\{|\}\}|\{%))[^"'`$\\\x00-\x1f\x7f]*$"""
+_LOGIN_PATTERN = LOGIN_RE.pattern
+_PATH_PATTERN = r"^(?!/)(?!(.*/)?\.\.(/|$))[A-Za-z0-9._/*@+-][A-Za-z0-9._/*@+ -]*$"
+_CRON_PATTERN = r"^\s*[0-9A-Za-z*,/-]+(\s+[0-9A-Za-z*,/-]+){4}\s*$"
+
+SafeStr = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(_safe), _schema(_SAFE_PATTERN)
+]
+Login = Annotated[str, AfterValidator(_login), _schema(_LOGIN_PATTERN)]
+RepoPath = Annotated[
+    str, Field(min_length=1, max_length=300), AfterValidator(_repo_path), _schema(_PATH_PATTERN)
+]
+RequirementsIn = Annotated[RepoPath, _schema(_PATH_PATTERN.removesuffix("$") + r"\.in$")]
+Cron = Annotated[str, AfterValidator(_cron), _schema(_CRON_PATTERN)]
+OperationName = Annotated[
+    str, AfterValidator(_operation_name), _schema(OPERATION_NAME_RE.pattern.replace("\\Z", "$"))
+]
+OwnerRepo = Annotated[str, AfterValidator(_owner_repo), _schema(OWNER_REPO_RE.pattern)]
+CodeOwner = Annotated[
+    str,
+    AfterValidator(_code_owner),
+    _schema(rf"^@(?:{_LOGIN}(?:\[bot\])?|{_LOGIN}/[A-Za-z0-9._-]{{1,100}})$"),
+]
+Runner = Annotated[
+    SafeStr,
+    AfterValidator(_linux_runner),
+    Field(
+        json_schema_extra={
+            "not": {"pattern": "^([Ww][Ii][Nn][Dd][Oo][Ww][Ss]|[Mm][Aa][Cc][Oo][Ss])(-|$)"}
+        }
+    ),
+]
 
 
 class _Model(BaseModel):
@@ -172,7 +288,16 @@ class BotPolicy(_Model):
 class ReviewPolicy(_Model):
     reviewers: dict[str, list[Login]] = Field(
         description="Author login -> required reviewers. The '*' entry is required: "
-        "it names the reviewers of everyone not in the map (external contributors)."
+        "it names the reviewers of everyone not in the map (external contributors).",
+        json_schema_extra={
+            "required": [EXTERNAL],
+            "propertyNames": {"pattern": rf"^(\*|{_LOGIN})$"},
+            "additionalProperties": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": _LOGIN_PATTERN},
+            },
+        },
     )
     admins: list[Login] = Field(min_length=1, description="Own .github/ and the config.")
     required: Literal["all"] | Annotated[StrictInt, Field(ge=1, le=15)] = Field(
@@ -221,9 +346,14 @@ class ReviewPolicy(_Model):
                 "the '*' entry is missing: it names who reviews external contributors, "
                 "e.g. '\"*\": [admin1, admin2]'"
             )
-        folded = [a.casefold() for a in value]
-        if len(set(folded)) != len(folded):
-            problems.append("an author is listed twice (logins compare case-insensitively)")
+        seen: dict[str, str] = {}
+        for author in value:
+            first = seen.setdefault(author.casefold(), author)
+            if first != author:
+                problems.append(
+                    f"{first!r} and {author!r} are the same author (logins compare "
+                    "case-insensitively); merge their reviewers into one entry"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return value
@@ -384,7 +514,7 @@ class Sender(_Model):
 class PipCompile(_Model):
     kind: Literal["pip-compile"]
     name: OperationName = "pip-compile"
-    requirements: list[RepoPath] = Field(
+    requirements: list[RequirementsIn] = Field(
         min_length=1, description="The .in files; each compiles to the .txt beside it."
     )
 
@@ -525,16 +655,44 @@ class App(_Model):
         return f"{self.slug}[bot]"
 
 
+def _codeowners_pattern(value: str) -> str:
+    # A leading '/' anchors a CODEOWNERS pattern at the repository root (GitHub's
+    # "About code owners"); the rest is a repository path like any other.
+    _repo_path(value.removeprefix("/") or "*")
+    return value
+
+
+CodeownersPattern = Annotated[
+    str,
+    Field(min_length=1, max_length=300),
+    AfterValidator(_codeowners_pattern),
+    _schema(r"^/?" + _PATH_PATTERN.removeprefix("^(?!/)")),
+]
+
+
 class CodeownersRule(_Model):
-    pattern: RepoPath | Literal["*"]
+    pattern: CodeownersPattern = Field(
+        description="A CODEOWNERS pattern, e.g. '*', 'docs/' or '/src/**' (anchored at the root)."
+    )
     owners: list[CodeOwner] = Field(min_length=1, description="'@login' or '@org/team'.")
 
 
 class Config(_Model):
     repository: OwnerRepo = Field(description="owner/name of the governed repository.")
     default_branch: SafeStr = "main"
-    runner: SafeStr = "ubuntu-24.04"
+    runner: Runner = Field(
+        "ubuntu-24.04",
+        description="The runs-on label of every job: a Linux runner (the generated action "
+        "is bash), GitHub-hosted such as 'ubuntu-24.04' or a self-hosted Linux label.",
+    )
     python_version: Annotated[str, Field(pattern=r"^3\.[0-9]{1,2}$")] = "3.12"
+    local_action: Literal["self", "checkout"] = Field(
+        "self",
+        description="How the workflows call the generated composite action: 'self' as "
+        "`uses: $/.github/actions/repowarden` (the workflow's own commit; runner 2.336.0+, "
+        "not on GitHub Enterprise Server), 'checkout' as `uses: ./.github/actions/"
+        "repowarden` from the commit each job has already checked out (GHES, older runners).",
+    )
     review: ReviewPolicy
     dismiss: DismissSchedule = DismissSchedule()
     dispatch: Dispatch | None = None
@@ -583,7 +741,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
 
-class ConfigError(Exception):
+class ConfigError(BadInput):
     """The config could not be read or is invalid; `problems` says where and why."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -607,14 +765,71 @@ def _locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:
     return line + 1, col + 1
 
 
+def _models_by_path() -> dict[tuple[str, ...], list[type[BaseModel]]]:
+    """Each mapping of the config (by its key path, list indexes left out) -> its models."""
+    found: dict[tuple[str, ...], list[type[BaseModel]]] = {}
+
+    def models_in(annotation: Any) -> list[type[BaseModel]]:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return [annotation]
+        return [m for arg in get_args(annotation) for m in models_in(arg)]
+
+    def walk(path: tuple[str, ...], model: type[BaseModel]) -> None:
+        if model in found.setdefault(path, []):
+            return
+        found[path].append(model)
+        for name, info in model.model_fields.items():
+            for inner in models_in(info.annotation):
+                walk((*path, name), inner)
+
+    walk((), Config)
+    return found
+
+
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """', did you mean …' for a mistyped key, from the keys valid at that place."""
+    *parent, key = loc
+    path = tuple(p for p in parent if isinstance(p, str))
+    valid = sorted({f for m in _models_by_path().get(path, []) for f in m.model_fields})
+    close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {close[0]!r}? (valid here: {', '.join(valid)})"
+    if valid:
+        return f"unknown key; valid here: {', '.join(valid)}"
+    return "unknown key; see `repowarden schema` for the keys that are valid here"
+
+
 def _message(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("function-", "list[")))
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        msg = "unknown key; see `repowarden schema` for the keys that are valid here"
+        msg = _did_you_mean(error["loc"])
     elif error["type"] == "union_tag_invalid":
         msg = "unknown operation kind; valid kinds: pip-compile, format, build-and-publish"
     return f"{where}: {msg}" if where else msg
+
+
+def _where(message: str) -> str:
+    return message.partition(": ")[0] + ": "
+
+
+def _what(message: str) -> str:
+    return message.partition(": ")[2]
+
+
+_UNQUOTED_STAR = re.compile(r"^\s*\*\s*:", re.MULTILINE)
+
+
+def _yaml_problem(problem: str | None, text: str) -> str:
+    problem = problem or "unreadable"
+    if "undefined alias" in problem or _UNQUOTED_STAR.search(text):
+        # `*: [a]` unquoted: YAML reads `*` as an alias (a reference to an anchor),
+        # which ruamel reports as an undefined alias or a missing ':'.
+        return (
+            f"not valid YAML: {problem}; the '*' entry must be quoted, as YAML reads an "
+            'unquoted * as an alias: write "*": [alice, bob]'
+        )
+    return f"not valid YAML: {problem}"
 
 
 def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
@@ -627,7 +842,7 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ConfigError([Problem(source, line, col, f"not valid YAML: {exc.problem}")]) from None
+        raise ConfigError([Problem(source, line, col, _yaml_problem(exc.problem, text))]) from None
     except YAMLError as exc:
         raise ConfigError([Problem(source, 1, 1, f"not valid YAML: {exc}")]) from None
     if data is None:
@@ -665,27 +880,32 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
                 )
             )
             line, col = _locate(data, loc)
-            problems.append(Problem(source, line, col, _message({**error, "loc": loc})))
+            message = _message({**error, "loc": loc})
+            earlier = next((p for p in problems if p.message.startswith(_where(message))), None)
+            if earlier is not None and (earlier.line, earlier.column) == (line, col):
+                # A value that fits none of a union's members (`required: any`): one
+                # line naming every way it could be right.
+                merged = f"{earlier.message} or {_what(message)[0].lower()}{_what(message)[1:]}"
+                problems[problems.index(earlier)] = Problem(source, line, col, merged)
+                continue
+            problems.append(Problem(source, line, col, message))
         problems.sort(key=lambda p: (p.line, p.column))
         raise ConfigError(problems) from None
 
 
-def load_config(path: str | Path) -> Config:
+def read_config_text(path: str | Path) -> str:
+    """The config file's exact text (bytes decoded, newlines kept: its hash is recorded)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            [
-                Problem(
-                    str(path),
-                    1,
-                    1,
-                    "no such file; create it with `repowarden init` or pass --config",
-                )
-            ]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError([Problem(str(path), 1, 1, f"cannot read the config: {reason}")]) from None
-    return parse_config(text, str(path))
+        message = "no such file; create it with `repowarden init` or pass --config"
+    except UnicodeDecodeError as exc:
+        message = f"cannot read the config: not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except OSError as exc:
+        message = f"cannot read the config: {exc.strerror or exc}"
+    raise ConfigError([Problem(str(path), 1, 1, message)])
+
+
+def load_config(path: str | Path) -> Config:
+    return parse_config(read_config_text(path), str(path))

@@ -117,6 +117,7 @@ def test_the_installed_wheel_generates_what_the_checkout_generates(
 def test_the_installed_wheel_scaffolds_with_init(venv: Path, tmp_path: Path) -> None:
     done = run(
         venv, "repowarden", "init", str(tmp_path), "--defaults", "--data", "repository=o/r",
+        "--data", "admins=[alice]",
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

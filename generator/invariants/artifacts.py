@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import LOCAL_ACTION, ParsedFile, Violation, job_steps, jobs, workflows
+from .base import LOCAL_ACTIONS, ParsedFile, Violation, job_steps, jobs, workflows
 from .unprivileged import is_unprivileged
 
 ID = "artifacts-are-data"
@@ -66,7 +66,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 following = steps[position + 1] if position + 1 < len(steps) else None
                 if not (
                     following is not None
-                    and following.uses == LOCAL_ACTION
+                    and following.uses in LOCAL_ACTIONS
                     and verifies_artifact(following.with_)
                 ):
                     bad(wf.path, f"{step.where}: the next step must verify the artifact")

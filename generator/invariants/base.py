@@ -25,6 +25,10 @@ WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 ACTION_RE = re.compile(r"^\.github/actions/[^/]+/action\.ya?ml$")
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 LOCAL_ACTION = "$/.github/actions/repowarden"
+# The same action from the job's own checkout (config `local_action: checkout`, for
+# GitHub Enterprise Server and runners before 2.336.0, which have no `$/`).
+CHECKED_OUT_ACTION = "./.github/actions/repowarden"
+LOCAL_ACTIONS = (LOCAL_ACTION, CHECKED_OUT_ACTION)
 EXPRESSION_RE = re.compile(r"\$\{\{")
 # Invariant ids are kebab-case names, never numbers: a number says nothing and shifts.
 ID_RE = re.compile(r"\A[a-z]+(?:-[a-z]+)*\Z")
@@ -200,7 +204,7 @@ def repowarden_commands(job_steps_: list[Step]) -> list[str]:
     return [
         str(step.with_.get("command"))
         for step in job_steps_
-        if step.uses == LOCAL_ACTION and step.with_.get("command") is not None
+        if step.uses in LOCAL_ACTIONS and step.with_.get("command") is not None
     ]
 
 

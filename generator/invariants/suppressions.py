@@ -4,6 +4,11 @@ zizmor must report nothing. The one finding we accept is `dangerous-triggers` on
 workflow triggered by pull_request_target, silenced inline on that trigger's line
 with the reason, which other invariants back (no PR checkout, no expansion of PR
 data, base-branch config and runtime, CODEOWNERS on .github/).
+
+With `local_action: checkout` (GitHub Enterprise Server has no `$/`), zizmor's
+`self-repository` finding on `uses: ./.github/actions/repowarden` is accepted too,
+inline on that line with its reason; the checkout invariant proves the action comes
+from the job's own commit, as `$/` would.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .base import ParsedFile, Violation, triggers
+from .base import CHECKED_OUT_ACTION, ParsedFile, Violation, triggers
 
 ID = "only-dangerous-triggers-suppressed"
 TITLE = "zizmor: only dangerous-triggers suppressed, inline on pull_request_target, with reason"
@@ -19,6 +24,10 @@ TITLE = "zizmor: only dangerous-triggers suppressed, inline on pull_request_targ
 _ANY_RE = re.compile(r"zizmor\s*:", re.IGNORECASE)
 _ALLOWED_RE = re.compile(
     r"^\s+pull_request_target:\s+# zizmor: ignore\[dangerous-triggers\] (?P<reason>\S.{19,})$"
+)
+_CHECKED_OUT_RE = re.compile(
+    rf"^\s+uses: {re.escape(CHECKED_OUT_ACTION)}\s+# zizmor: ignore\[self-repository\] "
+    r"(?P<reason>\S.{19,})$"
 )
 
 
@@ -34,6 +43,8 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 continue
             if target and _ALLOWED_RE.match(line):
                 suppressed = True
+                continue
+            if file.kind == "workflow" and _CHECKED_OUT_RE.match(line):
                 continue
             found.append(
                 Violation(

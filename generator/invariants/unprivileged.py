@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .base import LOCAL_ACTION, ParsedFile, Violation, job_steps, jobs, steps, strings, workflows
+from .base import LOCAL_ACTIONS, ParsedFile, Violation, job_steps, jobs, steps, strings, workflows
 
 ID = "token-isolation"
 TITLE = "tokens via env:, never on a command line; nothing secret in the unprivileged job"
@@ -59,6 +59,6 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
             if any(_SECRET_RE.search(text) for text in strings(job)):
                 bad(wf.path, f"job {job_id}: a secret or token reaches the unprivileged job")
             for step in job_steps(wf, job_id, job):
-                if step.uses == LOCAL_ACTION and "token" in step.with_:
+                if step.uses in LOCAL_ACTIONS and "token" in step.with_:
                     bad(wf.path, f"{step.where}: the unprivileged runtime gets no token")
     return found

@@ -25,11 +25,12 @@ from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.config import CONFIG_PATH, Config, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
+from repowarden.runtime.generated import CHECK_WORKFLOW
 from repowarden.runtime.github import GitHub, NotFound
 from repowarden.runtime.policy import PullFacts, status_description
 from repowarden.runtime.reviews import verdict_for, write_status
 
-WORKFLOW = "repowarden-check.yml"
+WORKFLOW = CHECK_WORKFLOW
 PR_EVENTS = ("pull_request_target", "pull_request_review", "pull_request")
 READ_ONLY_EVENTS = ("pull_request_review", "pull_request")
 EVENTS = ("schedule", "workflow_dispatch")

@@ -1,7 +1,8 @@
 """explain: evaluate the review policy for one pull request and print why, as JSON.
 
 For people, not workflows: test a config change against a live PR
-(`--repo OWNER/NAME --pr N`, read-only, token from GITHUB_TOKEN) or a recorded one
+(`--pr N`, read-only, token from GITHUB_TOKEN or GH_TOKEN, the repository from
+`--repo OWNER/NAME` or else the config's `repository`) or a recorded one
 (`--snapshot FILE`, no network). A snapshot is
 `{"pull": <GET /repos/{o}/{r}/pulls/{n}>, "reviews": [<items of GET …/reviews>],
 "files": [<items of GET …/files>], "members": [<logins of the org>],
@@ -30,10 +31,12 @@ from repowarden.runtime.rules import ChangeSet, only_outside
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--snapshot", type=Path, help="a recorded pull request (JSON)")
-    source.add_argument("--repo", help="OWNER/NAME of a live repository (with --pr)")
-    parser.add_argument("--pr", type=int, help="the pull request number (with --repo)")
+    source.add_argument(
+        "--repo", help="OWNER/NAME of a live repository (default: the config's repository)"
+    )
+    parser.add_argument("--pr", type=int, help="the pull request number (live)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,11 +46,12 @@ def run(args: argparse.Namespace) -> int:
             raise BadInput("--pr goes with --repo; a snapshot already names its pull request")
         verdict = _from_snapshot(config, args.snapshot)
     else:
-        if not OWNER_REPO_RE.match(args.repo):
-            raise BadInput(f"--repo {args.repo!r} is not OWNER/NAME")
+        repository = args.repo or config.repository
+        if not OWNER_REPO_RE.match(repository):
+            raise BadInput(f"--repo {repository!r} is not OWNER/NAME")
         if args.pr is None or args.pr < 1:
-            raise BadInput("--repo needs --pr N, a pull request number")
-        verdict = _live(config, args.repo, args.pr)
+            raise BadInput("give --pr N, a pull request number (or --snapshot FILE)")
+        verdict = _live(config, repository, args.pr)
     print(json.dumps(verdict.to_json(), indent=2))
     return Exit.OK if verdict.approved else Exit.FAILED
 

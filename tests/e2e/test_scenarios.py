@@ -113,10 +113,11 @@ def venv_cache(tmp_path_factory: pytest.TempPathFactory) -> VenvCache:
     return VenvCache(tmp_path_factory.mktemp("runtime-venvs"))
 
 
-def render_example(example: str, dest: Path) -> dict[str, bytes]:
+def render_example(example: str, dest: Path, config_prefix: str = "") -> dict[str, bytes]:
     """`repowarden generate` into a fresh tree holding only the example's config."""
     (dest / ".github").mkdir(parents=True)
-    shutil.copy(EXAMPLES / example / ".github" / "repowarden.yml", dest / ".github")
+    config = (EXAMPLES / example / ".github" / "repowarden.yml").read_text()
+    (dest / ".github" / "repowarden.yml").write_text(config_prefix + config)
     cli = Path(sys.executable).parent / "repowarden"
     proc = subprocess.run(
         [str(cli), "generate", "--root", str(dest)], capture_output=True, text=True, check=False
@@ -165,8 +166,13 @@ def make_scenario(
 ) -> Callable[..., Scenario]:
     # Jobs start from a clean environment: they find the fake only through the runner's
     # GITHUB_API_URL, as on a real runner (which never sets GH_HOST).
-    def make(example: str, extra_files: dict[str, str] | None = None, **runner_kw: Any) -> Scenario:
-        files = render_example(example, tmp_path / "rendered")
+    def make(
+        example: str,
+        extra_files: dict[str, str] | None = None,
+        config_prefix: str = "",
+        **runner_kw: Any,
+    ) -> Scenario:
+        files = render_example(example, tmp_path / "rendered", config_prefix)
         config = load_config(tmp_path / "rendered" / ".github" / "repowarden.yml")
         repo, default = config.repository, config.default_branch
         all_files: dict[str, str | bytes] = {**files, **(extra_files or {})}
@@ -260,6 +266,23 @@ def test_1_fork_pr_opened_requests_star_reviewers_and_check_fails(make_scenario:
     assert check_calls[-1] == f"POST /repos/{TELEPORT}/statuses/{head} -> 201"
     assert all(c.token is not None for c in s.gh.calls)
     assert len(s.gh.calls) == len(s.calls_by(assign, "assign")) + len(check_calls)
+
+
+def test_1_on_ghes_the_action_runs_from_each_jobs_checkout(make_scenario: Any) -> None:
+    # `local_action: checkout` (GitHub Enterprise Server has no `$/`): the same jobs
+    # run the action as `./…` from the commit they checked out, with the same result.
+    s: Scenario = make_scenario("teleport", config_prefix="local_action: checkout\n")
+    workflow = s.files[".github/workflows/repowarden-check.yml"].decode()
+    assert "uses: $/" not in workflow
+    assert "uses: ./.github/actions/repowarden  # zizmor: ignore[self-repository]" in workflow
+    number = fork_pr(s)
+    runs = s.deliver("pull_request_target", events.pull_request(s.gh, s.repo, number, "opened"))
+    assign, check = runs["repowarden-assign.yml"], runs["repowarden-check.yml"]
+    assert assign.conclusion == "success", assign.describe()
+    assert check.job("check").result == "failure", check.describe()
+    assert "2 approval(s) needed, none so far" in check.job("check").log
+    head = s.gh.pull(s.repo, number).head_sha
+    assert statuses(s, head)["repowarden/review"].state == "failure"
 
 
 def review_event(s: Scenario, number: int, review_id: int) -> dict[str, WorkflowRun]:

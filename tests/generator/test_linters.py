@@ -8,6 +8,7 @@ shellcheck; zizmor and actionlint skip files they do not find).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from repowarden.runtime.config import Config
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
+EXAMPLES = Path(__file__).parents[2] / "examples"
 # zizmor exits 11-14 when it has findings (by their highest severity).
 ZIZMOR_FINDINGS = range(11, 15)
 
@@ -210,3 +212,28 @@ def test_linters_are_clean_on_a_custom_runner_and_values_full_of_metacharacters(
         jsonschema(root, "vendor.github-actions", [ACTION]),
     ):
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_linters_are_clean_with_the_action_from_the_checkout_for_ghes(tmp_path: Path) -> None:
+    # `local_action: checkout`: `./` instead of `$/` (GitHub Enterprise Server, runners
+    # before 2.336.0); zizmor's self-repository finding is silenced inline with why.
+    from repowarden.runtime.config import load_config
+
+    trio = EXAMPLES / "trio/.github/repowarden.yml"
+    config = load_config(trio).model_copy(update={"local_action": "checkout"})
+    files = render_templates(config)
+    assert not any("uses: $/" in text for text in files.values())
+    root = write_repo(tmp_path, files)
+    for result in (
+        actionlint(root),
+        zizmor(root),
+        jsonschema(root, "vendor.github-workflows", workflows(root)),
+    ):
+        assert result.returncode == 0, result.stdout + result.stderr
+    # Negative control: without the inline reason zizmor reports the `./` uses.
+    for path in workflows(root):
+        text = (root / path).read_text()
+        (root / path).write_text(re.sub(r"  # zizmor: ignore\[self-repository\].*", "", text))
+    bare = zizmor(root)
+    assert bare.returncode in ZIZMOR_FINDINGS
+    assert "self-repository" in bare.stdout + bare.stderr

@@ -286,3 +286,102 @@ def test_app_is_optional_and_validated() -> None:
         "app.slug",
         "app.private_key_secret",
     ]
+
+
+def with_schedule(schedule: str) -> str:
+    return VALID + f'dismiss: {{schedule: "{schedule}"}}\n'
+
+
+@pytest.mark.parametrize(
+    ("schedule", "says"),
+    [
+        ("61 * * * *", "minute 61 is out of range 0-59"),
+        ("0 25 * * *", "hour 25 is out of range 0-23"),
+        ("0 0 0 * *", "day of the month 0 is out of range 1-31"),
+        ("0 0 * 13 *", "month 13 is out of range 1-12"),
+        ("0 0 * * 7", "day of the week 7 is out of range 0-6"),
+        ("0 0 * * FUNDAY", "day of the week 'FUNDAY' is not a number 0-6 or SUN-SAT"),
+        ("*/0 * * * *", "minute step '0' is not a positive number"),
+        ("5/15 * * * *", "a step goes with '*' or a range"),
+        ("30-10 * * * *", "minute range '30-10' runs backwards"),
+        ("* * * * *", "runs every 1 minute(s); GitHub runs a schedule at most every 5"),
+        ("0,2 * * * *", "runs every 2 minute(s)"),
+        ("58 * * * *,", "day of the week '' is not a number"),  # the field '*,'
+        ("every 30 minutes", "is not a cron schedule of five fields"),
+        ("@daily", "is not a cron schedule of five fields"),
+    ],
+)
+def test_cron_is_validated_as_github_documents_it(schedule: str, says: str) -> None:
+    # docs.github.com "Events that trigger workflows" -> schedule: POSIX cron, 0-59,
+    # 0-23, 1-31, 1-12 or JAN-DEC, 0-6 or SUN-SAT; at most every 5 minutes.
+    [problem] = problems(with_schedule(schedule))
+    assert problem.startswith("repowarden.yml:13:11: ")  # where the schedule is
+    assert "dismiss.schedule: " in problem
+    assert says in problem
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "0,30 * * * *",
+        "*/5 * * * *",
+        "15 3 * * MON-FRI",
+        "0 0 1 JAN,jul *",
+        "0 */6 1-31/2 * 0",
+        "55,0 9 * * *",
+    ],
+)
+def test_cron_github_accepts_is_accepted(schedule: str) -> None:
+    assert parse_config(with_schedule(schedule)).dismiss.schedule == schedule
+
+
+@pytest.mark.parametrize("runner", ["windows-latest", "windows-2022", "macos-14", "macOS-latest"])
+def test_a_runner_that_is_not_linux_is_refused(runner: str) -> None:
+    [problem] = problems(f"runner: {runner}\n" + VALID.replace("dispatch:", "x:").split("x:")[0])
+    assert f"runner: {runner!r} is not a Linux runner" in problem
+
+
+@pytest.mark.parametrize("runner", ["ubuntu-24.04", "ubuntu-22.04-arm", "my-linux-box", "machine"])
+def test_linux_and_self_hosted_labels_are_accepted(runner: str) -> None:
+    base = VALID.split("dispatch:")[0]  # dispatch refuses self-hosted runners on its own
+    assert parse_config(f"runner: {runner}\n{base}").runner == runner
+
+
+def test_an_unquoted_star_is_explained() -> None:
+    [problem] = problems(VALID.replace('"*": [admin1, admin2]', "*: [admin1, admin2]"))
+    assert problem.startswith("repowarden.yml:6:")
+    assert "the '*' entry must be quoted" in problem
+    assert 'write "*": [alice, bob]' in problem
+
+
+def test_a_value_that_fits_no_member_of_a_union_is_one_line() -> None:
+    [problem] = problems(
+        VALID.replace("  admins: [admin1]\n", "  admins: [admin1]\n  required: any\n")
+    )
+    assert "review.required: Input should be 'all' or input should be a valid integer" in problem
+
+
+@pytest.mark.parametrize(
+    ("typo", "suggestion"),
+    [
+        ("review:\n", "reviw:\n  x: 1\nreview:\n"),
+        ("  admins:", "  admin: [a]\n  admins:"),
+        ("{kind: pip-compile,", "{kind: pip-compile, upgrde: true,"),
+    ],
+)
+def test_a_mistyped_key_gets_a_did_you_mean(typo: str, suggestion: str) -> None:
+    found = problems(VALID.replace(typo, suggestion, 1))
+    wanted = {"review:\n": "review", "  admins:": "admins", "{kind: pip-compile,": "upgrade"}[typo]
+    assert any(f"did you mean {wanted!r}?" in p for p in found), found
+
+
+def test_a_duplicate_author_in_another_case_is_named() -> None:
+    [problem] = problems(VALID.replace("alice: [bob, carol]", "alice: [bob]\n    Alice: [carol]"))
+    assert "'alice' and 'Alice' are the same author" in problem
+
+
+def test_local_action_defaults_to_self_and_takes_checkout() -> None:
+    assert parse_config(VALID).local_action == "self"
+    assert parse_config("local_action: checkout\n" + VALID).local_action == "checkout"
+    [problem] = problems("local_action: ghes\n" + VALID)
+    assert "local_action: Input should be 'self' or 'checkout'" in problem

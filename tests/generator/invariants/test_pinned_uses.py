@@ -34,7 +34,7 @@ def test_pinned_and_local_actions_pass(parsed: Parse, rendered: dict[str, str]) 
         ),
         ((f"@{SHA}", "@" + "a" * 40), "is not the pinned commit"),
         (("actions/checkout@", "actions/cache@"), "is not in the pin table"),
-        (("$/.github/actions/repowarden", "./.github/actions/repowarden"), "local actions use $/"),
+        (("$/.github/actions/repowarden", "./.github/actions/other"), "the only local action"),
         (("$/.github/actions/repowarden", "$/.github/actions/other"), "the only local action"),
         (("persist-credentials: false", "persist-credential: false"), "`with: persist-credential`"),
     ],

@@ -97,10 +97,10 @@ def test_broken_snapshot_is_bad_input(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--repo", "acme/widget"], "--repo needs --pr N"),
+        (["--repo", "acme/widget"], "give --pr N"),
         (["--repo", "not a repo", "--pr", "3"], "is not OWNER/NAME"),
         (["--snapshot", "x.json", "--repo", "acme/widget"], "not allowed with argument"),
-        ([], "one of the arguments --snapshot --repo is required"),
+        ([], "give --pr N, a pull request number (or --snapshot FILE)"),
         (["--snapshot", "absent.json"], "cannot read the snapshot absent.json"),
     ],
 )
@@ -226,3 +226,28 @@ def test_update_merge_keeps_external_approvals(
     assert main(["explain", "--config", TELEPORT, "--snapshot", str(bare)]) == 1
     answer = json.loads(capsys.readouterr().out)
     assert answer["missing"] == ["r0mant", "zmb3", "klizhentas"]
+
+
+def test_the_repository_defaults_to_the_configs_and_gh_token_is_read(
+    capsys: pytest.CaptureFixture[str], github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a maintainer with the gh CLI runs it: GH_TOKEN set, no --repo.
+    github.add_repo("acme/widget")
+    pr = github.add_pull("acme/widget", author="dave", head_repo="dave/widget")
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("GH_TOKEN", github.token({"pull-requests": "read"}))
+    code, answer, _ = explain(capsys, "--pr", str(pr))
+    assert code == 1
+    assert answer["approved"] is False
+    assert github.calls[0].path == f"/repos/acme/widget/pulls/{pr}"
+
+
+def test_explain_is_a_subcommand_of_the_repowarden_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from repowarden.generator.cli import main as cli
+
+    snapshot = str(DATA / "external-stale.json")
+    code = cli(["explain", "--config", CONFIG, "--snapshot", snapshot])
+    cli_out = capsys.readouterr().out
+    assert code == main(["explain", "--config", CONFIG, "--snapshot", snapshot])
+    assert cli_out == capsys.readouterr().out
+    assert json.loads(cli_out)["approved"] is False
