@@ -233,7 +233,16 @@ class ReviewPolicy(_Model):
 
 
 class DismissSchedule(_Model):
-    schedule: Cron = Field("0,30 * * * *", description="When stale check runs are deleted.")
+    schedule: Cron = Field(
+        "17,47 * * * *",
+        description="When the backstop sweep settles the gate of open pull requests; "
+        "keep it off :00 and :30, when GitHub delays and drops scheduled runs most.",
+    )
+    delete_runs: bool = Field(
+        False,
+        description="Also delete superseded runs of the check workflow of open pull "
+        "requests (their logs are the audit trail: off by default).",
+    )
 
 
 class Sender(_Model):

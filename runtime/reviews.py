@@ -39,8 +39,21 @@ def is_public_member(gh: GitHub, org: str, login: str) -> bool:
     return True
 
 
-def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
-    """Whether the author is a public org member, asking GitHub only if it matters."""
+def is_member(gh: GitHub, org: str, login: str) -> bool:
+    """`GET /orgs/{org}/members/{login}`: 204 yes; private members too with `members: read`."""
+    try:
+        gh.request("GET", f"/orgs/{org}/members/{login}")
+    except NotFound:
+        return False
+    return True
+
+
+def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts, *, private: bool = False) -> bool:
+    """Whether the author is an org member, asking GitHub only if it matters.
+
+    `private`: the token is an App's with `members: read`, which also sees private
+    members (a webhook's author_association calls them CONTRIBUTOR, FACTS.md).
+    """
     if not needs_membership(policy, pull.author, pull.author_type):
         return False
     org = policy.external.org
@@ -48,6 +61,8 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
     # For the organisation that owns the repository, GitHub already says whether the
     # author is a member: anything but MEMBER/OWNER rules membership out, no call.
     owner = pull.base_repo.split("/")[0]
+    if private:
+        return is_member(gh, org, pull.author)
     if (
         owner.casefold() == org.casefold()
         and pull.author_association is not None
@@ -57,10 +72,13 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
     return is_public_member(gh, org, pull.author)
 
 
-def verdict_for(gh: GitHub, config: Config, pull: PullFacts) -> Verdict:
+def verdict_for(
+    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+) -> Verdict:
     """Reviews (paginated) plus, only when needed, one membership lookup."""
     reviews = fetch_reviews(gh, pull.number)
-    return evaluate(config.review, pull, reviews, is_member=membership(gh, config.review, pull))
+    member = membership(gh, config.review, pull, private=private_members)
+    return evaluate(config.review, pull, reviews, is_member=member)
 
 
 def write_status(
@@ -159,19 +177,13 @@ def select(
     return Selection(chosen, skipped)
 
 
-def is_collaborator(gh: GitHub, login: str) -> bool:
-    try:
-        gh.request("GET", gh.repo_path(f"/collaborators/{login}"))
-    except NotFound:
-        return False
-    return True
-
-
 def request_reviewers(gh: GitHub, number: int, logins: list[str]) -> tuple[list[str], list[str]]:
     """Request `logins`; returns (requested, not collaborators).
 
-    GitHub refuses the whole call with 422 when one login is not a collaborator, so
-    on that answer each login is checked and the call repeated without the others.
+    GitHub refuses the whole call with 422 when one login is not a collaborator. Then
+    each login is requested on its own and the refused ones are the outsiders: asking
+    `GET /collaborators/{login}` instead would need push access (FACTS.md), which a
+    job that may only write pull requests does not have.
     """
     if not logins:
         return [], []
@@ -182,17 +194,15 @@ def request_reviewers(gh: GitHub, number: int, logins: list[str]) -> tuple[list[
     except Unprocessable as exc:
         if "collaborator" not in exc.message.lower():
             raise
-    outsiders = [login for login in logins if not is_collaborator(gh, login)]
-    rest = [login for login in logins if login not in outsiders]
-    if not outsiders:
-        # GitHub named collaborators as the problem yet all of them are: do not guess.
-        raise Unprocessable(
-            "POST",
-            path,
-            422,
-            "GitHub refused the reviewers as non-collaborators, "
-            f"but each of {', '.join(logins)} is a collaborator",
-        )
-    if rest:
-        gh.request("POST", path, data={"reviewers": rest})
-    return rest, outsiders
+    requested: list[str] = []
+    outsiders: list[str] = []
+    for login in logins:
+        try:
+            gh.request("POST", path, data={"reviewers": [login]})
+        except Unprocessable as exc:
+            if "collaborator" not in exc.message.lower():
+                raise
+            outsiders.append(login)
+        else:
+            requested.append(login)
+    return requested, outsiders
