@@ -28,6 +28,7 @@ from .policy import STATUS_DESCRIPTION_MAX, PullFacts, Verdict, status_descripti
 from .reviews import verdict_for
 
 State = Literal["success", "failure", "error"]
+Step = Literal["evaluate", "write"]
 # GitHub's merge queue branches: gh-readonly-queue/<base branch>/pr-<number>-<sha>.
 MERGE_QUEUE_REF = re.compile(
     r"^(?:refs/heads/)?gh-readonly-queue/(?P<base>.+)/pr-(?P<number>[1-9][0-9]{0,9})-[0-9a-f]{40}$"
@@ -166,7 +167,7 @@ class Settled:
     """What `settle` did for one pull request."""
 
     number: int
-    action: Literal["written", "unchanged", "closed", "moving", "capped", "deferred"]
+    action: Literal["written", "unchanged", "closed", "moving", "capped", "deferred", "failed"]
     head_sha: str | None = None
     gate: Gate | None = None
     verdict: Verdict | None = None
@@ -193,14 +194,15 @@ def settle(
     *,
     pull: PullFacts | None = None,
     target_sha: str | None = None,
-    allow: Callable[[int], bool] = lambda calls: True,
+    allow: Callable[[Step], bool] = lambda step: True,
 ) -> Settled:
     """Evaluate pull request `number` as it is now and write its gate if the answer changed.
 
     `pull` (from a listing of open pull requests) saves the first GET. `target_sha`
     writes the gate on another commit (a merge group's) instead of the PR's head.
-    `allow(n)` is asked before each step that costs `n` more calls; when it says no,
-    the pull request is left for the next sweep ("deferred").
+    `allow(step)` is asked before evaluating ("evaluate": read the gate and the
+    reviews, 2 calls) and before writing ("write": re-read the PR and write, 2 calls);
+    when it says no, the pull request is left for the next sweep ("deferred").
     """
     if pull is None:
         pull, is_open = read_pull(gh, number)
@@ -210,14 +212,14 @@ def settle(
     private = config.app is not None
     for _ in range(SETTLE_ATTEMPTS):
         sha = target_sha or pull.head_sha
-        if not allow(2):
+        if not allow("evaluate"):
             return Settled(number, "deferred", sha, detail="API budget of this sweep spent")
         current = writer.current(sha)
         verdict = verdict_for(gh, config, pull, private_members=private)
         gate = gate_of(verdict, title=title)
         if writer.same(current, gate):
             return Settled(number, "unchanged", sha, gate, verdict)
-        if not allow(2):
+        if not allow("write"):
             return Settled(number, "deferred", sha, gate, verdict, "API budget of this sweep spent")
         # Right before writing: is this still the head, with these labels?
         latest, is_open = read_pull(gh, number)

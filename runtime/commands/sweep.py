@@ -9,27 +9,33 @@ requests, reads each gate before anything else and writes only when the answer
 changed (so a SHA never collects statuses towards GitHub's cap of 1,000).
 
 Budget per sweep: the pages listing the open pull requests plus 2 calls per open
-pull request (read the gate, read the reviews). A pull request whose gate must
-change costs 2 more (re-read it, write); once the budget is spent the rest wait for
-the next sweep, newest activity first. A pull request whose SHA reached the status
-cap is reported and the sweep goes on.
+pull request (read the gate, read the reviews), which is the whole cost when every
+gate is current, as it is when the event-driven runs did their work. Repairing a
+gate costs 2 more (re-read the pull request right before writing, write), for at
+most `MAX_REPAIRS` pull requests per sweep. A pull request with more than 100
+reviews or one that needs an org membership lookup costs extra reads; once the
+reads are spent the rest wait for the next sweep, most recently updated first. A
+pull request whose SHA reached the status cap is reported and the sweep goes on.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.config import CONFIG_PATH, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
-from repowarden.runtime.gate import Settled, settle, writer_for
-from repowarden.runtime.github import GitHub
+from repowarden.runtime.gate import Settled, Step, settle, writer_for
+from repowarden.runtime.github import GitHub, GitHubError
 from repowarden.runtime.policy import PullFacts
 
 EVENTS = ("schedule", "workflow_dispatch")
 CALLS_PER_PULL = 2
+CALLS_PER_REPAIR = 2
+MAX_REPAIRS = 50
 
 
 class BudgetSpent(Exception):
@@ -68,10 +74,17 @@ def run(args: argparse.Namespace) -> int:
     gh = CountingGitHub(ctx.repository)
     writer = writer_for(gh, config, ctx.run_url)
     pulls = open_pulls(gh)
-    budget = gh.limit = gh.calls + CALLS_PER_PULL * len(pulls)
+    reads = gh.calls + CALLS_PER_PULL * len(pulls)
+    repairs = min(MAX_REPAIRS, len(pulls))
+    budget = gh.limit = reads + CALLS_PER_REPAIR * repairs
+    spent = {"write": 0}
 
-    def allow(calls: int) -> bool:
-        return gh.calls + calls <= budget
+    def allow(step: Step) -> bool:
+        if step == "write":
+            spent["write"] += 1
+            return spent["write"] <= repairs
+        # Reads may use what repairs left unused, never what they may still need.
+        return gh.calls + CALLS_PER_PULL <= budget - CALLS_PER_REPAIR * (repairs - spent["write"])
 
     results: list[Settled] = []
     for raw in pulls:
@@ -81,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         except BudgetSpent:
             # Only reads are cut short: a write is begun only when the budget allows it.
             results.append(Settled(pull.number, "deferred", pull.head_sha, detail="budget spent"))
+        except GitHubError as exc:
+            # One pull request GitHub would not answer for does not stop the others.
+            print(f"#{pull.number}: {exc}", file=sys.stderr)
+            results.append(Settled(pull.number, "failed", pull.head_sha, detail=str(exc)))
 
     def listed(action: str) -> list[str]:
         return [r.line for r in results if r.action == action]
@@ -89,17 +106,19 @@ def run(args: argparse.Namespace) -> int:
         "### Gate sweep (backstop)",
         "",
         f"- open pull requests: {len(pulls)}",
-        f"- API calls: {gh.calls} of a budget of {budget} "
-        f"(listing pages + {CALLS_PER_PULL} per open pull request)",
+        f"- API calls: {gh.calls} of a budget of {budget} (listing pages + "
+        f"{CALLS_PER_PULL} per open pull request + {CALLS_PER_REPAIR} per repaired gate, "
+        f"at most {repairs} repairs)",
         f"- gates unchanged: {len(listed('unchanged'))}",
         f"- gates written: {_listed(listed('written'))}",
         f"- deferred to the next sweep (budget spent): {_listed(listed('deferred'))}",
         f"- at GitHub's status cap, not written: {_listed(listed('capped'))}",
         f"- changing while evaluated, left to their next run: {_listed(listed('moving'))}",
+        f"- GitHub failed or refused: {_listed(listed('failed'))}",
     ]
     ctx.write_summary("\n".join(lines))
     print("\n".join(lines[2:]))
-    return Exit.OK
+    return Exit.GITHUB if listed("failed") else Exit.OK
 
 
 def _listed(items: list[str], limit: int = 20) -> str:
