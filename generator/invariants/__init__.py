@@ -15,6 +15,7 @@ from . import (
     checkout,
     codeowners,
     dispatch_gate,
+    gate_writers,
     no_caches,
     no_expressions_in_run,
     permissions,
@@ -42,6 +43,7 @@ MODULES: tuple[ModuleType, ...] = (
     suppressions,
     codeowners,
     workflow_shape,
+    gate_writers,
 )
 
 
