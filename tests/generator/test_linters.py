@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, render_templates
+from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, REVIEW, render_templates
 from repowarden.runtime.config import Config
 
 pytestmark = pytest.mark.slow
@@ -132,10 +132,10 @@ def plain(tmp_path: Path) -> dict[str, str]:
 
 
 def test_actionlint_catches_the_review_types_typo(tmp_path: Path, plain: dict[str, str]) -> None:
-    broken = plain[CHECK].replace(
+    broken = plain[REVIEW].replace(
         "pull_request_review:\n    types:", "pull_request_review:\n    type:"
     )
-    root = write_repo(tmp_path, {**plain, CHECK: broken})
+    root = write_repo(tmp_path, {**plain, REVIEW: broken})
     result = actionlint(root)
     assert result.returncode == 1
     assert 'unexpected key "type" for "pull_request_review"' in result.stdout

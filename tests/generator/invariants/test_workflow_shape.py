@@ -10,6 +10,8 @@ from repowarden.generator.invariants import ParsedFile, workflow_shape
 Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
 Mutate = Callable[..., dict[str, str]]
 CHECK = ".github/workflows/repowarden-check.yml"
+REVIEW = ".github/workflows/repowarden-review.yml"
+GATE = ".github/workflows/repowarden-gate.yml"
 ACTION = ".github/actions/repowarden/action.yml"
 
 
@@ -22,16 +24,17 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
     [
         # The seeds' own workflows had this typo: GitHub ignores the filter silently.
         (
-            CHECK,
+            REVIEW,
             "  pull_request_review:\n    types:",
             "  pull_request_review:\n    type:",
             "unknown filter 'type'",
         ),
+        (GATE, "    workflows: [", "    workflow: [", "unknown filter 'workflow'"),
         (CHECK, 'name: "repowarden: review check"\n', "", "needs a `name:`"),
         (CHECK, "    name: check\n", "", "job check: needs a `name:`"),
         (
             CHECK,
-            "      - name: Check approvals and write the commit status\n        uses:",
+            "      - name: Evaluate the pull request and write its gate\n        uses:",
             "      - uses:",
             "needs a `name:`",
         ),
@@ -43,7 +46,7 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
             "exactly one of uses: and run:",
         ),
         (
-            CHECK,
+            REVIEW,
             "  merge_group:\n",
             "  issue_comment:\n",
             "trigger issue_comment is not one repowarden renders",
