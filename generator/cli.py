@@ -4,6 +4,7 @@
     repowarden schema
     repowarden init [DIR] [--data KEY=VALUE ...] [--defaults]
     repowarden dispatch OWNER/REPO OPERATION [--pr N] [--watch]
+    repowarden protect [--root DIR] [--ruleset] [--merge-queue] [--apply] [--app-manifest]
 
 Exit codes are distinct so CI and scripts can tell failures apart (see `Exit`).
 Heavy imports (copier, the renderer) happen inside the subcommand that needs them:
@@ -270,6 +271,17 @@ def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
         help="use the default answer for every question not given",
     )
     init.set_defaults(func=cmd_init)
+
+    from . import protect
+
+    protect_parser = sub.add_parser(
+        "protect",
+        help="print (or --apply) the branch protection and environment the review gate needs",
+        description=protect.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    protect.add_arguments(protect_parser)
+    protect_parser.set_defaults(func=protect.run)
 
     if _dispatch_available():
         dispatch = sub.add_parser(
