@@ -27,7 +27,7 @@ def runner(
 
 def sweep(runner: Runner, **kw: object) -> Outcome:
     kw.setdefault("permissions", PERMS)
-    return runner.run("sweep", "schedule", {"schedule": "17,47 * * * *"}, **kw)  # type: ignore[arg-type]
+    return runner.run("sweep", "schedule", {"schedule": "17 * * * *"}, **kw)  # type: ignore[arg-type]
 
 
 def approved_pull(github: FakeGitHub, ref: str) -> int:
