@@ -298,15 +298,6 @@ def evaluate(
     return Verdict(approved, missing, reasons, rows, req)
 
 
-def merge_group_verdict() -> Verdict:
-    return Verdict(
-        True,
-        reasons=[
-            "merge queue: the pull requests in this group were checked before they were queued"
-        ],
-    )
-
-
 # ---------------------------------------------------------------- presenting
 
 

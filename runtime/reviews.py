@@ -81,20 +81,6 @@ def verdict_for(
     return evaluate(config.review, pull, reviews, is_member=member)
 
 
-def write_status(
-    gh: GitHub, sha: str, context: str, state: str, description: str, url: str
-) -> None:
-    """One status per (head SHA, context): GitHub shows the latest, so this updates in place.
-
-    `state` is success, failure or error (could not evaluate).
-    """
-    gh.request(
-        "POST",
-        gh.repo_path(f"/statuses/{sha}"),
-        data={"state": state, "context": context, "description": description, "target_url": url},
-    )
-
-
 def facts_from_event(pr: events.PullRequest) -> PullFacts:
     """The PR as the webhook saw it: no GET needed for author, head, labels, requests."""
     return PullFacts(
