@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_github import permissions
 from fake_github.routes import (
     Request,
     Response,
@@ -25,30 +24,6 @@ from fake_github.routes import (
     paginate,
     route,
     validation_failed,
-)
-
-ADMIN_READ = (("administration", "read"),)
-ADMIN_WRITE = (("administration", "write"),)
-
-permissions.PERMISSIONS.update(
-    {
-        "GET /repos/{owner}/{repo}/branches/{branch}/protection": ADMIN_READ,
-        "PUT /repos/{owner}/{repo}/branches/{branch}/protection": ADMIN_WRITE,
-        "GET /repos/{owner}/{repo}/rulesets": ADMIN_READ,
-        "POST /repos/{owner}/{repo}/rulesets": ADMIN_WRITE,
-        "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}": ADMIN_READ,
-        "PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}": ADMIN_WRITE,
-        "GET /repos/{owner}/{repo}/environments/{environment_name}": ADMIN_READ,
-        "PUT /repos/{owner}/{repo}/environments/{environment_name}": ADMIN_WRITE,
-        "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies": (
-            ADMIN_READ
-        ),
-        "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies": (
-            ADMIN_WRITE
-        ),
-        "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/"
-        "{branch_policy_id}": ADMIN_WRITE,
-    }
 )
 
 
