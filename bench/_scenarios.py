@@ -27,12 +27,8 @@ CHECK_WORKFLOW = ".github/workflows/repowarden-check.yml"
 # Permissions each job gets (the generator renders the same).
 CHECK_PERMISSIONS = {"pull-requests": "read", "statuses": "write", "contents": "read"}
 ASSIGN_PERMISSIONS = {"pull-requests": "write", "contents": "read"}
-DISMISS_PERMISSIONS = {
-    "actions": "write",
-    "pull-requests": "read",
-    "statuses": "write",
-    "contents": "read",
-}
+DISMISS_PERMISSIONS = {"actions": "write", "pull-requests": "read", "contents": "read"}
+SWEEP_PERMISSIONS = {"pull-requests": "read", "statuses": "write", "contents": "read"}
 
 
 def fake_github_module() -> Any:
@@ -282,3 +278,15 @@ def stale_runs(gh: Any, pulls: int, runs: int) -> dict[str, int]:
                 )
                 made += 1
     return {"workflow_id": wf, "pulls": pulls, "runs": made, "stale": made - pulls}
+
+
+def approved_pulls(gh: Any, pulls: int) -> list[int]:
+    """`pulls` open PRs by alice, each approved by bob and carol on its head."""
+    numbers = []
+    for p in range(pulls):
+        head = sha(p, "approved")
+        number = gh.add_pull(REPO, author="alice", head_sha=head, head_repo=REPO, head_ref=f"b-{p}")
+        gh.add_review(REPO, number, user="bob", state="APPROVED", commit_id=head)
+        gh.add_review(REPO, number, user="carol", state="APPROVED", commit_id=head)
+        numbers.append(number)
+    return numbers

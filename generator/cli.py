@@ -6,6 +6,7 @@
     repowarden init [DIR] [--data KEY=VALUE ...] [--defaults]
     repowarden explain [--config PATH] [--repo OWNER/NAME] --pr N | --snapshot FILE
     repowarden dispatch OWNER/REPO OPERATION [--pr N] [--watch]
+    repowarden protect [--root DIR] [--ruleset] [--merge-queue] [--apply] [--app-manifest]
 
 Each command parses its arguments, calls the library and prints what it returns.
 Every failure is a `RepowardenError` carrying its exit code (runtime/errors.py);
@@ -231,6 +232,17 @@ def build_parser(wants: str | None = None) -> argparse.ArgumentParser:
 
         load("explain").add_arguments(explain)
     explain.set_defaults(func=cmd_explain)
+
+    from . import protect
+
+    protect_parser = sub.add_parser(
+        "protect",
+        help="print (or --apply) the branch protection and environment the review gate needs",
+        description=protect.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    protect.add_arguments(protect_parser)
+    protect_parser.set_defaults(func=protect.run)
 
     if _dispatch_available():
         dispatch = sub.add_parser(

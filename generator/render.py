@@ -23,8 +23,9 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.base import CHECKED_OUT_ACTION, LOCAL_ACTION
-from repowarden.generator.invariants.permissions import required
+from repowarden.generator.invariants.permissions import required, union
 from repowarden.generator.pins import pin
+from repowarden.runtime import commands
 from repowarden.runtime import generated as layout
 from repowarden.runtime.commands import Permission
 from repowarden.runtime.config import (
@@ -37,6 +38,11 @@ ASSIGN = f"{layout.WORKFLOWS_DIR}/{layout.ASSIGN_WORKFLOW}"
 CHECK = f"{layout.WORKFLOWS_DIR}/{layout.CHECK_WORKFLOW}"
 DISMISS = f"{layout.WORKFLOWS_DIR}/{layout.DISMISS_WORKFLOW}"
 DISPATCH = f"{layout.WORKFLOWS_DIR}/{layout.DISPATCH_WORKFLOW}"
+REVIEW = f"{layout.WORKFLOWS_DIR}/{layout.REVIEW_WORKFLOW}"
+GATE = f"{layout.WORKFLOWS_DIR}/{layout.GATE_WORKFLOW}"
+# The permission-less workflow whose completion starts the gate (workflow_run matches
+# workflows by this name).
+REVIEW_WORKFLOW_NAME = "repowarden: review recorded"
 LINT = f"{layout.WORKFLOWS_DIR}/{layout.LINT_WORKFLOW}"
 CODEOWNERS = f"{layout.GENERATED_ROOT}/CODEOWNERS"
 ACTION = f"{layout.ACTION_DIR}/action.yml"
@@ -46,6 +52,8 @@ ACTIONLINT = f"{layout.VENDOR_ROOT}/actionlint.yaml"
 TEMPLATES: dict[str, str] = {
     ASSIGN: "workflows/repowarden-assign.yml.j2",
     CHECK: "workflows/repowarden-check.yml.j2",
+    REVIEW: "workflows/repowarden-review.yml.j2",
+    GATE: "workflows/repowarden-gate.yml.j2",
     DISMISS: "workflows/repowarden-dismiss.yml.j2",
     DISPATCH: "workflows/repowarden-dispatch.yml.j2",
     LINT: "workflows/repowarden-lint.yml.j2",
@@ -213,6 +221,31 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     return context
 
 
+def app_permissions(config: Config, command: str) -> list[Permission]:
+    """What the App token of a job running `command` must hold: the command's App
+    declaration, without `members: read` unless org membership decides anything."""
+    wanted = commands.load(command).app_permissions
+    if config.review.external.org is None:
+        wanted = tuple(p for p in wanted if p.scope != "members")
+    return union(wanted)
+
+
+def _gate_context(config: Config) -> dict[str, Any]:
+    """The gate writers' jobs: with an App, the job's own token only checks out."""
+    writers = {"check": "check", "gate": "check", "sweep": "sweep"}
+    if config.app is None:
+        jobs = {job: _job([command]) for job, command in writers.items()}
+    else:
+        jobs = {job: _job([]) for job in writers}
+    return {
+        "app": config.app,
+        "jobs": jobs,
+        "app_permissions": {
+            command: app_permissions(config, command) for command in set(writers.values())
+        },
+    }
+
+
 def _sorted_owners(owners: Iterable[str]) -> list[str]:
     # Case-insensitive order, ties broken by the exact text: a set's iteration order
     # depends on the hash seed, so a casefold-only key would vary between processes.
@@ -224,11 +257,12 @@ def context(config: Config) -> dict[str, Any]:
     return {
         "config": config,
         "assign": _job(["assign"]),
-        "check": _job(["check"]),
+        "gate": _gate_context(config),
+        "review_workflow_name": REVIEW_WORKFLOW_NAME,
         "dismiss_approvals": _job(["dismiss-approvals"])
         if review.external.dismiss_on_push
         else None,
-        "dismiss_runs": _job(["dismiss-runs"]),
+        "dismiss_runs": _job(["dismiss-runs"]) if config.dismiss.delete_runs else None,
         "lint": _job(["verify-generated"]),
         "dispatch": _dispatch_context(config),
         "codeowners": [(rule.pattern, _sorted_owners(rule.owners)) for rule in config.codeowners],

@@ -34,6 +34,8 @@ ASSIGN_WORKFLOW = "repowarden-assign.yml"
 CHECK_WORKFLOW = "repowarden-check.yml"
 DISMISS_WORKFLOW = "repowarden-dismiss.yml"
 DISPATCH_WORKFLOW = "repowarden-dispatch.yml"
+REVIEW_WORKFLOW = "repowarden-review.yml"
+GATE_WORKFLOW = "repowarden-gate.yml"
 LINT_WORKFLOW = "repowarden-lint.yml"
 ACTION_DIR = ".github/actions/repowarden"
 # The folder under $RUNNER_TEMP the dispatch jobs hand their artifact through.

@@ -573,11 +573,3 @@ def _state_note(review: ReviewFact | None, pull: PullFacts) -> str:
         DISMISSED: "review dismissed",
     }.get(review.state, "commented")
 
-
-def merge_group_verdict() -> Verdict:
-    return Verdict(
-        True,
-        reasons=[
-            "merge queue: the pull requests in this group were checked before they were queued"
-        ],
-    )

@@ -47,8 +47,21 @@ def is_public_member(gh: GitHub, org: str, login: str) -> bool:
     return True
 
 
-def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
-    """Whether the author is a public org member, asking GitHub only if it matters."""
+def is_member(gh: GitHub, org: str, login: str) -> bool:
+    """`GET /orgs/{org}/members/{login}`: 204 yes; private members too with `members: read`."""
+    try:
+        gh.request("GET", f"/orgs/{org}/members/{login}")
+    except NotFound:
+        return False
+    return True
+
+
+def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts, *, private: bool = False) -> bool:
+    """Whether the author is an org member, asking GitHub only if it matters.
+
+    `private`: the token is an App's with `members: read`, which also sees private
+    members (a webhook's author_association calls them CONTRIBUTOR, docs/github-facts.md).
+    """
     if not needs_membership(policy, pull.author, pull.author_type):
         return False
     org = policy.external.org
@@ -56,6 +69,8 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
     # For the organisation that owns the repository, GitHub already says whether the
     # author is a member: anything but MEMBER/OWNER rules membership out, no call.
     owner = pull.base_repo.split("/")[0]
+    if private:
+        return is_member(gh, org, pull.author)
     if (
         owner.casefold() == org.casefold()
         and pull.author_association is not None
@@ -140,12 +155,14 @@ def stale_approved_commits(
     }
 
 
-def gather(gh: GitHub, config: Config, pull: PullFacts) -> ReviewFacts:
+def gather(
+    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+) -> ReviewFacts:
     """Reviews (paginated); only when the policy needs them: one membership lookup,
     the changed files (paginated) and one compare per stale approved commit."""
     policy = config.review
     reviews = fetch_reviews(gh, pull.number)
-    member = membership(gh, policy, pull)
+    member = membership(gh, policy, pull, private=private_members)
     facts = ReviewFacts(pull, reviews, member)
     if needs_files(policy):
         facts.changes = fetch_files(gh, pull)
@@ -163,23 +180,14 @@ def gather(gh: GitHub, config: Config, pull: PullFacts) -> ReviewFacts:
     return facts
 
 
-def verdict_for(gh: GitHub, config: Config, pull: PullFacts) -> Verdict:
-    """The policy's answer for a live pull request (what `check` and `explain` ask)."""
-    return gather(gh, config, pull).verdict(config.review)
+def verdict_for(
+    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+) -> Verdict:
+    """The policy's answer for a live pull request (what `check` and `explain` ask).
 
-
-def write_status(
-    gh: GitHub, sha: str, context: str, state: str, description: str, url: str
-) -> None:
-    """One status per (head SHA, context): GitHub shows the latest, so this updates in place.
-
-    `state` is success, failure or error (could not evaluate).
+    `private_members`: the token is an App's with `members: read` (see `membership`).
     """
-    gh.request(
-        "POST",
-        gh.repo_path(f"/statuses/{sha}"),
-        data={"state": state, "context": context, "description": description, "target_url": url},
-    )
+    return gather(gh, config, pull, private_members=private_members).verdict(config.review)
 
 
 def facts_from_event(pr: events.PullRequest) -> PullFacts:
@@ -206,19 +214,13 @@ def facts_from_event(pr: events.PullRequest) -> PullFacts:
 # ---------------------------------------------------------------- requesting reviewers
 
 
-def is_collaborator(gh: GitHub, login: str) -> bool:
-    try:
-        gh.request("GET", gh.repo_path(f"/collaborators/{login}"))
-    except NotFound:
-        return False
-    return True
-
-
 def request_reviewers(gh: GitHub, number: int, logins: list[str]) -> tuple[list[str], list[str]]:
     """Request `logins`; returns (requested, not collaborators).
 
-    GitHub refuses the whole call with 422 when one login is not a collaborator, so
-    on that answer each login is checked and the call repeated without the others.
+    GitHub refuses the whole call with 422 when one login is not a collaborator. Then
+    each login is requested on its own and the refused ones are the outsiders: asking
+    `GET /collaborators/{login}` instead would need push access (docs/github-facts.md), which a
+    job that may only write pull requests does not have.
     """
     if not logins:
         return [], []
@@ -229,20 +231,18 @@ def request_reviewers(gh: GitHub, number: int, logins: list[str]) -> tuple[list[
     except Unprocessable as exc:
         if "collaborator" not in exc.message.lower():
             raise
-    outsiders = [login for login in logins if not is_collaborator(gh, login)]
-    rest = [login for login in logins if login not in outsiders]
-    if not outsiders:
-        # GitHub named collaborators as the problem yet all of them are: do not guess.
-        raise Unprocessable(
-            "POST",
-            path,
-            422,
-            "GitHub refused the reviewers as non-collaborators, "
-            f"but each of {', '.join(logins)} is a collaborator",
-        )
-    if rest:
-        gh.request("POST", path, data={"reviewers": rest})
-    return rest, outsiders
+    requested: list[str] = []
+    outsiders: list[str] = []
+    for login in logins:
+        try:
+            gh.request("POST", path, data={"reviewers": [login]})
+        except Unprocessable as exc:
+            if "collaborator" not in exc.message.lower():
+                raise
+            outsiders.append(login)
+        else:
+            requested.append(login)
+    return requested, outsiders
 
 
 def remove_requests(gh: GitHub, number: int, logins: list[str]) -> None:

@@ -16,6 +16,7 @@ from . import (
     checkout,
     codeowners,
     dispatch_gate,
+    gate_writers,
     no_caches,
     no_expressions_in_run,
     permissions,
@@ -43,6 +44,7 @@ MODULES: tuple[Invariant, ...] = (
     suppressions,
     codeowners,
     workflow_shape,
+    gate_writers,
 )
 
 

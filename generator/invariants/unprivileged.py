@@ -19,6 +19,8 @@ TITLE = "tokens via env:, never on a command line; nothing secret in the unprivi
 _SECRET_RE = re.compile(r"\b(secrets\.|github\.token\b|inputs\.token\b)")
 _TOKEN_IN_RUN_RE = re.compile(r"\$\{?[A-Z_]*TOKEN\b")
 _TOKEN_INPUTS = {"token", "github-token"}
+# Inputs made to carry a secret, per action: the App's key goes to the token minter.
+_SECRET_INPUTS = {"actions/create-github-app-token": {"private-key"}}
 
 
 def is_unprivileged(job_id: str, job: Mapping[str, object]) -> bool:
@@ -35,7 +37,8 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
         if step.run is not None and _TOKEN_IN_RUN_RE.search(step.run):
             bad(step.file.path, f"{step.where}: a token on a command line; the program reads env")
         for key, value in step.with_.items():
-            if key not in _TOKEN_INPUTS and _SECRET_RE.search(str(value)):
+            allowed = _TOKEN_INPUTS | _SECRET_INPUTS.get(step.action or "", set())
+            if key not in allowed and _SECRET_RE.search(str(value)):
                 bad(step.file.path, f"{step.where}: a token in `with: {key}`")
 
     for wf in workflows(files):

@@ -22,6 +22,7 @@ _FILTERS = {
     "pull_request_review": {"types"},
     "push": {"branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore"},
     "merge_group": {"types"},
+    "workflow_run": {"workflows", "types", "branches", "branches-ignore"},
     "repository_dispatch": {"types"},
     "workflow_dispatch": {"inputs"},
     "schedule": set(),

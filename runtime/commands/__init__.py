@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Scope = Literal["actions", "checks", "contents", "id-token", "issues", "pull-requests", "statuses"]
+Scope = Literal[
+    "actions", "checks", "contents", "id-token", "issues", "members", "pull-requests", "statuses"
+]
 Level = Literal["read", "write"]
 
 
@@ -35,6 +37,10 @@ class Command:
     run: Callable[[argparse.Namespace], int]
     # Commands run inside a workflow job; others (explain) are for people.
     in_workflows: bool = field(default=True)
+    # With `app:` in the config the command calls GitHub with the App's installation
+    # token instead: what that token must hold (actions/create-github-app-token's
+    # `permission-<scope>` inputs). Empty: the command never uses the App.
+    app_permissions: tuple[Permission, ...] = field(default=())
 
 
 # name -> module under repowarden.runtime.commands; imported only when used.
@@ -43,6 +49,7 @@ MODULES: dict[str, str] = {
     "check": "check",
     "dismiss-approvals": "dismiss_approvals",
     "dismiss-runs": "dismiss_runs",
+    "sweep": "sweep",
     "explain": "explain",
     "verify-generated": "verify_generated",
     "operate": "operate",

@@ -89,7 +89,7 @@ def test_runtime_cold_start_quick(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_api_economy_quick(tmp_path: Path) -> None:
     data = run_quick("api_economy", tmp_path)
-    assert len(data["rows"]) == 5
+    assert len(data["rows"]) == 7
     for row in data["rows"]:
         assert row["calls"] >= row["lower_bound"] >= 1, row
         assert sum(row["by_shape"].values()) == row["calls"]

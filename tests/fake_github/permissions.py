@@ -106,6 +106,23 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}/git/commits/{commit_sha}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/contents/{path}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/commits/{ref}": _one("contents", READ),
+    # repository settings (routes_protection.py): "Administration" repository permission
+    "GET /repos/{owner}/{repo}/branches/{branch}/protection": _one("administration", READ),
+    "PUT /repos/{owner}/{repo}/branches/{branch}/protection": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/rulesets": _one("administration", READ),
+    "POST /repos/{owner}/{repo}/rulesets": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}": _one("administration", READ),
+    "PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/environments/{environment_name}": _one("administration", READ),
+    "PUT /repos/{owner}/{repo}/environments/{environment_name}": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies": _one(
+        "administration", READ
+    ),
+    "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies": _one(
+        "administration", WRITE
+    ),
+    "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/"
+    "{branch_policy_id}": _one("administration", WRITE),
 }
 
 

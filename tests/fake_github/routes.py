@@ -1656,3 +1656,7 @@ def get_repo_commit(req: Request) -> Response:
             "files": files,
         },
     )
+
+
+# Repository settings (branch protection, rulesets, environments): their own module.
+from fake_github import routes_protection  # noqa: E402, F401

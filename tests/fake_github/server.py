@@ -61,6 +61,7 @@ from fake_github.state import (
 # Scopes a workflow's `permissions:` block (and a fine-grained token) can name.
 KNOWN_SCOPES = {
     "actions",
+    "administration",
     "attestations",
     "checks",
     "contents",

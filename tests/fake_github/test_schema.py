@@ -173,6 +173,47 @@ def _pulls(w: World, suffix: str = "") -> str:
     return f"{R}/pulls/{w.number}{suffix}"
 
 
+ADMIN = {"administration": "write"}
+PROTECTION = {
+    "required_status_checks": {
+        "strict": False,
+        "checks": [{"context": "repowarden/review", "app_id": 15368}],
+    },
+    "enforce_admins": True,
+    "required_pull_request_reviews": {"require_code_owner_reviews": True},
+    "restrictions": None,
+}
+RULESET = {
+    "name": "repowarden",
+    "target": "branch",
+    "enforcement": "active",
+    "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+    "rules": [
+        {
+            "type": "pull_request",
+            "parameters": {
+                "require_code_owner_review": True,
+                "required_approving_review_count": 0,
+                "dismiss_stale_reviews_on_push": False,
+                "require_last_push_approval": False,
+                "required_review_thread_resolution": False,
+            },
+        }
+    ],
+}
+ENV = f"{R}/environments/gate"
+CUSTOM = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+
+
+def _first_ruleset(w: World) -> int:
+    return int(call(w.gh, "GET", f"{R}/rulesets", token=w.gh.token(ADMIN)).json[0]["id"])
+
+
+def _first_policy(w: World) -> int:
+    answer = call(w.gh, "GET", f"{ENV}/deployment-branch-policies", token=w.gh.token(ADMIN))
+    return int(answer.json["branch_policies"][0]["id"])
+
+
 CASES = [
     Case("GET /users/{username}", 200, lambda w: ("/users/mallory", None)),
     Case("GET /users/{username}", 404, lambda w: ("/users/nobody-at-all", None)),
@@ -487,6 +528,75 @@ CASES = [
         "GET /repos/{owner}/{repo}/commits/{ref}",
         200,
         lambda w: (f"{R}/commits/{w.head}", None),
+    ),
+    # Repository settings (routes_protection.py): administration permission.
+    Case(
+        "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+        404,
+        lambda w: (f"{R}/branches/main/protection", None),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/branches/{branch}/protection",
+        200,
+        lambda w: (f"{R}/branches/main/protection", PROTECTION),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/branches/{branch}/protection",
+        403,
+        lambda w: (f"{R}/branches/main/protection", PROTECTION),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+        200,
+        lambda w: (f"{R}/branches/main/protection", None),
+        ADMIN,
+    ),
+    Case("POST /repos/{owner}/{repo}/rulesets", 201, lambda w: (f"{R}/rulesets", RULESET), ADMIN),
+    Case("GET /repos/{owner}/{repo}/rulesets", 200, lambda w: (f"{R}/rulesets", None), ADMIN),
+    Case(
+        "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}",
+        200,
+        lambda w: (f"{R}/rulesets/{_first_ruleset(w)}", None),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}",
+        200,
+        lambda w: (f"{R}/rulesets/{_first_ruleset(w)}", RULESET),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/environments/{environment_name}",
+        200,
+        lambda w: (ENV, CUSTOM),
+        ADMIN,
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/environments/{environment_name}",
+        200,
+        lambda w: (ENV, None),
+        ADMIN,
+    ),
+    Case(
+        "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+        200,
+        lambda w: (f"{ENV}/deployment-branch-policies", {"name": "main", "type": "branch"}),
+        ADMIN,
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+        200,
+        lambda w: (f"{ENV}/deployment-branch-policies", None),
+        ADMIN,
+    ),
+    Case(
+        "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/"
+        "{branch_policy_id}",
+        204,
+        lambda w: (f"{ENV}/deployment-branch-policies/{_first_policy(w)}", None),
+        ADMIN,
     ),
 ]
 

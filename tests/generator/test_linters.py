@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, render_templates
+from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, REVIEW, render_templates
 from repowarden.runtime.config import Config
 
 pytestmark = pytest.mark.slow
@@ -106,8 +106,9 @@ def test_zizmor_auditor_reports_nothing_on_every_example(repo: Path) -> None:
     result = zizmor(repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
-    # The only thing suppressed: dangerous-triggers on the two pull_request_target workflows.
-    assert "(2 ignored)" in result.stdout + result.stderr
+    # The only thing suppressed: dangerous-triggers on the two pull_request_target workflows
+    # and on the workflow_run gate.
+    assert "(3 ignored)" in result.stdout + result.stderr
 
 
 def test_check_jsonschema_accepts_every_workflow_and_the_action(repo: Path) -> None:
@@ -133,10 +134,10 @@ def plain(tmp_path: Path) -> dict[str, str]:
 
 
 def test_actionlint_catches_the_review_types_typo(tmp_path: Path, plain: dict[str, str]) -> None:
-    broken = plain[CHECK].replace(
+    broken = plain[REVIEW].replace(
         "pull_request_review:\n    types:", "pull_request_review:\n    type:"
     )
-    root = write_repo(tmp_path, {**plain, CHECK: broken})
+    root = write_repo(tmp_path, {**plain, REVIEW: broken})
     result = actionlint(root)
     assert result.returncode == 1
     assert 'unexpected key "type" for "pull_request_review"' in result.stdout

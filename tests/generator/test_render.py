@@ -17,7 +17,9 @@ from repowarden.generator.render import (
     CODEOWNERS,
     DISMISS,
     DISPATCH,
+    GATE,
     LINT,
+    REVIEW,
     UnsafeRenderError,
     check_invariants,
     q,
@@ -66,7 +68,7 @@ def test_every_example_renders_the_workflows_codeowners_and_action(
 ) -> None:
     _name, cfg = example
     files = render_templates(cfg)
-    expected = {ASSIGN, CHECK, DISMISS, LINT, CODEOWNERS, ACTION, ACTIONLINT}
+    expected = {ASSIGN, CHECK, REVIEW, GATE, DISMISS, LINT, CODEOWNERS, ACTION, ACTIONLINT}
     if cfg.dispatch is not None:
         expected.add(DISPATCH)
     assert set(files) == expected
@@ -100,14 +102,15 @@ def test_each_job_gets_the_union_of_its_commands_permissions_with_reasons() -> N
         (ASSIGN, "assign"): (["assign"], False),
         (CHECK, "check"): (["check"], False),
         (CHECK, "dismiss-approvals"): (["dismiss-approvals"], False),
-        (DISMISS, "dismiss-runs"): (["dismiss-runs"], False),
+        (GATE, "gate"): (["check"], False),
+        (DISMISS, "sweep"): (["sweep"], False),
         (LINT, "lint"): (["verify-generated"], False),
         (DISPATCH, "unprivileged"): (["verify", "operate"], False),
         (DISPATCH, "announce"): (["announce"], False),
         (DISPATCH, "apply"): (["verify", "apply"], False),
         (DISPATCH, "publish"): (["verify", "verify"], True),
     }
-    seen = set()
+    seen = {(REVIEW, "record")}  # permissions: {} (tests below)
     for (path, job_id), (names, publishes) in runs.items():
         job = jobs(files, path)[job_id]
         want: dict[str, str] = {"contents": "read"}
@@ -243,11 +246,93 @@ def test_lint_workflow_also_reports_on_the_merge_queue() -> None:
     }
 
 
-def test_check_workflow_listens_for_reviews_with_types_and_on_the_merge_queue() -> None:
-    on = load(render_templates(config())[CHECK])["on"]
-    assert list(on["pull_request_review"]) == ["types"]
-    assert on["merge_group"] == {"types": ["checks_requested"]}
-    assert "synchronize" in on["pull_request_target"]["types"]
+def test_review_and_merge_queue_events_reach_a_permission_less_workflow() -> None:
+    files = render_templates(config())
+    review = load(files[REVIEW])
+    assert review["name"] == render.REVIEW_WORKFLOW_NAME
+    assert dict(review["on"]) == {
+        "pull_request_review": {"types": ["submitted", "dismissed", "edited"]},
+        "merge_group": {"types": ["checks_requested"]},
+    }
+    [(_job_id, job)] = review["jobs"].items()
+    assert job["permissions"] == {}
+    assert [list(step) for step in job["steps"]] == [["name", "run"]]
+    assert "secrets." not in files[REVIEW]
+    assert "$/" not in files[REVIEW]
+    # The check workflow no longer runs on them: it holds statuses: write.
+    assert set(load(files[CHECK])["on"]) == {"pull_request_target"}
+
+
+def test_the_gate_follows_the_review_workflow_by_name() -> None:
+    gate = load(render_templates(config())[GATE])
+    assert dict(gate["on"]) == {
+        "workflow_run": {"workflows": [render.REVIEW_WORKFLOW_NAME], "types": ["completed"]}
+    }
+
+
+def test_every_gate_writer_shares_one_non_cancelling_group_per_pull_request() -> None:
+    files = render_templates(config())
+    check = jobs(files, CHECK)["check"]["concurrency"]
+    gate = jobs(files, GATE)["gate"]["concurrency"]
+    assert check["cancel-in-progress"] is False
+    assert gate["cancel-in-progress"] is False
+    # The same PR yields the same group from either payload: its head repository and branch.
+    assert check["group"] == (
+        "repowarden-gate-${{ github.event.pull_request.head.repo.full_name }}"
+        "-${{ github.event.pull_request.head.ref }}"
+    )
+    assert gate["group"] == (
+        "repowarden-gate-${{ github.event.workflow_run.head_repository.full_name }}"
+        "-${{ github.event.workflow_run.head_branch }}"
+    )
+
+
+APP = """app:
+  id: 42
+  client_id: Iv23liAbCdEf0123
+  slug: octo-gate
+  environment: gate-key
+  private_key_secret: GATE_KEY
+"""
+
+
+def test_with_an_app_the_gate_writers_mint_its_token_in_its_environment() -> None:
+    files = render_templates(parse_config(BASE + APP))
+    writers = {(CHECK, "check"): "check", (GATE, "gate"): "check", (DISMISS, "sweep"): "sweep"}
+    for (path, job_id), command in writers.items():
+        job = jobs(files, path)[job_id]
+        assert job["environment"] == "gate-key"
+        assert dict(job["permissions"]) == {"contents": "read"}
+        mint, run = job["steps"][1], job["steps"][2]
+        assert mint["uses"].startswith("actions/create-github-app-token@")
+        assert dict(mint["with"]) == {
+            "client-id": "Iv23liAbCdEf0123",
+            "private-key": "${{ secrets.GATE_KEY }}",
+            "permission-checks": "write",
+            "permission-pull-requests": "read",
+        }  # no members: read without review.external.org
+        assert run["with"]["token"] == "${{ steps.app-token.outputs.token }}"
+        assert run["with"]["command"] == command
+    with_org = render_templates(
+        parse_config(
+            BASE.replace("  reviewers:", "  external: {org: octo-org}\n  reviewers:") + APP
+        )
+    )
+    assert jobs(with_org, GATE)["gate"]["steps"][1]["with"]["permission-members"] == "read"
+    # Jobs that are not gate writers keep the job token and no environment.
+    assert "environment" not in jobs(files, CHECK)["dismiss-approvals"]
+
+
+def test_run_deletion_is_rendered_only_when_opted_in() -> None:
+    assert set(jobs(render_templates(config()), DISMISS)) == {"sweep"}
+    opted = BASE + "dismiss: {delete_runs: true}\n"
+    assert set(jobs(render_templates(parse_config(opted)), DISMISS)) == {"sweep", "dismiss-runs"}
+
+
+def test_the_default_sweep_avoids_the_busy_minutes() -> None:
+    [entry] = load(render_templates(config())[DISMISS])["on"]["schedule"]
+    minutes = entry["cron"].split()[0].split(",")
+    assert not {"0", "00", "30"} & set(minutes)
 
 
 def test_schedule_runner_python_and_branch_come_from_the_config() -> None:
@@ -407,8 +492,9 @@ def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
     assert tokens == {
         ("assign", "assign"): True,
         ("check", "check"): True,
+        ("gate", "check"): True,
         ("dismiss-approvals", "dismiss-approvals"): True,
-        ("dismiss-runs", "dismiss-runs"): True,
+        ("sweep", "sweep"): True,
         ("lint", "verify-generated"): False,
         ("unprivileged", "verify"): False,
         ("unprivileged", "operate"): False,
@@ -437,7 +523,10 @@ def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str,
         for line in lines:  # only-dangerous-triggers-suppressed
             if "zizmor:" in line:
                 assert line.startswith(
-                    "  pull_request_target:  # zizmor: ignore[dangerous-triggers] "
+                    (
+                        "  pull_request_target:  # zizmor: ignore[dangerous-triggers] ",
+                        "  workflow_run:  # zizmor: ignore[dangerous-triggers] ",
+                    )
                 )
         for job_id, job in document["jobs"].items():
             where = f"{path} {job_id}"

@@ -13,7 +13,6 @@ from repowarden.runtime.policy import (
     ReviewFact,
     evaluate,
     latest_reviews,
-    merge_group_verdict,
     needs_membership,
     status_description,
     summary_markdown,
@@ -197,12 +196,6 @@ def test_blocking_label_fails_whatever_the_approvals() -> None:
     custom = policy("blocking_label: hold\n")
     assert evaluate(custom, pull(labels=("do-not-merge",)), approvals).approved
     assert not evaluate(custom, pull(labels=("hold",)), approvals).approved
-
-
-def test_merge_group_passes() -> None:
-    verdict = merge_group_verdict()
-    assert verdict.approved
-    assert verdict.to_json()["missing"] == []
 
 
 def test_pull_facts_from_the_rest_shape() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from repowarden.generator.invariants import permissions
+from repowarden.generator.render import render_templates
+from repowarden.runtime.config import load_config
 from support.invariants import CHECKOUT_STEP, SNIPPET, Parse, snippet_workflow
 
 GOOD = snippet_workflow(
@@ -82,3 +86,50 @@ def test_union_keeps_the_highest_level_and_every_reason() -> None:
         Permission("contents", "read", "checkout"),
         Permission("pull-requests", "write", "comment; request reviewers"),
     ]
+
+
+APP_EXAMPLE = Path(__file__).parents[3] / "examples/app/.github/repowarden.yml"
+GATE = ".github/workflows/repowarden-gate.yml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # The job's own token needs no more than checkout once the App token does the work.
+        (
+            "      contents: read  # actions/checkout",
+            "      statuses: write  # x\n      contents: read  # actions/checkout",
+            "differ from what its steps need",
+        ),
+        (
+            "          permission-checks: write  # read and create the gate's check run\n",
+            "",
+            "App token permissions",
+        ),
+        (
+            "          permission-checks: write  # read and create the gate's check run\n",
+            "          permission-checks: write  # c\n          permission-contents: write  # x\n",
+            "App token permissions",
+        ),
+        (
+            "          permission-checks: write  # read and create the gate's check run\n",
+            "          permission-checks: write\n",
+            "permission-checks has no `# why` comment",
+        ),
+    ],
+)
+def test_app_token_scopes_are_exactly_what_its_commands_declare(
+    parsed: Parse, old: str, new: str, message: str
+) -> None:
+    files = render_templates(load_config(APP_EXAMPLE))
+    assert permissions.check(parsed(files)) == []
+    assert old in files[GATE]
+    found = permissions.check(parsed({**files, GATE: files[GATE].replace(old, new)}))
+    assert any(message in str(v) for v in found), found
+
+
+def test_an_unscoped_app_token_is_caught(parsed: Parse) -> None:
+    files = render_templates(load_config(APP_EXAMPLE))
+    body = "\n".join(line for line in files[GATE].splitlines() if "permission-" not in line) + "\n"
+    found = permissions.check(parsed({**files, GATE: body}))
+    assert any("holds all of the App's permissions" in str(v) for v in found), found

@@ -6,6 +6,9 @@ import pytest
 from repowarden.generator.invariants import workflow_shape
 from support.invariants import ACTION, CHECK, Mutate, Parse
 
+REVIEW = ".github/workflows/repowarden-review.yml"
+GATE = ".github/workflows/repowarden-gate.yml"
+
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
     assert workflow_shape.check(parsed(rendered)) == []
@@ -16,16 +19,17 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
     [
         # The seeds' own workflows had this typo: GitHub ignores the filter silently.
         (
-            CHECK,
+            REVIEW,
             "  pull_request_review:\n    types:",
             "  pull_request_review:\n    type:",
             "unknown filter 'type'",
         ),
+        (GATE, "    workflows: [", "    workflow: [", "unknown filter 'workflow'"),
         (CHECK, 'name: "repowarden: review check"\n', "", "needs a `name:`"),
         (CHECK, "    name: check\n", "", "job check: needs a `name:`"),
         (
             CHECK,
-            "      - name: Check approvals and write the commit status\n        uses:",
+            "      - name: Evaluate the pull request and write its gate\n        uses:",
             "      - uses:",
             "needs a `name:`",
         ),
@@ -37,7 +41,7 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
             "exactly one of uses: and run:",
         ),
         (
-            CHECK,
+            REVIEW,
             "  merge_group:\n",
             "  issue_comment:\n",
             "trigger issue_comment is not one repowarden renders",

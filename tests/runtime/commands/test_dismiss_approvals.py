@@ -83,13 +83,51 @@ def test_rerun_after_a_failure_finishes_without_a_second_comment(
     failed = dismiss(runner, pr)
     assert failed.code == 3
     assert "/dismissals failed (HTTP 502)" in failed.err
-    assert len(github.comments("o/r", pr)) == 1
+    # Nothing was dismissed, so nothing was said to have been.
+    assert github.comments("o/r", pr) == []
 
     github.clear_faults()
     assert dismiss(runner, pr).code == 0
     assert ("admin1", "APPROVED") not in states(github, pr)
     assert ("admin2", "APPROVED") not in states(github, pr)
     assert len(github.comments("o/r", pr)) == 1
+    assert dismiss(runner, pr).code == 0
+    assert len(github.comments("o/r", pr)) == 1
+
+
+def test_a_refused_dismissal_is_reported_not_claimed(runner: Runner, github: FakeGitHub) -> None:
+    pr, head = external_pr_with_stale_approvals(github)
+    # "Restrict who can dismiss pull request reviews": GitHub answers 403 to others.
+    refusal = {"message": "You are not allowed to dismiss this review.", "status": "403"}
+    github.fail("PUT", r"/reviews/\d+/dismissals$", status=403, times=1, body=refusal)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 1, outcome.err
+    assert "Traceback" not in outcome.err
+    assert "- dismissed: admin2" in outcome.summary
+    assert "**GitHub refused to dismiss** (403" in outcome.summary
+    assert "admin1" in outcome.summary.split("refused to dismiss")[1]
+    [comment] = github.comments("o/r", pr)
+    assert f"(head is now {head}). The approval of an earlier commit by admin2 was dismissed." in (
+        comment.body
+    )
+    assert "GitHub refused to dismiss the approval by admin1" in comment.body
+    assert ("admin1", "APPROVED") in states(github, pr)
+
+
+def test_a_non_collaborator_is_skipped_without_asking_for_push_access(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    runner.set_config(reviewers='alice: [bob, carol]\n"*": [admin1, zed]')
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="zed")  # reviewed, then lost access
+    github.push("o/r", pr)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0, outcome.err
+    assert "- not requested (no longer a collaborator): zed" in outcome.summary
+    assert github.pull("o/r", pr).requested_reviewers == ["admin1"]
+    # GET /collaborators/{login} needs push access, which this job's token lacks.
+    assert not github.calls_matching("GET", r"/collaborators/")
 
 
 def test_a_later_push_gets_its_own_mention(runner: Runner, github: FakeGitHub) -> None:
