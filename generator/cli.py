@@ -233,16 +233,18 @@ def build_parser(wants: str | None = None) -> argparse.ArgumentParser:
         load("explain").add_arguments(explain)
     explain.set_defaults(func=cmd_explain)
 
-    from . import protect
-
     protect_parser = sub.add_parser(
         "protect",
         help="print (or --apply) the branch protection and environment the review gate needs",
-        description=protect.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    protect.add_arguments(protect_parser)
-    protect_parser.set_defaults(func=protect.run)
+    if wants == "protect":
+        # Only then: it reads the config (pydantic), which `generate --check` never loads.
+        from . import protect
+
+        protect_parser.description = protect.__doc__
+        protect.add_arguments(protect_parser)
+        protect_parser.set_defaults(func=protect.run)
 
     if _dispatch_available():
         dispatch = sub.add_parser(

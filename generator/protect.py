@@ -35,7 +35,7 @@ RULESET_NAME = "repowarden"
 
 
 def _segment(value: str) -> str:
-    # Branch names may hold '#', '/', '%' (FACTS.md): quote every path segment.
+    # Branch names may hold '#', '/', '%' (docs/github-facts.md): quote every path segment.
     return quote(value, safe="")
 
 

@@ -572,4 +572,3 @@ def _state_note(review: ReviewFact | None, pull: PullFacts) -> str:
         CHANGES_REQUESTED: "requested changes",
         DISMISSED: "review dismissed",
     }.get(review.state, "commented")
-

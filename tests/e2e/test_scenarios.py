@@ -318,7 +318,7 @@ def workflow_run(
 ) -> dict[str, Any]:
     """The workflow_run event of a completed run of the review workflow, as GitHub sends it
     (hand-built: the local runner does not start workflow_run runs itself). A fork run's
-    `pull_requests` is empty (FACTS.md)."""
+    `pull_requests` is empty (docs/github-facts.md)."""
     with s.gh.state.lock:
         repository = s.gh.render.repo(s.gh.state.repo(s.repo), full=True)  # type: ignore[arg-type]
         head = s.gh.render.repo(s.gh.state.repo(head_repo))  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ BROKEN = """\
 on:
   repository_dispatch:
   pull_request_target:
+  pull_request_review:
 permissions: write-all
 jobs:
   unprivileged:

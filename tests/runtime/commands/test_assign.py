@@ -126,7 +126,7 @@ def test_non_collaborator_is_dropped_and_the_rest_requested(
     assert requested(github, pr) == ["admin1", "admin2"]
     assert "- skipped stranger: not a collaborator of o/r (GitHub refused)" in outcome.summary
     # Each login on its own finds the outsider; `GET /collaborators/{login}` would need
-    # push access, which a pull-requests: write token lacks (FACTS.md).
+    # push access, which a pull-requests: write token lacks (docs/github-facts.md).
     assert [(c.method, c.body["reviewers"], c.status) for c in github.calls] == [
         ("POST", ["admin1", "stranger", "admin2"], 422),
         ("POST", ["admin1"], 201),

@@ -183,7 +183,7 @@ def workflow_run(
     **run: object,
 ) -> dict[str, object]:
     """A workflow_run payload of the review workflow, in GitHub's shape: a fork run's
-    `pull_requests` is empty (FACTS.md)."""
+    `pull_requests` is empty (docs/github-facts.md)."""
     pull = runner.gh.pull(runner.repo, pr)
     head_repo = runner.gh.state.repo(pull.head_repo)
     assert head_repo is not None
