@@ -33,12 +33,15 @@ EXTERNAL = "*"
 # GitHub logins: alphanumerics and single inner hyphens, at most 39 characters;
 # app bots are spelled `name[bot]`.
 _LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
-LOGIN_RE = re.compile(rf"^{_LOGIN}(?:\[bot\])?$")
-OWNER_REPO_RE = re.compile(rf"^{_LOGIN}/[A-Za-z0-9._-]{{1,100}}$")
-TEAM_RE = re.compile(rf"^@{_LOGIN}/[A-Za-z0-9._-]{{1,100}}$")
+# `\Z`, not `$`: in Python's `re`, `$` also matches before a final newline, so
+# "d1\n" would pass and later break a GITHUB_OUTPUT line or a comment marker.
+LOGIN_RE = re.compile(rf"^{_LOGIN}(?:\[bot\])?\Z")
+OWNER_REPO_RE = re.compile(rf"^{_LOGIN}/[A-Za-z0-9._-]{{1,100}}\Z")
+TEAM_RE = re.compile(rf"^@{_LOGIN}/[A-Za-z0-9._-]{{1,100}}\Z")
 # One pattern for dispatch ids everywhere: the workflow's job names, the runtime's
 # payload check, the dispatcher client and the artifact name all use it.
-DISPATCH_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DISPATCH_ID = r"[A-Za-z0-9_-]{1,64}"
+DISPATCH_ID_RE = re.compile(rf"^{DISPATCH_ID}\Z")
 # An operation name travels as one word: the payload's `operation`, a job's `if:`
 # literal and the `--operation NAME` argument the generator writes.
 OPERATION_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")

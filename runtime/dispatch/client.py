@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from repowarden.runtime.config import DISPATCH_ID_RE, OPERATION_NAME_RE, OWNER_REPO_RE
+from repowarden.runtime.config import DISPATCH_ID, OPERATION_NAME_RE, OWNER_REPO_RE
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
 
@@ -31,8 +31,10 @@ EVENT_TYPE = "repowarden"
 ACTIONS_APP = "github-actions"
 RECENT_RUNS = 20
 # The job names the dispatch workflow renders, around the one dispatch-id pattern.
-_JOB_NAME = re.compile(rf"(un)?privileged-({DISPATCH_ID_RE.pattern.strip('^$')})")
-_OK = frozenset({"success", "skipped", "neutral"})
+_JOB_NAME = re.compile(rf"(un)?privileged-({DISPATCH_ID})")
+# A privileged job that does not apply to the operation is skipped (publish for
+# pip-compile, apply for a release); the unprivileged job never is, when all went well.
+_FINE = frozenset({"success", "skipped", "neutral"})
 
 # Injected by tests to keep waits short without sleeping for real.
 Sleep = Callable[[float], None]
@@ -40,9 +42,7 @@ Clock = Callable[[], float]
 
 
 def new_id() -> str:
-    ident = f"rw-{secrets.token_hex(12)}"
-    assert DISPATCH_ID_RE.match(ident)
-    return ident
+    return f"rw-{secrets.token_hex(12)}"  # 27 characters of DISPATCH_ID
 
 
 def match_check_run(payload: Any, issued_ids: Collection[str], repository_id: int) -> str | None:
@@ -214,17 +214,28 @@ def dispatch(
     except GitHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return Exit.GITHUB
-    conclusions = {job["name"]: job.get("conclusion") for job in found.jobs}
-    failed = {name: c for name, c in conclusions.items() if c not in _OK}
-    if failed or f"unprivileged-{dispatch_id}" not in conclusions:
-        print(
-            "failed: "
-            + (", ".join(f"{n}={c}" for n, c in failed.items()) or "no unprivileged job ran"),
-            file=sys.stderr,
-        )
+    problems = watch_problems(found, dispatch_id)
+    if problems:
+        print("failed: " + "; ".join(problems), file=sys.stderr)
         return Exit.FAILED
     print("success")
     return Exit.OK
+
+
+def watch_problems(found: Jobs, dispatch_id: str) -> list[str]:
+    """Why the finished jobs of a dispatch do not add up to success (empty if they do).
+
+    Skipped is not success: an event the workflow's sender gate refused skips every
+    job, and that must not read as a finished operation.
+    """
+    conclusions = {job["name"]: job.get("conclusion") for job in found.jobs}
+    unprivileged = f"unprivileged-{dispatch_id}"
+    problems = [f"{n}={c}" for n, c in conclusions.items() if c not in _FINE]
+    if conclusions.get(unprivileged) != "success":
+        problems.append(f"{unprivileged} did not succeed ({conclusions.get(unprivileged)})")
+    if not any(c == "success" for n, c in conclusions.items() if n != unprivileged):
+        problems.append("no privileged job succeeded (every one was skipped or failed)")
+    return problems
 
 
 def _finished(found: Jobs) -> bool:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from repowarden.runtime.config import (
     DISPATCH_ID_RE,
+    LOGIN_RE,
+    OWNER_REPO_RE,
+    TEAM_RE,
     Config,
     ConfigError,
     load_config,
@@ -231,12 +235,22 @@ def test_schema_is_available_for_editors() -> None:
         ("x" * 65, False),
         ("$(id)", False),
         ("a\nb", False),
+        ("d1\n", False),  # `$` would let a final newline through
         ("../x", False),
         ("", False),
     ],
 )
 def test_dispatch_id_pattern(value: str, ok: bool) -> None:
     assert bool(DISPATCH_ID_RE.match(value)) is ok
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [(LOGIN_RE, "alice\n"), (OWNER_REPO_RE, "o/r\n"), (TEAM_RE, "@o/team\n")],
+)
+def test_identity_patterns_refuse_a_final_newline(pattern: re.Pattern[str], value: str) -> None:
+    assert pattern.match(value) is None
+    assert pattern.match(value.rstrip("\n")) is not None
 
 
 def test_operation_names_are_one_word() -> None:
