@@ -327,10 +327,6 @@ class Dispatch(_Model):
         "repowarden", description="The repository_dispatch event_type the workflow listens to."
     )
     senders: list[Sender] = Field(min_length=1)
-    repositories: list[OwnerRepo] = Field(
-        default_factory=list,
-        description="Values the payload's 'repo' may take; empty means only this repository.",
-    )
     operations: list[Operation] = Field(min_length=1)
     max_artifact_bytes: StrictInt = Field(50_000_000, ge=1, le=2_000_000_000)
     max_file_bytes: StrictInt = Field(20_000_000, ge=1, le=2_000_000_000)

@@ -78,6 +78,8 @@ def read_event(path: Path) -> dict[str, Any]:
         event = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise EventRejected([f"the event file {path} is not JSON: {exc}"]) from None
+    except RecursionError:
+        raise EventRejected([f"the event file {path} is nested too deeply"]) from None
     if not isinstance(event, dict):
         raise EventRejected(["the event is not a JSON object"])
     return event
@@ -159,14 +161,18 @@ def check_event(
                 f"client_payload.operation {show(operation)} is not a configured operation; "
                 f"configured: {', '.join(o.name for o in dispatch.operations)}"
             )
+        # The sender names the repository it means; the operation always runs on the
+        # one this workflow belongs to, so anything else is a dispatch sent astray.
         repo = payload.get("repo")
-        allowed = dispatch.repositories or [config.repository]
         if "repo" in payload and not (
-            isinstance(repo, str) and OWNER_REPO_RE.match(repo) and repo in allowed
+            isinstance(repo, str)
+            and OWNER_REPO_RE.match(repo)
+            and repo.casefold() == repository.casefold()
         ):
             problems.append(
-                f"client_payload.repo {show(repo)} is not allowed; allowed: {', '.join(allowed)}"
+                f"client_payload.repo {show(repo)} is not this repository {show(repository)}"
             )
+        repo = repository if isinstance(repo, str) else None
         if "pr" in payload:
             raw_pr = payload["pr"]
             if not (_is_int(raw_pr) and 1 <= raw_pr <= MAX_PR):
@@ -178,11 +184,10 @@ def check_event(
                 )
             else:
                 pr = raw_pr
-    if problems:
-        raise EventRejected(problems)
-    assert isinstance(operation, str)
-    assert isinstance(ident, str)
-    assert isinstance(repo, str)
+    if problems or not (
+        isinstance(operation, str) and isinstance(ident, str) and isinstance(repo, str)
+    ):
+        raise EventRejected(problems or ["client_payload is incomplete"])
     return DispatchRequest(
         operation=operation,
         id=ident,

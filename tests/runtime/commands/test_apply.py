@@ -207,7 +207,7 @@ EVENT_CASES = {
     "id 10,000 characters": "client_payload.id 'aaaaaaaa",
     "unknown operation": "client_payload.operation 'rm-rf' is not a configured operation",
     "extra payload key": "client_payload has unexpected key(s) 'ref'",
-    "payload repo not allowed": "client_payload.repo 'o/other' is not allowed",
+    "payload repo not allowed": "client_payload.repo 'o/other' is not this repository 'o/r'",
     "pr zero": "client_payload.pr 0 is not a positive integer",
     "pr as string": "client_payload.pr '1' is not a positive integer",
     "build with pr": "operation 'release' (build-and-publish) takes no pr",
