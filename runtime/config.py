@@ -312,6 +312,11 @@ class BuildAndPublish(_Model):
     repository_url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9./_-]+$")] | None = Field(
         None, description="Upload somewhere other than PyPI, e.g. TestPyPI's legacy URL."
     )
+    allow_pth: bool = Field(
+        False,
+        description="Accept .pth files in the distributions. They run code at every start "
+        "of the interpreter they are installed into, so they are refused unless set.",
+    )
 
     @property
     def allowed_paths(self) -> list[str]:

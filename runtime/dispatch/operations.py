@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repowarden.runtime.config import BuildAndPublish, Config, Format, PipCompile
-from repowarden.runtime.dispatch.artifact import path_allowed, touches_github_dir
+from repowarden.runtime.dispatch.artifact import path_allowed, touches_github_dir, unsafe_path
 from repowarden.runtime.dispatch.manifest import DIST, PATCH, Manifest, write_manifest
-from repowarden.runtime.dispatch.payload import DispatchRequest
+from repowarden.runtime.dispatch.payload import DispatchRequest, show
 
 # Names removed from the child environment: tokens, the runner's artifact/cache/OIDC
 # endpoints, and the files through which a step controls later steps.
@@ -144,6 +144,11 @@ def run_operation(
         base_sha=base_sha,
         head_sha=head_sha,
     )
+    # The privileged side refuses these anyway; saying so here gives a clear failure
+    # where the names were made, instead of an artifact that can only be rejected.
+    unsafe = [f"{show(f.path, 200)} {why}" for f in manifest.files if (why := unsafe_path(f.path))]
+    if unsafe:
+        raise OperationFailed("the operation left unusable file names: " + "; ".join(unsafe))
     return Outcome(manifest, changed, dropped)
 
 

@@ -26,13 +26,21 @@ def pipeline(
     return Pipeline(github, monkeypatch, capsys, tmp_path)
 
 
-def wheel(name: str = "demo_pkg", version: str = "1.0", meta_name: str = "demo-pkg") -> bytes:
+def wheel(
+    name: str = "demo_pkg",
+    version: str = "1.0",
+    meta_name: str = "demo-pkg",
+    meta_version: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(f"{name}/__init__.py", "")
+        for member in extra:
+            zf.writestr(member, "import os\n")
         zf.writestr(
             f"{name}-{version}.dist-info/METADATA",
-            f"Metadata-Version: 2.1\nName: {meta_name}\nVersion: {version}\n",
+            f"Metadata-Version: 2.1\nName: {meta_name}\nVersion: {meta_version or version}\n",
         )
         zf.writestr(f"{name}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
         zf.writestr(f"{name}-{version}.dist-info/RECORD", "")
@@ -46,12 +54,23 @@ def sdist(
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         members = {f"{prefix}/pyproject.toml": b"[project]\n"}
         if pkg_info:
-            members[f"{prefix}/PKG-INFO"] = f"Metadata-Version: 2.1\nName: {meta_name}\n".encode()
+            version = prefix.rpartition("-")[2]
+            members[f"{prefix}/PKG-INFO"] = (
+                f"Metadata-Version: 2.1\nName: {meta_name}\nVersion: {version}\n".encode()
+            )
         for path, data in members.items():
             info = tarfile.TarInfo(path)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+SDIST, WHEEL = "dist/demo_pkg-1.0.tar.gz", "dist/demo_pkg-1.0-py3-none-any.whl"
+
+
+def release(**files: bytes) -> dict[str, bytes]:
+    """A good release (an sdist and a wheel of demo-pkg 1.0) with `files` added or replaced."""
+    return {SDIST: sdist(), WHEEL: wheel(), **{k.replace("__", "/"): v for k, v in files.items()}}
 
 
 def release_artifact(pipeline: Pipeline, files: dict[str, bytes], id: str = "rel-1") -> Path:
@@ -138,10 +157,7 @@ def test_operation_must_be_the_dispatched_one(pipeline: Pipeline) -> None:
 
 
 def test_distributions_of_the_project_pass(pipeline: Pipeline) -> None:
-    release_artifact(
-        pipeline,
-        {"dist/demo_pkg-1.0.tar.gz": sdist(), "dist/demo_pkg-1.0-py3-none-any.whl": wheel()},
-    )
+    release_artifact(pipeline, release())
     outcome = pipeline.run(
         "verify",
         pipeline.event("release", id="rel-1"),
@@ -171,6 +187,26 @@ def test_distributions_of_the_project_pass(pipeline: Pipeline) -> None:
             {"dist/demo_pkg-1.0-py3-none-any.whl": wheel(), "patch.diff": b""},
             "a build artifact holds only dist/",
         ),
+        ({WHEEL: wheel()}, "0 sdists of 'demo-pkg'; a release has exactly one"),
+        ({SDIST: sdist()}, "no wheel of 'demo-pkg'"),
+        (release(dist__demo_pkg_2_0=b""), "not a distribution"),
+        (
+            release(**{"dist/demo_pkg-2.0-py3-none-any.whl": wheel(version="2.0")}),
+            "more than one version",
+        ),
+        ({SDIST: sdist(), WHEEL: wheel(meta_version="1.1")}, "more than one version"),
+        (
+            {SDIST: sdist(), "dist/demo_pkg-1.0.tar.gz.tar.gz": sdist("demo_pkg-1.0.tar.gz")},
+            "2 sdists",
+        ),
+        (
+            {SDIST: sdist(), WHEEL: wheel(extra=("demo_pkg-hook.pth",))},
+            "archive member 'demo_pkg-hook.pth' is a .pth file",
+        ),
+        (
+            {SDIST: sdist(), WHEEL: wheel(extra=("demo_pkg-1.0.data/purelib/x.pth",))},
+            "is a .pth file",
+        ),
     ],
 )
 def test_distributions_must_be_valid_and_named_after_the_project(
@@ -193,7 +229,7 @@ def test_verify_writes_no_runner_control_files(
     env_file, path_file = pipeline.dir / "env", pipeline.dir / "path"
     monkeypatch.setenv("GITHUB_ENV", str(env_file))
     monkeypatch.setenv("GITHUB_PATH", str(path_file))
-    release_artifact(pipeline, {"dist/demo_pkg-1.0-py3-none-any.whl": wheel()})
+    release_artifact(pipeline, release())
     outcome = pipeline.run(
         "verify",
         pipeline.event("release", id="rel-1"),
@@ -209,7 +245,7 @@ def test_verify_declares_no_permission_and_calls_no_api(
     pipeline: Pipeline, github: FakeGitHub
 ) -> None:
     assert load("verify").permissions == ()
-    release_artifact(pipeline, {"dist/demo_pkg-1.0-py3-none-any.whl": wheel()})
+    release_artifact(pipeline, release())
     outcome = pipeline.run(
         "verify",
         pipeline.event("release", id="rel-1"),
