@@ -18,9 +18,15 @@ from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.config import BuildAndPublish
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.dispatch import report
-from repowarden.runtime.dispatch.apply import ApplyRefused, apply_patch
+from repowarden.runtime.dispatch.apply import ApplyRefused, apply_patch, code_fence
 from repowarden.runtime.dispatch.artifact import verify_artifact
-from repowarden.runtime.dispatch.jobs import UPSTREAM_RESULT, add_config, artifacts_dir, start
+from repowarden.runtime.dispatch.jobs import (
+    APP_TOKEN,
+    UPSTREAM_RESULT,
+    add_config,
+    artifacts_dir,
+    start,
+)
 from repowarden.runtime.dispatch.payload import DispatchRequest, github_sha, show
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
@@ -50,8 +56,9 @@ def _report(gh: GitHub, ctx: RunContext, request: DispatchRequest, state: str, d
 def run(args: argparse.Namespace) -> int:
     ctx, config, request = start(args)
     base_sha = github_sha()
-    assert config.dispatch is not None
-    if isinstance(config.dispatch.operation(request.operation), BuildAndPublish):
+    if config.dispatch and isinstance(
+        config.dispatch.operation(request.operation), BuildAndPublish
+    ):
         print(f"{request.operation!r} publishes from the publish job; nothing to apply here")
         return Exit.OK
     gh = GitHub(ctx.repository)
@@ -66,17 +73,30 @@ def run(args: argparse.Namespace) -> int:
     directory = args.directory or artifacts_dir(ctx)
     verified = verify_artifact(directory, config, request.operation, request, base_sha=base_sha)
     if verified.violations:
-        # A rejected artifact changes nothing on GitHub, the comment included.
+        # A rejected artifact changes nothing in the repository; the PR's comment says so.
         for line in verified.violations:
             print(f"violation: {line}")
-        ctx.write_summary(
-            f"### Artifact of dispatch {request.id} rejected; nothing applied\n\n"
-            + "\n".join(f"- {line}" for line in verified.violations)
+        listing = "\n".join(verified.violations)
+        fence = code_fence(listing)
+        _report(
+            gh,
+            ctx,
+            request,
+            report.FAILURE,
+            f"The artifact was rejected; nothing applied:\n\n{fence}text\n{listing}\n{fence}",
         )
         return Exit.FAILED
+    app_token = os.environ.get(APP_TOKEN, "")
+    pusher = GitHub(ctx.repository, token=app_token) if app_token else None
     try:
         applied = apply_patch(
-            gh, config, request, verified, verified.patch_bytes, run_url=ctx.run_url
+            gh,
+            config,
+            request,
+            verified,
+            verified.patch_bytes,
+            run_url=ctx.run_url,
+            pusher=pusher,
         )
     except ApplyRefused as exc:
         print(f"error: {exc}")

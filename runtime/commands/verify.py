@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
             + "\n".join(f"- {line}" for line in result.violations)
         )
         return Exit.FAILED
-    assert result.manifest is not None
-    files = ", ".join(f.path for f in result.manifest.files) or "no files"
+    listed = result.manifest.files if result.manifest else ()
+    files = ", ".join(f.path for f in listed) or "no files"
     print(f"artifact verified: {files}")
     ctx.write_summary(f"### Artifact of dispatch {request.id} verified\n\n{files}")
     return Exit.OK

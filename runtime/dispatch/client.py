@@ -142,8 +142,7 @@ def find_jobs(gh: GitHub, workflow: str, dispatch_id: str) -> Jobs:
 
 
 def _print_jobs(found: Jobs) -> None:
-    assert found.run is not None
-    print(f"run: {found.run.get('html_url')}")
+    print(f"run: {(found.run or {}).get('html_url')}")
     for job in found.jobs:
         state = job.get("conclusion") or job.get("status")
         print(f"  {job['name']}: {state} {job.get('html_url')}")

@@ -109,9 +109,9 @@ def run_operation(
     environ: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Run the requested operation in `worktree` and write the artifact to `output`."""
-    assert config.dispatch is not None
-    op = config.dispatch.operation(request.operation)
-    assert op is not None, "verify_event() guarantees a configured operation"
+    op = config.dispatch.operation(request.operation) if config.dispatch else None
+    if op is None:
+        raise OperationFailed(f"operation {request.operation!r} is not configured")
     env = scrubbed_env(environ)
     if not (worktree / ".git").exists():
         raise OperationFailed(f"{worktree} is not a git checkout")

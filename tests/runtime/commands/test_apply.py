@@ -565,3 +565,189 @@ def test_a_rerun_after_github_failed_midway_finishes_without_pushing_again(
     assert [c.method for c in github.calls_matching(None, r"/git/refs?/")] == ["GET"]
     (pull,) = github.state.pulls.values()
     assert pull.head_ref == "repowarden/pip-compile/retry-1"
+
+
+# -- issue 11: where a push may land --------------------------------------------------------
+
+
+def test_a_branch_named_main_hash_x_never_moves_main(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    # Unquoted, `heads/main#x` reaches GitHub as `heads/main`: the fragment is dropped,
+    # and the fast-forward would carry the PR's unreviewed commits onto main.
+    pr = github.add_pull(
+        "o/r", author="alice", head_ref="main#x", files={"src/demo/__init__.py": "VALUE=1\n"}
+    )
+    head = github.pull("o/r", pr).head_sha
+    repo = github.state.repo("o/r")
+    assert repo is not None
+    repo.git.update_ref("refs/heads/main#x", head)
+    event = pipeline.event("format", id="hash-1", pr=pr)
+    patch_artifact(
+        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="hash-1", head=head
+    )
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert pipeline.refs()["refs/heads/main"] == pipeline.sha
+    assert outcome.code == 1, outcome.out + outcome.err
+    assert not github.calls_matching("PATCH", r"/git/refs/heads/main$")
+    assert github.calls_matching("GET", r"/git/ref/heads/main%23x$")
+
+
+def test_a_pr_whose_head_branch_is_the_default_branch_gets_no_push(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    # main -> release: the PR's head branch is main itself.
+    github.commit("o/r", {"RELEASE": "1\n"}, branch="release")
+    repo = github.state.repo("o/r")
+    assert repo is not None
+    repo.git.update_ref("refs/heads/main", pipeline.sha)
+    pr = github.add_pull("o/r", author="alice", head_ref="main", base_ref="release")
+    head = github.pull("o/r", pr).head_sha
+    repo.git.update_ref("refs/heads/main", head)
+    event = pipeline.event("format", id="def-1", pr=pr)
+    patch_artifact(
+        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="def-1", head=head
+    )
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 1
+    assert "is the default branch; repowarden never pushes to it" in outcome.out
+    assert pipeline.refs()["refs/heads/main"] == head
+    (comment,) = github.comments("o/r", pr)
+    assert "state=failure" in comment.body
+
+
+def test_the_push_is_refused_when_the_branch_moved_after_the_pr_was_read(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    # The PR still reports the old head, but the branch itself moved: compare-and-swap
+    # from the exact head the operation ran on, or refuse; never force.
+    pr = github.add_pull(
+        "o/r", author="alice", head_ref="feature", files={"src/demo/__init__.py": "VALUE=1\n"}
+    )
+    head = github.pull("o/r", pr).head_sha
+    repo = github.state.repo("o/r")
+    assert repo is not None
+    moved = github.commit("o/r", {"src/demo/other.py": "X = 2\n"}, branch="elsewhere")
+    repo.git.update_ref("refs/heads/feature", moved)
+    event = pipeline.event("format", id="cas-1", pr=pr)
+    patch_artifact(
+        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="cas-1", head=head
+    )
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 1
+    assert f"the PR head moved to {moved}" in outcome.out
+    assert pipeline.refs()["refs/heads/feature"] == moved
+    assert not github.calls_matching("PATCH", r"/git/refs/")
+
+
+def test_without_an_app_the_result_says_ci_will_not_run(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    pr = github.add_pull(
+        "o/r", author="alice", head_ref="feature", files={"src/demo/__init__.py": "VALUE=1\n"}
+    )
+    head = github.pull("o/r", pr).head_sha
+    event = pipeline.event("format", id="noci-1", pr=pr)
+    patch_artifact(
+        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="noci-1", head=head
+    )
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 0, outcome.out + outcome.err
+    (comment,) = github.comments("o/r", pr)
+    assert "CI will not run on this commit by itself" in comment.body
+    assert "`app:`" in comment.body
+
+
+def test_with_an_app_token_the_app_pushes_and_opens_the_pr(
+    pipeline: Pipeline, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_token = github.token(APPLY, repo="o/r", login="warden-app[bot]", app="warden-app")
+    monkeypatch.setenv("REPOWARDEN_APP_TOKEN", app_token)
+    event = pipeline.event("pip-compile", id="app-1")
+    patch_artifact(pipeline, {"requirements.txt": PINNED}, id="app-1")
+    # The job's own token only reads and comments; every write is the App's.
+    readonly = {"contents": "read", "pull-requests": "write"}
+    outcome = pipeline.run("apply", event, job="apply", permissions=readonly)
+    assert outcome.code == 0, outcome.out + outcome.err
+    writes = [c for c in github.writes() if "/git/" in c.path or c.path.endswith("/pulls")]
+    assert writes
+    assert all(c.token == app_token for c in writes)
+    (pull,) = github.state.pulls.values()
+    assert pull.author == "warden-app[bot]"
+    assert "CI will not run" not in outcome.out
+
+
+def test_github_refusing_actions_pull_requests_is_explained(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    # The answer GitHub gives while "Allow GitHub Actions to create and approve pull
+    # requests" is off (docs.github.com: Managing GitHub Actions settings for a repository).
+    github.fail(
+        "POST",
+        r"/repos/o/r/pulls$",
+        status=403,
+        times=None,
+        body={"message": "GitHub Actions is not permitted to create or approve pull requests."},
+    )
+    event = pipeline.event("pip-compile", id="deny-1")
+    patch_artifact(pipeline, {"requirements.txt": PINNED}, id="deny-1")
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 1, outcome.out + outcome.err
+    assert "Allow GitHub Actions to create and approve pull requests" in outcome.out
+    assert "Traceback" not in outcome.err
+
+
+def test_a_rejected_artifact_is_reported_on_the_pr(pipeline: Pipeline, github: FakeGitHub) -> None:
+    pr = github.add_pull("o/r", author="alice")
+    head = github.pull("o/r", pr).head_sha
+    event = pipeline.event("format", id="rej-1", pr=pr)
+    assert pipeline.run("announce", event, job="announce", permissions=ANNOUNCE).code == 0
+    art = patch_artifact(
+        pipeline,
+        {"src/demo/__init__.py": "X = 1\n", "src/demo/evil.py/conftest.sh": "curl x | sh\n"},
+        operation="format",
+        id="rej-1",
+        head=head,
+    )
+    assert art.exists()
+    refs = pipeline.refs()
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 1
+    (comment,) = github.comments("o/r", pr)
+    assert "state=failure" in comment.body
+    assert "The artifact was rejected; nothing applied" in comment.body
+    assert "'src/demo/evil.py/conftest.sh'" in comment.body
+    assert pipeline.refs() == refs
+
+
+@pytest.mark.parametrize(
+    ("name", "patch"),
+    [
+        (
+            "new and deleted",
+            b"diff --git a/requirements.txt b/requirements.txt\nnew file mode 100644\n"
+            b"deleted file mode 100644\n",
+        ),
+        (
+            "/dev/null both sides",
+            b"diff --git a/requirements.txt b/requirements.txt\n--- /dev/null\n+++ /dev/null\n",
+        ),
+    ],
+)
+def test_a_malformed_patch_is_a_located_refusal(
+    pipeline: Pipeline, github: FakeGitHub, name: str, patch: bytes
+) -> None:
+    event = pipeline.event("pip-compile", id="bad-1")
+    write_artifact(
+        pipeline.artifacts("apply"),
+        {"patch.diff": patch},
+        operation="pip-compile",
+        id="bad-1",
+        repository="o/r",
+        base_sha=pipeline.sha,
+    )
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 1, (name, outcome.err)
+    assert "violation: patch.diff: not a patch git produces: line " in outcome.out
+    assert "Traceback" not in outcome.err
+    assert github.writes() == []
