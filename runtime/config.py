@@ -125,6 +125,22 @@ OwnerRepo = Annotated[str, AfterValidator(_owner_repo)]
 CodeOwner = Annotated[str, AfterValidator(_code_owner)]
 
 
+# The GitHub-hosted Linux virtual machines (docs.github.com, "GitHub-hosted runners
+# reference"): fresh for each job and gone after it. The dispatch workflow runs its
+# untrusted code only there; Linux, because the operation runs as a user of its own.
+GITHUB_HOSTED_LINUX = frozenset(
+    {
+        "ubuntu-latest",
+        "ubuntu-22.04",
+        "ubuntu-24.04",
+        "ubuntu-26.04",
+        "ubuntu-22.04-arm",
+        "ubuntu-24.04-arm",
+        "ubuntu-26.04-arm",
+    }
+)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
@@ -335,6 +351,13 @@ class Dispatch(_Model):
     operations: list[Operation] = Field(min_length=1)
     max_artifact_bytes: StrictInt = Field(50_000_000, ge=1, le=2_000_000_000)
     max_file_bytes: StrictInt = Field(20_000_000, ge=1, le=2_000_000_000)
+    custom_runner_is_github_hosted: bool = Field(
+        False,
+        description="Set only when `runner:` is the custom label of a GitHub-hosted larger "
+        "runner. The dispatch workflow runs untrusted code, so any other label is refused: "
+        "a self-hosted runner can carry any label, and what untrusted code leaves on it "
+        "survives into later jobs.",
+    )
 
     @field_validator("operations")
     @classmethod
@@ -419,11 +442,21 @@ class Config(_Model):
     ) -> Dispatch | None:
         # The unprivileged dispatch job runs untrusted code; on a self-hosted runner
         # whatever it leaves behind survives into later (privileged) jobs.
-        if value is not None and info.data.get("runner", "").strip() == "self-hosted":
+        runner = str(info.data.get("runner", "")).strip()
+        if value is None or runner in GITHUB_HOSTED_LINUX:
+            return value
+        if runner.casefold() == "self-hosted":
             raise ValueError(
                 "the dispatch workflow runs untrusted code, which must not run on a "
                 "self-hosted runner; set `runner:` to a GitHub-hosted label such as "
                 "'ubuntu-24.04'"
+            )
+        if not value.custom_runner_is_github_hosted:
+            raise ValueError(
+                f"`runner: {runner}` is not a GitHub-hosted Linux image "
+                f"({', '.join(sorted(GITHUB_HOSTED_LINUX))}), and the dispatch workflow runs "
+                "untrusted code; for a GitHub-hosted larger runner's own label set "
+                "dispatch.custom_runner_is_github_hosted: true (never for a self-hosted one)"
             )
         return value
 

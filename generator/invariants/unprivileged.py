@@ -48,7 +48,8 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 bad(wf.path, f"job {job_id}: unprivileged permissions must be ⊆ contents: read")
             labels = job.get("runs-on")
             labels = [labels] if isinstance(labels, str) else list(labels or [])
-            if "self-hosted" in labels:
+            # GitHub matches labels case-insensitively: `Self-Hosted` is self-hosted too.
+            if "self-hosted" in {str(label).casefold() for label in labels}:
                 bad(
                     wf.path,
                     f"job {job_id}: untrusted code on a self-hosted runner can outlive the job "

@@ -267,19 +267,35 @@ def test_operation_names_are_one_word() -> None:
     assert "one word of letters, digits and '._-'" in problem
 
 
-def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner() -> None:
-    (problem,) = problems(
-        """\
-        repository: o/r
-        runner: self-hosted
-        review: {reviewers: {"*": [a, b]}, admins: [a]}
-        dispatch:
-          senders: [{login: bot, id: 1}]
-          operations: [{kind: build-and-publish, project: p}]
-        """
-    )
-    assert problem.startswith("repowarden.yml:4:1: dispatch:")
-    assert "self-hosted" in problem
+RUNNER_CONFIG = """\
+repository: o/r
+runner: {runner}
+review: {{reviewers: {{"*": [a, b]}}, admins: [a]}}
+dispatch:
+  senders: [{{login: bot, id: 1}}]
+  operations: [{{kind: build-and-publish, project: p}}]
+"""
+
+
+@pytest.mark.parametrize("runner", ["self-hosted", "Self-Hosted", "SELF-HOSTED"])
+def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner(runner: str) -> None:
+    config = RUNNER_CONFIG.format(runner=runner)
+    for text in (config, config + "  custom_runner_is_github_hosted: true\n"):
+        (problem,) = problems(text)
+        assert problem.startswith("repowarden.yml:4:1: dispatch:")
+        assert "must not run on a self-hosted runner" in problem
+
+
+def test_a_custom_runner_label_needs_the_explicit_opt_in() -> None:
+    # A self-hosted runner can carry any label; only the config owner can say this
+    # one names a GitHub-hosted larger runner.
+    config = RUNNER_CONFIG.format(runner="linux-16-core")
+    (problem,) = problems(config)
+    assert "`runner: linux-16-core` is not a GitHub-hosted Linux image" in problem
+    assert "dispatch.custom_runner_is_github_hosted: true" in problem
+    opted_in = parse_config(config + "  custom_runner_is_github_hosted: true\n")
+    assert opted_in.runner == "linux-16-core"
+    assert parse_config(RUNNER_CONFIG.format(runner="ubuntu-24.04-arm")).dispatch is not None
 
 
 def test_app_is_optional_and_validated() -> None:

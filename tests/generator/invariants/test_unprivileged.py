@@ -38,6 +38,11 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
             "untrusted code on a self-hosted runner",
         ),
         (
+            'runs-on: "ubuntu-24.04"',
+            "runs-on: [Self-Hosted, linux]",  # labels match case-insensitively
+            "untrusted code on a self-hosted runner",
+        ),
+        (
             UNPRIVILEGED_PERMS,
             "    environment: release\n" + UNPRIVILEGED_PERMS,
             "an environment gives the unprivileged job secrets",
