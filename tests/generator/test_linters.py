@@ -192,6 +192,7 @@ dispatch:
       name: "ship.it-now"
       project: edge.pkg
       environment: "pypi: prod #1"
+  custom_runner_is_github_hosted: true  # a larger runner's own label
 codeowners:
   - {pattern: "docs/with space/*", owners: ["@edge-org/docs-team", "@a-b"]}
 """
