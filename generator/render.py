@@ -175,6 +175,7 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     context: dict[str, Any] = {
         "event_type": dispatch.event_type,
         "gate": gate,
+        "verify": _job(["verify"]),
         "unprivileged": _job(["verify", "operate"]),
         "announce": _job(["announce"]) if patches else None,
         "apply": None,
@@ -194,7 +195,7 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     if patches:
         # The operation name is only compared, never interpolated into a script.
         condition = " && ".join(
-            [f"!cancelled() && ({gate})"]
+            [f"!cancelled() && needs.verify.result == 'success' && ({gate})"]
             + [f"{operation} != {literal(build.name)}" for build in builds]
         )
         context["apply"] = {"job": _job(["verify", "apply"]), "if": f"${{{{ {condition} }}}}"}

@@ -19,6 +19,9 @@ TITLE = "tokens via env:, never on a command line; nothing secret in the unprivi
 _SECRET_RE = re.compile(r"\b(secrets\.|github\.token\b|inputs\.token\b)")
 _TOKEN_IN_RUN_RE = re.compile(r"\$\{?[A-Z_]*TOKEN\b")
 _TOKEN_INPUTS = {"token", "github-token"}
+# Inputs made to take a secret: the App's private key, from which the action mints a
+# short-lived, scoped installation token.
+_KEY_INPUTS = {"actions/create-github-app-token": {"private-key"}}
 
 
 def is_unprivileged(job_id: str, job: Mapping[str, object]) -> bool:
@@ -34,8 +37,9 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     for step in steps(files):
         if step.run is not None and _TOKEN_IN_RUN_RE.search(step.run):
             bad(step.file.path, f"{step.where}: a token on a command line; the program reads env")
+        inputs = _TOKEN_INPUTS | _KEY_INPUTS.get(step.action or "", set())
         for key, value in step.with_.items():
-            if key not in _TOKEN_INPUTS and _SECRET_RE.search(str(value)):
+            if key not in inputs and _SECRET_RE.search(str(value)):
                 bad(step.file.path, f"{step.where}: a token in `with: {key}`")
 
     for wf in workflows(files):
