@@ -25,11 +25,8 @@ from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.permissions import required
 from repowarden.generator.pins import pin
 from repowarden.runtime.commands import Permission
-from repowarden.runtime.config import (
-    PATCH_KINDS,
-    BuildAndPublish,
-    Config,
-)
+from repowarden.runtime.config import Config
+from repowarden.runtime.dispatch.kinds import BuildAndPublish, kind_of
 
 WORKFLOWS = ".github/workflows"
 ASSIGN = f"{WORKFLOWS}/repowarden-assign.yml"
@@ -169,8 +166,13 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     gate = sender_gate(config)
     # In a conjunction the gate needs parentheses: `a || b && c` is `a || (b && c)`.
     gate_term = f"({gate})" if " || " in gate else gate
-    builds = [op for op in dispatch.operations if isinstance(op, BuildAndPublish)]
-    patches = [op for op in dispatch.operations if op.kind in PATCH_KINDS]
+    # Which privileged job takes each operation's artifact is the kind's to say.
+    builds = [
+        op
+        for op in dispatch.operations
+        if kind_of(op).result == "publish" and isinstance(op, BuildAndPublish)
+    ]
+    patches = [op for op in dispatch.operations if kind_of(op).result != "publish"]
     operation = "github.event.client_payload.operation"
     context: dict[str, Any] = {
         "event_type": dispatch.event_type,

@@ -16,8 +16,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StrictInt,
     ValidationError,
@@ -26,6 +24,13 @@ from pydantic import (
     model_validator,
 )
 
+from .dispatch.kinds import (
+    KIND_NAMES,
+    Operation,
+    OperationModel,
+)
+from .fields import RepoPath, SafeStr
+from .fields import StrictModel as _Model
 from .generated import CONFIG_PATH
 
 EXTERNAL = "*"
@@ -42,22 +47,7 @@ TEAM_RE = re.compile(rf"^@{_LOGIN}/[A-Za-z0-9._-]{{1,100}}\Z")
 # payload check, the dispatcher client and the artifact name all use it.
 DISPATCH_ID = r"[A-Za-z0-9_-]{1,64}"
 DISPATCH_ID_RE = re.compile(rf"^{DISPATCH_ID}\Z")
-# An operation name travels as one word: the payload's `operation`, a job's `if:`
-# literal and the `--operation NAME` argument the generator writes.
-OPERATION_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
-# Characters that could leave a YAML scalar, a shell word or a GitHub expression.
-_UNSAFE = re.compile(r"""["'`$\\\x00-\x1f\x7f]|\{\{|\}\}|\{%""")
-_PATH = re.compile(r"^[A-Za-z0-9._/*@+-][A-Za-z0-9._/*@+ -]*$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*,/-]+$")
-
-
-def _safe(value: str) -> str:
-    if _UNSAFE.search(value):
-        raise ValueError(
-            "must not contain quotes, backticks, '$', backslashes, template braces "
-            "('{{', '}}', '{%') or control characters such as newlines"
-        )
-    return value
 
 
 def _login(value: str) -> str:
@@ -65,16 +55,6 @@ def _login(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a GitHub login: letters, digits and single inner "
             "hyphens, at most 39 characters, optionally followed by '[bot]'"
-        )
-    return value
-
-
-def _repo_path(value: str) -> str:
-    _safe(value)
-    if not _PATH.match(value) or value.startswith("/") or ".." in value.split("/"):
-        raise ValueError(
-            f"{value!r} is not a repository-relative path: letters, digits, '._/*@+-' "
-            "and spaces, not absolute, no '..'"
         )
     return value
 
@@ -97,15 +77,6 @@ def _secret_name(value: str) -> str:
     return value
 
 
-def _operation_name(value: str) -> str:
-    if not OPERATION_NAME_RE.match(value):
-        raise ValueError(
-            f"{value!r} is not an operation name: one word of letters, digits and '._-', "
-            "at most 40 characters, e.g. 'release' or 'pip-compile'"
-        )
-    return value
-
-
 def _cron(value: str) -> str:
     fields = value.split()
     if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
@@ -116,11 +87,8 @@ def _cron(value: str) -> str:
     return " ".join(fields)
 
 
-SafeStr = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_safe)]
 Login = Annotated[str, AfterValidator(_login)]
-RepoPath = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_repo_path)]
 Cron = Annotated[str, AfterValidator(_cron)]
-OperationName = Annotated[str, AfterValidator(_operation_name)]
 OwnerRepo = Annotated[str, AfterValidator(_owner_repo)]
 CodeOwner = Annotated[str, AfterValidator(_code_owner)]
 
@@ -139,10 +107,6 @@ GITHUB_HOSTED_LINUX = frozenset(
         "ubuntu-26.04-arm",
     }
 )
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
 def casefold_set(logins: Iterable[str]) -> frozenset[str]:
@@ -263,86 +227,6 @@ class Sender(_Model):
     type: Literal["Bot", "User"] = "Bot"
 
 
-class PipCompile(_Model):
-    kind: Literal["pip-compile"]
-    name: OperationName = "pip-compile"
-    requirements: list[RepoPath] = Field(
-        min_length=1, description="The .in files; each compiles to the .txt beside it."
-    )
-
-    upgrade: bool = Field(
-        False,
-        description="Pass --upgrade: move every pin to the newest release the .in allows. "
-        "Without it, existing pins stay and only what the .in gained is resolved.",
-    )
-
-    @field_validator("requirements")
-    @classmethod
-    def _in_files(cls, value: list[str]) -> list[str]:
-        bad = [p for p in value if not p.endswith(".in")]
-        if bad:
-            raise ValueError(f"requirement inputs must end in '.in': {', '.join(bad)}")
-        return value
-
-    @property
-    def allowed_paths(self) -> list[str]:
-        return [p.removesuffix(".in") + ".txt" for p in self.requirements]
-
-
-class Format(_Model):
-    kind: Literal["format"]
-    name: OperationName = "format"
-    commands: list[list[SafeStr]] = Field(
-        min_length=1,
-        description="Formatter commands as argument lists, run without a shell, "
-        "e.g. [[ruff, format, .]].",
-    )
-    paths: list[RepoPath] = Field(
-        min_length=1, description="Glob patterns of the files the formatters may change."
-    )
-    requirements: RepoPath | None = Field(
-        None, description="A hash-pinned requirements file that installs the formatters."
-    )
-
-    @field_validator("commands")
-    @classmethod
-    def _non_empty(cls, value: list[list[str]]) -> list[list[str]]:
-        if any(not argv for argv in value):
-            raise ValueError("a command is an empty list; give the program and its arguments")
-        return value
-
-    @property
-    def allowed_paths(self) -> list[str]:
-        return list(self.paths)
-
-
-class BuildAndPublish(_Model):
-    kind: Literal["build-and-publish"]
-    name: OperationName = "release"
-    project: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")] = Field(
-        description="The PyPI project name the distributions must carry."
-    )
-    environment: SafeStr = Field(
-        "pypi", description="The deployment environment the publish job runs in."
-    )
-    repository_url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9./_-]+$")] | None = Field(
-        None, description="Upload somewhere other than PyPI, e.g. TestPyPI's legacy URL."
-    )
-    allow_pth: bool = Field(
-        False,
-        description="Accept .pth files in the distributions. They run code at every start "
-        "of the interpreter they are installed into, so they are refused unless set.",
-    )
-
-    @property
-    def allowed_paths(self) -> list[str]:
-        return []
-
-
-Operation = Annotated[PipCompile | Format | BuildAndPublish, Field(discriminator="kind")]
-PATCH_KINDS = ("pip-compile", "format")
-
-
 class Dispatch(_Model):
     event_type: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")] = Field(
         "repowarden", description="The repository_dispatch event_type the workflow listens to."
@@ -376,7 +260,7 @@ class Dispatch(_Model):
             raise ValueError("a sender id is listed twice")
         return value
 
-    def operation(self, name: str) -> PipCompile | Format | BuildAndPublish | None:
+    def operation(self, name: str) -> OperationModel | None:
         return next((op for op in self.operations if op.name == name), None)
 
 
@@ -513,7 +397,7 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         msg = "unknown key; see `repowarden schema` for the keys that are valid here"
     elif error["type"] == "union_tag_invalid":
-        msg = "unknown operation kind; valid kinds: pip-compile, format, build-and-publish"
+        msg = f"unknown operation kind; valid kinds: {', '.join(KIND_NAMES)}"
     return f"{where}: {msg}" if where else msg
 
 
@@ -553,11 +437,9 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
                 p
                 for p in error["loc"]
                 if not (isinstance(p, str) and p.startswith(("function-", "list[")))
+                and p not in KIND_NAMES
                 and p
                 not in (
-                    "pip-compile",
-                    "format",
-                    "build-and-publish",
                     "str",
                     "int",
                     "literal['all']",

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import BuildAndPublish
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.dispatch import report
 from repowarden.runtime.dispatch.apply import ApplyRefused, apply_patch, code_fence
@@ -27,6 +26,7 @@ from repowarden.runtime.dispatch.jobs import (
     artifacts_dir,
     start,
 )
+from repowarden.runtime.dispatch.kinds import kind_of
 from repowarden.runtime.dispatch.payload import DispatchRequest, github_sha, show
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
@@ -56,9 +56,8 @@ def _report(gh: GitHub, ctx: RunContext, request: DispatchRequest, state: str, d
 def run(args: argparse.Namespace) -> int:
     ctx, config, request = start(args)
     base_sha = github_sha()
-    if config.dispatch and isinstance(
-        config.dispatch.operation(request.operation), BuildAndPublish
-    ):
+    op = config.dispatch.operation(request.operation) if config.dispatch else None
+    if op is not None and kind_of(op).result == "publish":
         print(f"{request.operation!r} publishes from the publish job; nothing to apply here")
         return Exit.OK
     gh = GitHub(ctx.repository)

@@ -4,19 +4,27 @@ Runs the untrusted part of a dispatch: argv lists without a shell, no token in
 the child environment, and only data left behind (a patch made by git itself, or
 the distributions) with `manifest.json`. It refuses to start when it was handed a
 token: this job must hold none (invariant 6).
+
+With `REPOWARDEN_ISOLATE=user` (the generated workflow sets it) the untrusted
+programs run as a fresh OS user of their own (dispatch/sandbox.py); operate then
+needs root, and restarts itself with `sudo` when it is not.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from repowarden.runtime.commands import Command
 from repowarden.runtime.dispatch.jobs import add_config, artifacts_dir, start, worktree_dir
 from repowarden.runtime.dispatch.operations import OperationFailed, run_operation
 from repowarden.runtime.dispatch.payload import github_sha
+from repowarden.runtime.dispatch.sandbox import Sandbox, SandboxError
 from repowarden.runtime.errors import BadInput, Exit
+
+ISOLATE = "REPOWARDEN_ISOLATE"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +51,17 @@ def run(args: argparse.Namespace) -> int:
             )
     worktree = args.worktree or worktree_dir(ctx)
     output = args.output or artifacts_dir(ctx)
+    isolate = os.environ.get(ISOLATE, "")
+    if isolate not in ("", "user"):
+        raise BadInput(f"{ISOLATE} is {isolate!r}; the only isolation is 'user'")
+    if isolate and os.geteuid() != 0:
+        _restart_as_root(args, worktree, output)
+    sandbox = None
     try:
+        if isolate:
+            sandbox = Sandbox.create()
+            sandbox.install_tools()
+            print(f"running the operation as user {sandbox.user} (uid {sandbox.uid}), no sudo")
         outcome = run_operation(
             config,
             request,
@@ -52,11 +70,15 @@ def run(args: argparse.Namespace) -> int:
             base_sha=github_sha(),
             workspace=ctx.workspace,
             runner_temp=ctx.runner_temp,
+            sandbox=sandbox,
         )
-    except OperationFailed as exc:
+    except (OperationFailed, SandboxError) as exc:
         print(f"error: {exc}")
         ctx.write_summary(f"### {request.operation} failed\n\n{exc}")
         return Exit.FAILED
+    finally:
+        if sandbox is not None:
+            sandbox.remove()
     files = [f"{f.path} ({f.size} bytes)" for f in outcome.manifest.files]
     lines = [f"### {request.operation} for dispatch {request.id}", ""]
     lines += [f"- artifact file: {f}" for f in files]
@@ -65,6 +87,18 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(lines[2:]))
     ctx.write_summary("\n".join(lines))
     return Exit.OK
+
+
+def _restart_as_root(args: argparse.Namespace, worktree: Path, output: Path) -> None:
+    """Run this same command again under sudo (the runner's user has it, passwordless)."""
+    argv = ["operate", "--config", str(args.config), "--worktree", str(worktree)]
+    argv += ["--output", str(output)]
+    sys.stdout.flush()
+    # --preserve-env: the runner's context (GITHUB_*, RUNNER_TEMP, PYTHONPATH) stays;
+    # the sandbox passes none of it on.
+    runtime = "repowarden.runtime"
+    sudo = ["sudo", "-n", "--preserve-env", sys.executable, "-m", runtime, *argv]
+    os.execvp("sudo", sudo)  # noqa: S606 (an argv list, no shell)
 
 
 COMMAND = Command(

@@ -30,11 +30,12 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 from urllib.parse import quote
 
-from repowarden.runtime.config import Config, Format
+from repowarden.runtime.config import Config
 from repowarden.runtime.dispatch.artifact import Verification
+from repowarden.runtime.dispatch.kinds import kind_of
 from repowarden.runtime.dispatch.patch import FilePatch, PatchError, apply_hunks
 from repowarden.runtime.dispatch.payload import DispatchRequest
 from repowarden.runtime.dispatch.report import MAX_COMMENT, NOTHING, SUCCESS, marker
@@ -254,11 +255,19 @@ def apply_patch(
         f"Dispatch {request.id}, {run_url}\n"
     )
 
-    if pull is not None and isinstance(op, Format):
-        applied = _push_to_pr(
-            writer, config, request, pull, manifest.head_sha, tree, message, changed
-        )
-        return _with_ci_note(applied, pusher)
+    result = kind_of(op).result
+    match result:
+        case "push" if pull is not None:
+            applied = _push_to_pr(
+                writer, config, request, pull, manifest.head_sha, tree, message, changed
+            )
+            return _with_ci_note(applied, pusher)
+        case "push" | "pull-request":
+            pass  # a new branch and a pull request, below
+        case "publish":
+            raise ApplyRefused(f"{op.kind} is published by the publish job, not applied")
+        case _:
+            assert_never(result)
 
     if pull is not None:
         base_ref = pull["head"]["ref"]
@@ -380,7 +389,9 @@ def _open_or_update_pr(
         pr = mine[0]
         if pr.get("title") != title or pr.get("body") != body:
             gh.request(
-                "PATCH", gh.repo_path(f"/pulls/{pr['number']}"), data={"title": title, "body": body}
+                "PATCH",
+                gh.repo_path(f"/pulls/{int(pr['number'])}"),
+                data={"title": title, "body": body},
             )
         return int(pr["number"]), str(pr.get("html_url", ""))
     try:

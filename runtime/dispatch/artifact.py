@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from hashlib import sha256
 from pathlib import Path, PurePosixPath
+from typing import assert_never
 
-from repowarden.runtime.config import BuildAndPublish, Config, Format, PipCompile
+from repowarden.runtime.config import Config
+from repowarden.runtime.dispatch.kinds import BuildAndPublish, Kind, OperationModel, kind_of
 from repowarden.runtime.dispatch.manifest import (
     DIST,
     MANIFEST,
@@ -231,10 +233,17 @@ def verify_artifact(
         else:
             intact.append(path)
 
-    if isinstance(op, (PipCompile, Format)):
-        _check_patch(directory, listed, intact, op, result)
-    elif isinstance(op, BuildAndPublish):
-        _check_dists(directory, listed, intact, op, violations)
+    kind = kind_of(op)
+    match kind.artifact:
+        case "patch":
+            _check_patch(directory, listed, intact, op, kind, result)
+        case "dists":
+            if isinstance(op, BuildAndPublish):
+                _check_dists(directory, listed, intact, op, violations)
+            else:
+                violations.append(f"{op.kind}: distributions of which project? (a bug)")
+        case _:
+            assert_never(kind.artifact)
     return result
 
 
@@ -242,7 +251,8 @@ def _check_patch(
     directory: Path,
     listed: dict[str, FileEntry],
     intact: list[str],
-    op: PipCompile | Format,
+    op: OperationModel,
+    kind: Kind,
     result: Verification,
 ) -> None:
     violations = result.violations
@@ -266,7 +276,7 @@ def _check_patch(
     result.patch_bytes = data
     allowed = op.allowed_paths
     # A formatter edits the files it is given; only pip-compile may write a missing .txt.
-    creates_files = isinstance(op, PipCompile)
+    creates_files = kind.creates_files
     seen: set[str] = set()
     for fp in patches:
         for path in sorted(fp.paths):

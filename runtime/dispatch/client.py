@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from repowarden.runtime.config import DISPATCH_ID, OPERATION_NAME_RE, OWNER_REPO_RE
+from repowarden.runtime.config import DISPATCH_ID, OWNER_REPO_RE
 from repowarden.runtime.errors import Exit
+from repowarden.runtime.fields import OPERATION_NAME_RE
 from repowarden.runtime.github import GitHub, GitHubError
 
 WORKFLOW = "repowarden-dispatch.yml"
@@ -124,14 +126,14 @@ class Jobs:
 def find_jobs(gh: GitHub, workflow: str, dispatch_id: str) -> Jobs:
     """The run of `workflow` whose jobs carry `dispatch_id`, and those jobs."""
     runs = gh.get(
-        gh.repo_path(f"/actions/workflows/{workflow}/runs"),
+        gh.repo_path(f"/actions/workflows/{quote(workflow, safe='')}/runs"),
         event="repository_dispatch",
         per_page=RECENT_RUNS,
     )
     for run in (runs or {}).get("workflow_runs", [])[:RECENT_RUNS]:
         ours = [
             job
-            for job in gh.paginate(gh.repo_path(f"/actions/runs/{run['id']}/jobs"), key="jobs")
+            for job in gh.paginate(gh.repo_path(f"/actions/runs/{int(run['id'])}/jobs"), key="jobs")
             if isinstance(job.get("name"), str)
             and (m := _JOB_NAME.fullmatch(job["name"]))
             and m.group(2) == dispatch_id

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repowarden.runtime.config import DISPATCH_ID_RE, OWNER_REPO_RE, BuildAndPublish, Config
+from repowarden.runtime.config import DISPATCH_ID_RE, OWNER_REPO_RE, Config
 from repowarden.runtime.context import RunContext
+from repowarden.runtime.dispatch.kinds import kind_of
 from repowarden.runtime.errors import BadInput
 
 EVENT_NAME = "repository_dispatch"
@@ -177,10 +178,10 @@ def check_event(
             raw_pr = payload["pr"]
             if not (_is_int(raw_pr) and 1 <= raw_pr <= MAX_PR):
                 problems.append(f"client_payload.pr {show(raw_pr)} is not a positive integer")
-            elif isinstance(op, BuildAndPublish):
+            elif op is not None and not kind_of(op).takes_pr:
                 problems.append(
-                    f"operation {op.name!r} (build-and-publish) takes no pr; "
-                    "it always builds the default branch"
+                    f"operation {op.name!r} ({op.kind}) takes no pr; "
+                    "it always works on the default branch"
                 )
             else:
                 pr = raw_pr

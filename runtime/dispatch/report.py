@@ -93,5 +93,7 @@ def post(gh: GitHub, pr: int, dispatch_id: str, body: str, *, only_if_started: b
         return "kept"
     if found.body == body:
         return "kept"
-    gh.request("PATCH", gh.repo_path(f"/issues/comments/{found.comment_id}"), data={"body": body})
+    gh.request(
+        "PATCH", gh.repo_path(f"/issues/comments/{int(found.comment_id)}"), data={"body": body}
+    )
     return "updated"
