@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_MODE = re.compile(r"^[0-7]{6}$")
+_MODE = re.compile(r"^[0-7]{6}\Z")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 MAX_LINE_NUMBER = 10_000_000
 
