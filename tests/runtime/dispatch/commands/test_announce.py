@@ -13,16 +13,6 @@ from support.dispatch_pipeline import ANNOUNCE, APPLY, Pipeline
 from support.least_privilege import assert_least_privilege
 
 
-@pytest.fixture
-def pipeline(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Pipeline:
-    return Pipeline(github, monkeypatch, capsys, tmp_path)
-
-
 def test_start_comment_has_the_run_url_and_a_hidden_marker(
     pipeline: Pipeline, github: FakeGitHub
 ) -> None:

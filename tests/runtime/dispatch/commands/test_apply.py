@@ -26,16 +26,6 @@ from support.dispatch_pipeline import (
 from support.least_privilege import assert_least_privilege
 
 
-@pytest.fixture
-def pipeline(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Pipeline:
-    return Pipeline(github, monkeypatch, capsys, tmp_path)
-
-
 def file_at(gh: FakeGitHub, repo: str, ref: str, path: str) -> str:
     r = gh.state.repo(repo)
     assert r is not None
@@ -570,22 +560,31 @@ def test_a_rerun_after_github_failed_midway_finishes_without_pushing_again(
 # -- issue 11: where a push may land --------------------------------------------------------
 
 
+def format_dispatch(
+    pipeline: Pipeline, github: FakeGitHub, id: str, head_ref: str = "feature", **pull: Any
+) -> tuple[int, str, dict[str, Any]]:
+    """A same-repository PR with an unformatted file, and the format artifact for its head.
+
+    Returns the PR number, its head commit and the dispatch event.
+    """
+    if "base_ref" not in pull:
+        pull["files"] = {"src/demo/__init__.py": "VALUE=1\n"}
+    pr = github.add_pull("o/r", author="alice", head_ref=head_ref, **pull)
+    head = github.pull("o/r", pr).head_sha
+    repo = github.state.repo("o/r")
+    assert repo is not None
+    repo.git.update_ref(f"refs/heads/{head_ref}", head)
+    changes: dict[str, str | None] = {"src/demo/__init__.py": FORMATTED}
+    patch_artifact(pipeline, changes, operation="format", id=id, head=head)
+    return pr, head, pipeline.event("format", id=id, pr=pr)
+
+
 def test_a_branch_named_main_hash_x_never_moves_main(
     pipeline: Pipeline, github: FakeGitHub
 ) -> None:
     # Unquoted, `heads/main#x` reaches GitHub as `heads/main`: the fragment is dropped,
     # and the fast-forward would carry the PR's unreviewed commits onto main.
-    pr = github.add_pull(
-        "o/r", author="alice", head_ref="main#x", files={"src/demo/__init__.py": "VALUE=1\n"}
-    )
-    head = github.pull("o/r", pr).head_sha
-    repo = github.state.repo("o/r")
-    assert repo is not None
-    repo.git.update_ref("refs/heads/main#x", head)
-    event = pipeline.event("format", id="hash-1", pr=pr)
-    patch_artifact(
-        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="hash-1", head=head
-    )
+    _, _, event = format_dispatch(pipeline, github, "hash-1", head_ref="main#x")
     outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
     assert pipeline.refs()["refs/heads/main"] == pipeline.sha
     assert outcome.code == 1, outcome.out + outcome.err
@@ -601,13 +600,7 @@ def test_a_pr_whose_head_branch_is_the_default_branch_gets_no_push(
     repo = github.state.repo("o/r")
     assert repo is not None
     repo.git.update_ref("refs/heads/main", pipeline.sha)
-    pr = github.add_pull("o/r", author="alice", head_ref="main", base_ref="release")
-    head = github.pull("o/r", pr).head_sha
-    repo.git.update_ref("refs/heads/main", head)
-    event = pipeline.event("format", id="def-1", pr=pr)
-    patch_artifact(
-        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="def-1", head=head
-    )
+    pr, head, event = format_dispatch(pipeline, github, "def-1", "main", base_ref="release")
     outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
     assert outcome.code == 1
     assert "is the default branch; repowarden never pushes to it" in outcome.out
@@ -621,18 +614,11 @@ def test_the_push_is_refused_when_the_branch_moved_after_the_pr_was_read(
 ) -> None:
     # The PR still reports the old head, but the branch itself moved: compare-and-swap
     # from the exact head the operation ran on, or refuse; never force.
-    pr = github.add_pull(
-        "o/r", author="alice", head_ref="feature", files={"src/demo/__init__.py": "VALUE=1\n"}
-    )
-    head = github.pull("o/r", pr).head_sha
+    _, _, event = format_dispatch(pipeline, github, "cas-1")
+    moved = github.commit("o/r", {"src/demo/other.py": "X = 2\n"}, branch="elsewhere")
     repo = github.state.repo("o/r")
     assert repo is not None
-    moved = github.commit("o/r", {"src/demo/other.py": "X = 2\n"}, branch="elsewhere")
     repo.git.update_ref("refs/heads/feature", moved)
-    event = pipeline.event("format", id="cas-1", pr=pr)
-    patch_artifact(
-        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="cas-1", head=head
-    )
     outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
     assert outcome.code == 1
     assert f"the PR head moved to {moved}" in outcome.out
@@ -643,14 +629,7 @@ def test_the_push_is_refused_when_the_branch_moved_after_the_pr_was_read(
 def test_without_an_app_the_result_says_ci_will_not_run(
     pipeline: Pipeline, github: FakeGitHub
 ) -> None:
-    pr = github.add_pull(
-        "o/r", author="alice", head_ref="feature", files={"src/demo/__init__.py": "VALUE=1\n"}
-    )
-    head = github.pull("o/r", pr).head_sha
-    event = pipeline.event("format", id="noci-1", pr=pr)
-    patch_artifact(
-        pipeline, {"src/demo/__init__.py": FORMATTED}, operation="format", id="noci-1", head=head
-    )
+    pr, _, event = format_dispatch(pipeline, github, "noci-1")
     outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
     assert outcome.code == 0, outcome.out + outcome.err
     (comment,) = github.comments("o/r", pr)

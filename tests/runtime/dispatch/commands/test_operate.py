@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
@@ -21,16 +20,6 @@ pathlib.Path(".github/workflows").mkdir(parents=True)
 pathlib.Path(".github/workflows/x.yml").write_text("on: push\\n")
 pathlib.Path("src/demo/__init__.py").write_text("VALUE = 2\\n")
 """
-
-
-@pytest.fixture
-def pipeline(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Pipeline:
-    return Pipeline(github, monkeypatch, capsys, tmp_path)
 
 
 def run_script(pipeline: Pipeline, script: str) -> None:

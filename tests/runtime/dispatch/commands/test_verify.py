@@ -16,16 +16,6 @@ from support.dispatch_pipeline import Pipeline, craft_patch, write_artifact
 PINNED = "six==1.17.0\n"
 
 
-@pytest.fixture
-def pipeline(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Pipeline:
-    return Pipeline(github, monkeypatch, capsys, tmp_path)
-
-
 def wheel(
     name: str = "demo_pkg",
     version: str = "1.0",
