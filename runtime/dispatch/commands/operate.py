@@ -94,10 +94,12 @@ def _restart_as_root(args: argparse.Namespace, worktree: Path, output: Path) -> 
     argv = ["operate", "--config", str(args.config), "--worktree", str(worktree)]
     argv += ["--output", str(output)]
     sys.stdout.flush()
-    # --preserve-env: the runner's context (GITHUB_*, RUNNER_TEMP, PYTHONPATH) stays;
-    # the sandbox passes none of it on.
+    # --preserve-env: the runner's context (GITHUB_*, RUNNER_TEMP) stays; the sandbox
+    # passes none of it on. sudo drops PYTHONPATH even then (its env_delete list), so
+    # the vendored runtime's path is given as an assignment, which sudo keeps.
+    path = [f"PYTHONPATH={os.environ['PYTHONPATH']}"] if os.environ.get("PYTHONPATH") else []
     runtime = "repowarden.runtime"
-    sudo = ["sudo", "-n", "--preserve-env", sys.executable, "-m", runtime, *argv]
+    sudo = ["sudo", "-n", "--preserve-env", *path, sys.executable, "-m", runtime, *argv]
     os.execvp("sudo", sudo)  # noqa: S606 (an argv list, no shell)
 
 

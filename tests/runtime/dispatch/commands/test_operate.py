@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import pytest
@@ -196,3 +197,46 @@ def test_build_leaves_the_distributions_that_verify_accepts(pipeline: Pipeline) 
     pipeline.transfer("unprivileged", "publish")
     verified = pipeline.run("verify", event, job="publish", args=("--operation", "release"))
     assert verified.code == 0, verified.out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating the operation's OS user needs root")
+def test_with_isolation_the_formatter_runs_as_a_user_of_its_own(
+    pipeline: Pipeline, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPOWARDEN_ISOLATE", "user")
+    pr = github.add_pull("o/r", author="alice", files={"src/demo/__init__.py": "VALUE=1\n"})
+    outcome = pipeline.unprivileged(pipeline.event("format", id="iso-f", pr=pr))
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "running the operation as user rw-op-" in outcome.out
+    patch = (pipeline.artifacts("unprivileged") / "patch.diff").read_text()
+    assert "+VALUE = 1\n" in patch
+    # The checkout itself was only copied: the user worked on its own copy.
+    target = pipeline.job_dir("unprivileged") / "workspace" / "target"
+    assert git(target, "status", "--porcelain") == ""
+
+
+def test_isolation_restarts_operate_under_sudo_when_not_root(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not root here is what cannot exist in this suite (it runs as root): pretend.
+    started: list[list[str]] = []
+    monkeypatch.setenv("REPOWARDEN_ISOLATE", "user")
+    monkeypatch.setenv("PYTHONPATH", "/w/.github/repowarden")
+    monkeypatch.setattr(os, "geteuid", lambda: 1001)
+    monkeypatch.setattr(os, "execvp", lambda file, argv: started.append([file, *argv]))
+    outcome = pipeline.unprivileged(pipeline.event("format", id="sudo-1"))
+    assert outcome.code == 1  # execvp returned (it never does): no root, so no sandbox
+    assert "needs root" in outcome.out
+    [call] = started
+    assert call[:5] == ["sudo", "sudo", "-n", "--preserve-env", "PYTHONPATH=/w/.github/repowarden"]
+    assert call[5:8] == [sys.executable, "-m", "repowarden.runtime"]
+    assert call[8:10] == ["operate", "--config"]
+
+
+def test_an_unknown_isolation_is_refused(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPOWARDEN_ISOLATE", "container")
+    outcome = pipeline.unprivileged(pipeline.event("format", id="iso-x"))
+    assert outcome.code == 2
+    assert "the only isolation is 'user'" in outcome.err
