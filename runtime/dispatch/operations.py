@@ -220,7 +220,7 @@ class Job:
     def add_to_path(self, directory: Path) -> None:
         self.programs.extra_path.append(directory)
 
-    def install_tools(self, name: str, requirements: Path) -> Path:
+    def install_tools(self, name: str, requirements: Path, what: str) -> Path:
         box = self.programs.sandbox
         venv = (box.home if box else self.runner_temp) / name
         shutil.rmtree(venv, ignore_errors=True)
@@ -231,11 +231,13 @@ class Job:
             [self.python, "-m", "venv", "--without-pip", str(venv)],
             self.runner_temp,
             env,
-            f"{name}: venv",
+            f"{what}: venv",
         )
         pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
         install = [*pip, "install", "--require-hashes", "-r", str(requirements)]
-        _trusted(install, self.runner_temp, env, f"{name}: install from {requirements.name}")
+        _trusted(
+            install, self.runner_temp, env, f"{what}: install the tools of {requirements.name}"
+        )
         if box is not None:
             readable_by_all(venv)
         return venv / "bin"

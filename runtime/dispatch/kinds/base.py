@@ -34,8 +34,11 @@ class OperationJob(Protocol):
     def run(self, argv: Sequence[str], what: str) -> None:
         """An untrusted program, in the worktree; OperationFailed if it fails."""
 
-    def install_tools(self, name: str, requirements: Path) -> Path:
-        """A venv of hash-pinned tools from a trusted file, runnable by `run`; its bin/."""
+    def install_tools(self, name: str, requirements: Path, what: str) -> Path:
+        """A venv `name` of hash-pinned tools from a trusted file, runnable by `run`; its bin/.
+
+        Failures say `what` (the operation) needed them.
+        """
         ...
 
     def add_to_path(self, directory: Path) -> None: ...

@@ -50,7 +50,7 @@ def run(op: Format, job: OperationJob) -> None:
         requirements = job.workspace / op.requirements
         if not requirements.is_file():
             raise OperationFailed(f"format: {op.requirements} not found in {job.workspace}")
-        job.add_to_path(job.install_tools("repowarden-format-venv", requirements))
+        job.add_to_path(job.install_tools("repowarden-format-venv", requirements, "format"))
     for argv in op.commands:
         job.run(argv, f"format: {' '.join(argv)}")
     job.write_patch(op.allowed_paths)

@@ -106,7 +106,7 @@ def test_an_unpinned_formatter_requirement_is_refused(pipeline: Pipeline) -> Non
     (workspace / "tools" / "format-requirements.txt").write_text("six\n")
     outcome = pipeline.unprivileged(pipeline.event("format", id="unpinned"))
     assert outcome.code == 1
-    assert "format: install formatters: " in outcome.out
+    assert "format: install the tools of format-requirements.txt: " in outcome.out
     assert not (pipeline.artifacts("unprivileged") / "manifest.json").exists()
 
 
