@@ -242,9 +242,9 @@ class Job:
             readable_by_all(venv)
         return venv / "bin"
 
-    def write_patch(self, allowed: list[str]) -> None:
+    def write_patch(self, allowed: list[str], *, creates_files: bool) -> None:
         self.changed, self.dropped = _write_patch(
-            self.worktree, self.output, self.programs, allowed
+            self.worktree, self.output, self.programs, allowed, creates_files
         )
 
     def write_dists(self, argv_for_outdir: Callable[[str], Sequence[str]]) -> None:
@@ -262,15 +262,26 @@ class Job:
 
 
 def _write_patch(
-    worktree: Path, output: Path, programs: Programs, allowed: list[str]
+    worktree: Path, output: Path, programs: Programs, allowed: list[str], creates_files: bool
 ) -> tuple[list[str], list[str]]:
-    """Stage everything, keep the allowed paths, and write git's own binary diff."""
+    """Stage everything, keep the allowed paths, and write git's own binary diff.
+
+    New files stay out unless the kind may create them (the privileged side would
+    refuse the whole patch for one).
+    """
     _git(programs, worktree, "add", "--all")
-    names = _git(
-        programs, worktree, "diff", "--cached", "--name-only", "--no-renames", "-z", "HEAD"
-    )
-    paths = [p.decode("utf-8", "surrogateescape") for p in names.split(b"\0") if p]
-    keep = [p for p in paths if path_allowed(p, allowed) and not touches_github_dir(p)]
+
+    def staged(*options: str) -> list[str]:
+        names = _git(
+            programs, worktree, "diff", "--cached", "--name-only", "--no-renames", "-z", *options
+        )
+        return [p.decode("utf-8", "surrogateescape") for p in names.split(b"\0") if p]
+
+    paths = staged("HEAD")
+    new = set() if creates_files else set(staged("--diff-filter=A", "HEAD"))
+    keep = [
+        p for p in paths if path_allowed(p, allowed) and not touches_github_dir(p) and p not in new
+    ]
     dropped = [p for p in paths if p not in keep]
     for path in dropped:
         print(f"warning: {path!r} changed but the operation may not change it; left out")

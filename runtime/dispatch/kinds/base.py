@@ -43,8 +43,8 @@ class OperationJob(Protocol):
 
     def add_to_path(self, directory: Path) -> None: ...
 
-    def write_patch(self, allowed: list[str]) -> None:
-        """git's diff of the changes to `allowed` files becomes the artifact."""
+    def write_patch(self, allowed: list[str], *, creates_files: bool) -> None:
+        """git's diff of the changes to `allowed` files (new ones too if `creates_files`)."""
 
     def write_dists(self, argv_for_outdir: Callable[[str], Sequence[str]]) -> None:
         """Run the build with an output folder; its regular files become the artifact."""

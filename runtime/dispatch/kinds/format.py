@@ -53,7 +53,7 @@ def run(op: Format, job: OperationJob) -> None:
         job.add_to_path(job.install_tools("repowarden-format-venv", requirements, "format"))
     for argv in op.commands:
         job.run(argv, f"format: {' '.join(argv)}")
-    job.write_patch(op.allowed_paths)
+    job.write_patch(op.allowed_paths, creates_files=KIND.creates_files)
 
 
 KIND = Kind(

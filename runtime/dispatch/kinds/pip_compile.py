@@ -67,7 +67,7 @@ def run(op: PipCompile, job: OperationJob) -> None:
             ],
             f"pip-compile {source}",
         )
-    job.write_patch(op.allowed_paths)
+    job.write_patch(op.allowed_paths, creates_files=KIND.creates_files)
 
 
 KIND = Kind(

@@ -16,8 +16,8 @@ SIX = (
 )
 USES_SIX = """\
 import pathlib, six, sys
-pathlib.Path("src/demo/six_version.py").write_text(f"VERSION = {six.__version__!r}\\n")
-pathlib.Path("src/demo/python.py").write_text(f"PYTHON = {sys.executable!r}\\n")
+report = f"VERSION = {six.__version__!r}\\nPYTHON = {sys.executable!r}\\n"
+pathlib.Path("src/demo/__init__.py").write_text(report)  # format edits existing files
 """
 
 

@@ -12,7 +12,7 @@ from support.dispatch_pipeline import Pipeline, git
 
 ENV_DUMP = """\
 import os, pathlib
-pathlib.Path("src/demo/env.py").write_text("NAMES = " + repr(sorted(os.environ)) + "\\n")
+pathlib.Path("src/demo/__init__.py").write_text("NAMES = " + repr(sorted(os.environ)) + "\\n")
 """
 SPRAY = """\
 import pathlib
@@ -20,6 +20,7 @@ pathlib.Path("setup.py").write_text("evil\\n")
 pathlib.Path(".github/workflows").mkdir(parents=True)
 pathlib.Path(".github/workflows/x.yml").write_text("on: push\\n")
 pathlib.Path("src/demo/__init__.py").write_text("VALUE = 2\\n")
+pathlib.Path("src/demo/new.py").write_text("X = 1\\n")  # allowed path, but format only edits
 """
 
 
@@ -122,6 +123,8 @@ def test_changes_outside_the_allowed_paths_are_left_out(pipeline: Pipeline) -> N
     assert ".github" not in patch
     assert "left out (not allowed for this operation): .github/workflows/x.yml" in outcome.out
     assert "left out (not allowed for this operation): setup.py" in outcome.out
+    assert "left out (not allowed for this operation): src/demo/new.py" in outcome.out
+    assert "new.py" not in patch
 
 
 def test_a_failing_formatter_fails_the_operation(pipeline: Pipeline) -> None:
