@@ -216,6 +216,22 @@ def test_a_token_without_contents_write_sends_nothing(
     assert github.state.dispatches == []
 
 
+def test_the_workflow_name_is_one_quoted_path_segment(github: FakeGitHub) -> None:
+    # Unquoted, `#` would end the path and the rest would never reach GitHub.
+    actions = Actions(github)
+    actions.steps = []
+    args = parse("--find-timeout", "1")
+    args.workflow = "odd#name.yml"
+    code = client.dispatch(
+        args,
+        environ={"GITHUB_TOKEN": github.token(CLIENT_PERMS)},
+        sleep=actions.sleep,
+        clock=actions.clock,
+    )
+    assert code in (1, 3)
+    assert github.calls_matching("GET", r"/actions/workflows/odd%23name\.yml/runs$")
+
+
 def test_bad_arguments_send_nothing(github: FakeGitHub) -> None:
     Actions(github)
     token = {"GITHUB_TOKEN": github.token(CLIENT_PERMS)}
