@@ -248,3 +248,18 @@ def test_verify_declares_no_permission_and_calls_no_api(
     assert (
         json.loads((pipeline.artifacts("publish") / "manifest.json").read_text())["id"] == "rel-1"
     )
+
+
+def test_a_pth_file_passes_only_when_the_operation_allows_it(pipeline: Pipeline) -> None:
+    text = pipeline.config_path.read_text()
+    pipeline.config_path.write_text(
+        text.replace("project: demo-pkg", "project: demo-pkg\n      allow_pth: true")
+    )
+    release_artifact(pipeline, {SDIST: sdist(), WHEEL: wheel(extra=("demo_pkg-hook.pth",))})
+    outcome = pipeline.run(
+        "verify",
+        pipeline.event("release", id="rel-1"),
+        job="publish",
+        args=("--operation", "release"),
+    )
+    assert outcome.code == 0, outcome.out
