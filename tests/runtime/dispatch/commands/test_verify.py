@@ -7,11 +7,13 @@ import json
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
 from repowarden.runtime.commands import load
 from support.dispatch_pipeline import Pipeline, craft_patch, write_artifact
+from support.step import Outcome
 
 PINNED = "six==1.17.0\n"
 
@@ -61,6 +63,12 @@ SDIST, WHEEL = "dist/demo_pkg-1.0.tar.gz", "dist/demo_pkg-1.0-py3-none-any.whl"
 def release(**files: bytes) -> dict[str, bytes]:
     """A good release (an sdist and a wheel of demo-pkg 1.0) with `files` added or replaced."""
     return {SDIST: sdist(), WHEEL: wheel(), **{k.replace("__", "/"): v for k, v in files.items()}}
+
+
+def verify_release(pipeline: Pipeline, **run: Any) -> Outcome:
+    """The publish job's `verify --operation release` of dispatch rel-1."""
+    event = pipeline.event("release", id="rel-1")
+    return pipeline.run("verify", event, job="publish", args=("--operation", "release"), **run)
 
 
 def release_artifact(pipeline: Pipeline, files: dict[str, bytes], id: str = "rel-1") -> Path:
@@ -148,12 +156,7 @@ def test_operation_must_be_the_dispatched_one(pipeline: Pipeline) -> None:
 
 def test_distributions_of_the_project_pass(pipeline: Pipeline) -> None:
     release_artifact(pipeline, release())
-    outcome = pipeline.run(
-        "verify",
-        pipeline.event("release", id="rel-1"),
-        job="publish",
-        args=("--operation", "release"),
-    )
+    outcome = verify_release(pipeline)
     assert outcome.code == 0, outcome.out
 
 
@@ -203,12 +206,7 @@ def test_distributions_must_be_valid_and_named_after_the_project(
     pipeline: Pipeline, files: dict[str, bytes], message: str
 ) -> None:
     release_artifact(pipeline, files)
-    outcome = pipeline.run(
-        "verify",
-        pipeline.event("release", id="rel-1"),
-        job="publish",
-        args=("--operation", "release"),
-    )
+    outcome = verify_release(pipeline)
     assert outcome.code == 1
     assert message in outcome.out
 
@@ -220,12 +218,7 @@ def test_verify_writes_no_runner_control_files(
     monkeypatch.setenv("GITHUB_ENV", str(env_file))
     monkeypatch.setenv("GITHUB_PATH", str(path_file))
     release_artifact(pipeline, release())
-    outcome = pipeline.run(
-        "verify",
-        pipeline.event("release", id="rel-1"),
-        job="publish",
-        args=("--operation", "release"),
-    )
+    outcome = verify_release(pipeline)
     assert outcome.code == 0
     assert not env_file.exists()
     assert not path_file.exists()
@@ -236,13 +229,7 @@ def test_verify_declares_no_permission_and_calls_no_api(
 ) -> None:
     assert load("verify").permissions == ()
     release_artifact(pipeline, release())
-    outcome = pipeline.run(
-        "verify",
-        pipeline.event("release", id="rel-1"),
-        job="publish",
-        token=github.token({}),
-        args=("--operation", "release"),
-    )
+    outcome = verify_release(pipeline, token=github.token({}))
     assert outcome.code == 0
     assert github.calls == []
     assert (
@@ -256,10 +243,5 @@ def test_a_pth_file_passes_only_when_the_operation_allows_it(pipeline: Pipeline)
         text.replace("project: demo-pkg", "project: demo-pkg\n      allow_pth: true")
     )
     release_artifact(pipeline, {SDIST: sdist(), WHEEL: wheel(extra=("demo_pkg-hook.pth",))})
-    outcome = pipeline.run(
-        "verify",
-        pipeline.event("release", id="rel-1"),
-        job="publish",
-        args=("--operation", "release"),
-    )
+    outcome = verify_release(pipeline)
     assert outcome.code == 0, outcome.out
