@@ -28,11 +28,8 @@ from repowarden.generator.pins import pin
 from repowarden.runtime import commands
 from repowarden.runtime import generated as layout
 from repowarden.runtime.commands import Permission
-from repowarden.runtime.config import (
-    PATCH_KINDS,
-    BuildAndPublish,
-    Config,
-)
+from repowarden.runtime.config import Config
+from repowarden.runtime.dispatch.kinds import BuildAndPublish, kind_of
 
 ASSIGN = f"{layout.WORKFLOWS_DIR}/{layout.ASSIGN_WORKFLOW}"
 CHECK = f"{layout.WORKFLOWS_DIR}/{layout.CHECK_WORKFLOW}"
@@ -189,12 +186,18 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     gate = sender_gate(config)
     # In a conjunction the gate needs parentheses: `a || b && c` is `a || (b && c)`.
     gate_term = f"({gate})" if " || " in gate else gate
-    builds = [op for op in dispatch.operations if isinstance(op, BuildAndPublish)]
-    patches = [op for op in dispatch.operations if op.kind in PATCH_KINDS]
+    # Which privileged job takes each operation's artifact is the kind's to say.
+    builds = [
+        op
+        for op in dispatch.operations
+        if kind_of(op).result == "publish" and isinstance(op, BuildAndPublish)
+    ]
+    patches = [op for op in dispatch.operations if kind_of(op).result != "publish"]
     operation = "github.event.client_payload.operation"
     context: dict[str, Any] = {
         "event_type": dispatch.event_type,
         "gate": gate,
+        "verify": _job(["verify"]),
         "unprivileged": _job(["verify", "operate"]),
         "announce": _job(["announce"]) if patches else None,
         "apply": None,
@@ -214,7 +217,7 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     if patches:
         # The operation name is only compared, never interpolated into a script.
         condition = " && ".join(
-            [f"!cancelled() && ({gate})"]
+            [f"!cancelled() && needs.verify.result == 'success' && ({gate})"]
             + [f"{operation} != {literal(build.name)}" for build in builds]
         )
         context["apply"] = {"job": _job(["verify", "apply"]), "if": f"${{{{ {condition} }}}}"}

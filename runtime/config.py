@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StrictInt,
     ValidationError,
@@ -29,7 +28,15 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .dispatch.kinds import KIND_NAMES, Operation, OperationModel
 from .errors import BadInput
+from .fields import (
+    _PATH_PATTERN,
+    SafeStr,
+    _repo_path,
+    _schema,
+)
+from .fields import StrictModel as _Model
 from .generated import CONFIG_PATH
 from .review_rules import ADMINS, AssignmentOptions, GroupName, Rule
 
@@ -38,27 +45,15 @@ EXTERNAL = "*"
 # GitHub logins: alphanumerics and single inner hyphens, at most 39 characters;
 # app bots are spelled `name[bot]`.
 _LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
-LOGIN_RE = re.compile(rf"^{_LOGIN}(?:\[bot\])?$")
-OWNER_REPO_RE = re.compile(rf"^{_LOGIN}/[A-Za-z0-9._-]{{1,100}}$")
-TEAM_RE = re.compile(rf"^@{_LOGIN}/[A-Za-z0-9._-]{{1,100}}$")
+# `\Z`, not `$`: in Python's `re`, `$` also matches before a final newline, so
+# "d1\n" would pass and later break a GITHUB_OUTPUT line or a comment marker.
+LOGIN_RE = re.compile(rf"^{_LOGIN}(?:\[bot\])?\Z")
+OWNER_REPO_RE = re.compile(rf"^{_LOGIN}/[A-Za-z0-9._-]{{1,100}}\Z")
+TEAM_RE = re.compile(rf"^@{_LOGIN}/[A-Za-z0-9._-]{{1,100}}\Z")
 # One pattern for dispatch ids everywhere: the workflow's job names, the runtime's
 # payload check, the dispatcher client and the artifact name all use it.
-DISPATCH_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# An operation name travels as one word: the payload's `operation`, a job's `if:`
-# literal and the `--operation NAME` argument the generator writes.
-OPERATION_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
-# Characters that could leave a YAML scalar, a shell word or a GitHub expression.
-_UNSAFE = re.compile(r"""["'`$\\\x00-\x1f\x7f]|\{\{|\}\}|\{%""")
-_PATH = re.compile(r"^[A-Za-z0-9._/*@+-][A-Za-z0-9._/*@+ -]*$")
-
-
-def _safe(value: str) -> str:
-    if _UNSAFE.search(value):
-        raise ValueError(
-            "must not contain quotes, backticks, '$', backslashes, template braces "
-            "('{{', '}}', '{%') or control characters such as newlines"
-        )
-    return value
+DISPATCH_ID = r"[A-Za-z0-9_-]{1,64}"
+DISPATCH_ID_RE = re.compile(rf"^{DISPATCH_ID}\Z")
 
 
 def _login(value: str) -> str:
@@ -66,16 +61,6 @@ def _login(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a GitHub login: letters, digits and single inner "
             "hyphens, at most 39 characters, optionally followed by '[bot]'"
-        )
-    return value
-
-
-def _repo_path(value: str) -> str:
-    _safe(value)
-    if not _PATH.match(value) or value.startswith("/") or ".." in value.split("/"):
-        raise ValueError(
-            f"{value!r} is not a repository-relative path: letters, digits, '._/*@+-' "
-            "and spaces, not absolute, no '..'"
         )
     return value
 
@@ -98,13 +83,20 @@ def _secret_name(value: str) -> str:
     return value
 
 
-def _operation_name(value: str) -> str:
-    if not OPERATION_NAME_RE.match(value):
-        raise ValueError(
-            f"{value!r} is not an operation name: one word of letters, digits and '._-', "
-            "at most 40 characters, e.g. 'release' or 'pip-compile'"
-        )
-    return value
+# The GitHub-hosted Linux virtual machines (docs.github.com, "GitHub-hosted runners
+# reference"): fresh for each job and gone after it. The dispatch workflow runs its
+# untrusted code only there; Linux, because the operation runs as a user of its own.
+GITHUB_HOSTED_LINUX = frozenset(
+    {
+        "ubuntu-latest",
+        "ubuntu-22.04",
+        "ubuntu-24.04",
+        "ubuntu-26.04",
+        "ubuntu-22.04-arm",
+        "ubuntu-24.04-arm",
+        "ubuntu-26.04-arm",
+    }
+)
 
 
 # GitHub's schedule syntax (docs.github.com, "Events that trigger workflows" ->
@@ -201,29 +193,14 @@ def _linux_runner(value: str) -> str:
     return value
 
 
-def _schema(pattern: str, **more: Any) -> Any:
-    """The loader's rule as the JSON Schema states it, so an editor says what `generate` will."""
-    return Field(json_schema_extra={"pattern": pattern, **more})
-
-
-_SAFE_PATTERN = r"""^(?!.*(\{\{|\}\}|\{%))[^"'`$\\\x00-\x1f\x7f]*$"""
-_LOGIN_PATTERN = LOGIN_RE.pattern
-_PATH_PATTERN = r"^(?!/)(?!(.*/)?\.\.(/|$))[A-Za-z0-9._/*@+-][A-Za-z0-9._/*@+ -]*$"
+_LOGIN_PATTERN = LOGIN_RE.pattern.replace("\\Z", "$")
 _CRON_PATTERN = r"^\s*[0-9A-Za-z*,/-]+(\s+[0-9A-Za-z*,/-]+){4}\s*$"
 
-SafeStr = Annotated[
-    str, Field(min_length=1, max_length=200), AfterValidator(_safe), _schema(_SAFE_PATTERN)
-]
 Login = Annotated[str, AfterValidator(_login), _schema(_LOGIN_PATTERN)]
-RepoPath = Annotated[
-    str, Field(min_length=1, max_length=300), AfterValidator(_repo_path), _schema(_PATH_PATTERN)
-]
-RequirementsIn = Annotated[RepoPath, _schema(_PATH_PATTERN.removesuffix("$") + r"\.in$")]
 Cron = Annotated[str, AfterValidator(_cron), _schema(_CRON_PATTERN)]
-OperationName = Annotated[
-    str, AfterValidator(_operation_name), _schema(OPERATION_NAME_RE.pattern.replace("\\Z", "$"))
+OwnerRepo = Annotated[
+    str, AfterValidator(_owner_repo), _schema(OWNER_REPO_RE.pattern.replace("\\Z", "$"))
 ]
-OwnerRepo = Annotated[str, AfterValidator(_owner_repo), _schema(OWNER_REPO_RE.pattern)]
 CodeOwner = Annotated[
     str,
     AfterValidator(_code_owner),
@@ -238,10 +215,6 @@ Runner = Annotated[
         }
     ),
 ]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
 def casefold_set(logins: Iterable[str]) -> frozenset[str]:
@@ -521,93 +494,21 @@ class Sender(_Model):
     type: Literal["Bot", "User"] = "Bot"
 
 
-class PipCompile(_Model):
-    kind: Literal["pip-compile"]
-    name: OperationName = "pip-compile"
-    requirements: list[RequirementsIn] = Field(
-        min_length=1, description="The .in files; each compiles to the .txt beside it."
-    )
-
-    upgrade: bool = Field(
-        False,
-        description="Pass --upgrade: move every pin to the newest release the .in allows. "
-        "Without it, existing pins stay and only what the .in gained is resolved.",
-    )
-
-    @field_validator("requirements")
-    @classmethod
-    def _in_files(cls, value: list[str]) -> list[str]:
-        bad = [p for p in value if not p.endswith(".in")]
-        if bad:
-            raise ValueError(f"requirement inputs must end in '.in': {', '.join(bad)}")
-        return value
-
-    @property
-    def allowed_paths(self) -> list[str]:
-        return [p.removesuffix(".in") + ".txt" for p in self.requirements]
-
-
-class Format(_Model):
-    kind: Literal["format"]
-    name: OperationName = "format"
-    commands: list[list[SafeStr]] = Field(
-        min_length=1,
-        description="Formatter commands as argument lists, run without a shell, "
-        "e.g. [[ruff, format, .]].",
-    )
-    paths: list[RepoPath] = Field(
-        min_length=1, description="Glob patterns of the files the formatters may change."
-    )
-    requirements: RepoPath | None = Field(
-        None, description="A hash-pinned requirements file that installs the formatters."
-    )
-
-    @field_validator("commands")
-    @classmethod
-    def _non_empty(cls, value: list[list[str]]) -> list[list[str]]:
-        if any(not argv for argv in value):
-            raise ValueError("a command is an empty list; give the program and its arguments")
-        return value
-
-    @property
-    def allowed_paths(self) -> list[str]:
-        return list(self.paths)
-
-
-class BuildAndPublish(_Model):
-    kind: Literal["build-and-publish"]
-    name: OperationName = "release"
-    project: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")] = Field(
-        description="The PyPI project name the distributions must carry."
-    )
-    environment: SafeStr = Field(
-        "pypi", description="The deployment environment the publish job runs in."
-    )
-    repository_url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9./_-]+$")] | None = Field(
-        None, description="Upload somewhere other than PyPI, e.g. TestPyPI's legacy URL."
-    )
-
-    @property
-    def allowed_paths(self) -> list[str]:
-        return []
-
-
-Operation = Annotated[PipCompile | Format | BuildAndPublish, Field(discriminator="kind")]
-PATCH_KINDS = ("pip-compile", "format")
-
-
 class Dispatch(_Model):
     event_type: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")] = Field(
         "repowarden", description="The repository_dispatch event_type the workflow listens to."
     )
     senders: list[Sender] = Field(min_length=1)
-    repositories: list[OwnerRepo] = Field(
-        default_factory=list,
-        description="Values the payload's 'repo' may take; empty means only this repository.",
-    )
     operations: list[Operation] = Field(min_length=1)
     max_artifact_bytes: StrictInt = Field(50_000_000, ge=1, le=2_000_000_000)
     max_file_bytes: StrictInt = Field(20_000_000, ge=1, le=2_000_000_000)
+    custom_runner_is_github_hosted: bool = Field(
+        False,
+        description="Set only when `runner:` is the custom label of a GitHub-hosted larger "
+        "runner. The dispatch workflow runs untrusted code, so any other label is refused: "
+        "a self-hosted runner can carry any label, and what untrusted code leaves on it "
+        "survives into later jobs.",
+    )
 
     @field_validator("operations")
     @classmethod
@@ -626,7 +527,7 @@ class Dispatch(_Model):
             raise ValueError("a sender id is listed twice")
         return value
 
-    def operation(self, name: str) -> PipCompile | Format | BuildAndPublish | None:
+    def operation(self, name: str) -> OperationModel | None:
         return next((op for op in self.operations if op.name == name), None)
 
 
@@ -720,11 +621,21 @@ class Config(_Model):
     ) -> Dispatch | None:
         # The unprivileged dispatch job runs untrusted code; on a self-hosted runner
         # whatever it leaves behind survives into later (privileged) jobs.
-        if value is not None and info.data.get("runner", "").strip() == "self-hosted":
+        runner = str(info.data.get("runner", "")).strip()
+        if value is None or runner in GITHUB_HOSTED_LINUX:
+            return value
+        if runner.casefold() == "self-hosted":
             raise ValueError(
                 "the dispatch workflow runs untrusted code, which must not run on a "
                 "self-hosted runner; set `runner:` to a GitHub-hosted label such as "
                 "'ubuntu-24.04'"
+            )
+        if not value.custom_runner_is_github_hosted:
+            raise ValueError(
+                f"`runner: {runner}` is not a GitHub-hosted Linux image "
+                f"({', '.join(sorted(GITHUB_HOSTED_LINUX))}), and the dispatch workflow runs "
+                "untrusted code; for a GitHub-hosted larger runner's own label set "
+                "dispatch.custom_runner_is_github_hosted: true (never for a self-hosted one)"
             )
         return value
 
@@ -815,7 +726,7 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         msg = _did_you_mean(error["loc"])
     elif error["type"] == "union_tag_invalid":
-        msg = "unknown operation kind; valid kinds: pip-compile, format, build-and-publish"
+        msg = f"unknown operation kind; valid kinds: {', '.join(KIND_NAMES)}"
     return f"{where}: {msg}" if where else msg
 
 
@@ -878,11 +789,9 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
                 p
                 for p in error["loc"]
                 if not (isinstance(p, str) and p.startswith(("function-", "list[")))
+                and p not in KIND_NAMES
                 and p
                 not in (
-                    "pip-compile",
-                    "format",
-                    "build-and-publish",
                     "str",
                     "int",
                     "literal['all']",

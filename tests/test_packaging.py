@@ -130,5 +130,7 @@ def test_no_top_level_generator_or_runtime_module(venv: Path, tmp_path: Path) ->
         done = run(venv, "python", "-P", "-c", f"import {module}", cwd=tmp_path)
         assert done.returncode != 0
         assert "ModuleNotFoundError" in done.stderr
-    ok = run(venv, "python", "-P", "-c", "import repowarden.runtime.commands.verify", cwd=tmp_path)
+    # The dispatch subpackages too: an editable install would hide one the wheel lacks.
+    modules = "repowarden.runtime.dispatch.commands.verify, repowarden.runtime.dispatch.kinds"
+    ok = run(venv, "python", "-P", "-c", f"import {modules}", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr

@@ -19,8 +19,9 @@ TITLE = "tokens via env:, never on a command line; nothing secret in the unprivi
 _SECRET_RE = re.compile(r"\b(secrets\.|github\.token\b|inputs\.token\b)")
 _TOKEN_IN_RUN_RE = re.compile(r"\$\{?[A-Z_]*TOKEN\b")
 _TOKEN_INPUTS = {"token", "github-token"}
-# Inputs made to carry a secret, per action: the App's key goes to the token minter.
-_SECRET_INPUTS = {"actions/create-github-app-token": {"private-key"}}
+# Inputs made to take a secret: the App's private key, from which the action mints a
+# short-lived, scoped installation token.
+_KEY_INPUTS = {"actions/create-github-app-token": {"private-key"}}
 
 
 def is_unprivileged(job_id: str, job: Mapping[str, object]) -> bool:
@@ -36,9 +37,9 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     for step in steps(files):
         if step.run is not None and _TOKEN_IN_RUN_RE.search(step.run):
             bad(step.file.path, f"{step.where}: a token on a command line; the program reads env")
+        inputs = _TOKEN_INPUTS | _KEY_INPUTS.get(step.action or "", set())
         for key, value in step.with_.items():
-            allowed = _TOKEN_INPUTS | _SECRET_INPUTS.get(step.action or "", set())
-            if key not in allowed and _SECRET_RE.search(str(value)):
+            if key not in inputs and _SECRET_RE.search(str(value)):
                 bad(step.file.path, f"{step.where}: a token in `with: {key}`")
 
     for wf in workflows(files):
@@ -51,7 +52,8 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 bad(wf.path, f"job {job_id}: unprivileged permissions must be ⊆ contents: read")
             labels = job.get("runs-on")
             labels = [labels] if isinstance(labels, str) else list(labels or [])
-            if "self-hosted" in labels:
+            # GitHub matches labels case-insensitively: `Self-Hosted` is self-hosted too.
+            if "self-hosted" in {str(label).casefold() for label in labels}:
                 bad(
                     wf.path,
                     f"job {job_id}: untrusted code on a self-hosted runner can outlive the job "

@@ -43,24 +43,25 @@ class Command:
     app_permissions: tuple[Permission, ...] = field(default=())
 
 
-# name -> module under repowarden.runtime.commands; imported only when used.
+# name -> module, relative to repowarden.runtime; imported only when used. The
+# dispatch workflow's commands live in the dispatch package, beside its pipeline.
 MODULES: dict[str, str] = {
-    "assign": "assign",
-    "check": "check",
-    "dismiss-approvals": "dismiss_approvals",
-    "dismiss-runs": "dismiss_runs",
-    "sweep": "sweep",
-    "explain": "explain",
-    "verify-generated": "verify_generated",
-    "operate": "operate",
-    "announce": "announce",
-    "verify": "verify",
-    "apply": "apply",
+    "assign": "commands.assign",
+    "check": "commands.check",
+    "dismiss-approvals": "commands.dismiss_approvals",
+    "dismiss-runs": "commands.dismiss_runs",
+    "sweep": "commands.sweep",
+    "explain": "commands.explain",
+    "verify-generated": "commands.verify_generated",
+    "operate": "dispatch.commands.operate",
+    "announce": "dispatch.commands.announce",
+    "verify": "dispatch.commands.verify",
+    "apply": "dispatch.commands.apply",
 }
 
 
 def load(name: str) -> Command:
-    module = importlib.import_module(f"{__name__}.{MODULES[name]}")
+    module = importlib.import_module(f"repowarden.runtime.{MODULES[name]}")
     command: Command = module.COMMAND
     assert command.name == name, (
         f"{module.__name__} declares {command.name!r}, registered as {name!r}"

@@ -17,6 +17,8 @@ from repowarden.runtime.dispatch.payload import DispatchRequest, show, verify_ev
 ARTIFACTS = "repowarden-artifacts"  # under $RUNNER_TEMP
 WORKTREE = "target"  # under $GITHUB_WORKSPACE
 UPSTREAM_RESULT = "REPOWARDEN_UPSTREAM_RESULT"
+# The App's installation token, minted in the apply job when the config has `app:`.
+APP_TOKEN = "REPOWARDEN_APP_TOKEN"  # noqa: S105 (the variable's name, not a token)
 
 
 def add_config(parser: argparse.ArgumentParser) -> None:

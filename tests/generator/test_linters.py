@@ -195,6 +195,8 @@ dispatch:
       name: "ship.it-now"
       project: edge.pkg
       environment: "pypi: prod #1"
+  custom_runner_is_github_hosted: true  # a larger runner's own label
+app: {id: 1, client_id: Iv23liEdge01, slug: edge-warden, environment: edge.app-env_1}
 codeowners:
   - {pattern: "docs/with space/*", owners: ["@edge-org/docs-team", "@a-b"]}
 """

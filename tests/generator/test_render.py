@@ -105,6 +105,7 @@ def test_each_job_gets_the_union_of_its_commands_permissions_with_reasons() -> N
         (GATE, "gate"): (["check"], False),
         (DISMISS, "sweep"): (["sweep"], False),
         (LINT, "lint"): (["verify-generated"], False),
+        (DISPATCH, "verify"): (["verify"], False),
         (DISPATCH, "unprivileged"): (["verify", "operate"], False),
         (DISPATCH, "announce"): (["announce"], False),
         (DISPATCH, "apply"): (["verify", "apply"], False),
@@ -141,10 +142,10 @@ def test_every_workflow_grants_nothing_at_the_top() -> None:
 @pytest.mark.parametrize(
     ("operations", "expected_jobs"),
     [
-        ((PIP_COMPILE,), {"unprivileged", "announce", "apply"}),
-        ((FORMAT,), {"unprivileged", "announce", "apply"}),
-        ((BUILD,), {"unprivileged", "publish"}),
-        ((PIP_COMPILE, FORMAT, BUILD), {"unprivileged", "announce", "apply", "publish"}),
+        ((PIP_COMPILE,), {"verify", "unprivileged", "announce", "apply"}),
+        ((FORMAT,), {"verify", "unprivileged", "announce", "apply"}),
+        ((BUILD,), {"verify", "unprivileged", "publish"}),
+        ((PIP_COMPILE, FORMAT, BUILD), {"verify", "unprivileged", "announce", "apply", "publish"}),
     ],
 )
 def test_dispatch_renders_only_the_jobs_its_operations_need(
@@ -153,9 +154,14 @@ def test_dispatch_renders_only_the_jobs_its_operations_need(
     files = render_templates(config(BASE, *operations))
     dispatch = jobs(files, DISPATCH)
     assert set(dispatch) == expected_jobs
-    assert dispatch["unprivileged"]["name"] == "unprivileged-${{ github.event.client_payload.id }}"
-    for job_id in expected_jobs - {"unprivileged"}:
-        assert dispatch[job_id]["name"] == "privileged-${{ github.event.client_payload.id }}"
+    # The id reaches names only as the verify job's output, after it was checked.
+    assert dispatch["verify"]["name"] == "verify-dispatch"
+    assert (
+        dispatch["unprivileged"]["name"] == "unprivileged-${{ needs.verify.outputs.dispatch-id }}"
+    )
+    for job_id in expected_jobs - {"verify", "unprivileged"}:
+        assert dispatch[job_id]["name"] == "privileged-${{ needs.verify.outputs.dispatch-id }}"
+    assert "client_payload" not in str([job.get("concurrency") for job in dispatch.values()])
     assert "id-token" not in dispatch["unprivileged"]["permissions"]
     assert dict(dispatch["unprivileged"]["permissions"]) == {"contents": "read"}
 
@@ -167,7 +173,8 @@ def test_dispatch_jobs_are_gated_on_every_sender_id_and_the_operation() -> None:
     assert dispatch["unprivileged"]["if"] == gate
     assert dispatch["announce"]["if"] == gate
     assert dispatch["apply"]["if"] == (
-        f"${{{{ !cancelled() && ({gate}) && github.event.client_payload.operation != 'release' }}}}"
+        f"${{{{ !cancelled() && needs.verify.result == 'success' && ({gate}) "
+        "&& github.event.client_payload.operation != 'release' }}"
     )
     assert dispatch["publish"]["if"] == (
         f"({gate}) && github.event.client_payload.operation == 'release'"
@@ -180,7 +187,14 @@ def test_each_build_operation_gets_its_own_publish_job_and_apply_skips_them_all(
         "    - {kind: build-and-publish, name: docs, project: widget-docs, environment: docs}\n"
     )
     dispatch = jobs(render_templates(config(BASE, PIP_COMPILE, BUILD, second)), DISPATCH)
-    assert set(dispatch) == {"unprivileged", "announce", "apply", "publish-1", "publish-2"}
+    assert set(dispatch) == {
+        "verify",
+        "unprivileged",
+        "announce",
+        "apply",
+        "publish-1",
+        "publish-2",
+    }
     assert dispatch["publish-1"]["environment"] == "pypi-release"
     assert dispatch["publish-2"]["environment"] == "docs"
     assert dispatch["publish-2"]["if"].endswith("github.event.client_payload.operation == 'docs'")
@@ -214,7 +228,7 @@ def test_publish_job_uses_trusted_publishing_in_the_configured_environment() -> 
     )
     publish = jobs(render_templates(parse_config(text)), DISPATCH)["publish"]
     assert publish["environment"] == "pypi-release"
-    assert publish["needs"] == "unprivileged"
+    assert publish["needs"] == ["verify", "unprivileged"]
     step = publish["steps"][-1]
     assert step["uses"].startswith("pypa/gh-action-pypi-publish@")
     assert dict(step["with"]) == {
@@ -496,6 +510,7 @@ def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
         ("dismiss-approvals", "dismiss-approvals"): True,
         ("sweep", "sweep"): True,
         ("lint", "verify-generated"): False,
+        ("verify", "verify"): False,
         ("unprivileged", "verify"): False,
         ("unprivileged", "operate"): False,
         ("announce", "announce"): True,
@@ -618,3 +633,23 @@ def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path: Path
         )
         digests.add(result.stdout)
     assert len(digests) == 1
+
+
+def test_with_an_app_apply_mints_a_scoped_token_in_the_apps_environment() -> None:
+    app = "app: {id: 12, client_id: Iv23liAbCdEf0123, slug: widget-warden}\n"
+    files = render_templates(config(BASE + app, PIP_COMPILE))
+    apply = jobs(files, DISPATCH)["apply"]
+    assert apply["environment"] == "repowarden-app"
+    mint = next(s for s in apply["steps"] if s.get("id") == "app-token")
+    assert mint["uses"].startswith("actions/create-github-app-token@")
+    assert dict(mint["with"]) == {
+        "client-id": "Iv23liAbCdEf0123",
+        "private-key": "${{ secrets.REPOWARDEN_APP_PRIVATE_KEY }}",
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+    }
+    run = apply["steps"][-1]
+    assert run["env"]["REPOWARDEN_APP_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    without = jobs(render_templates(config(BASE, PIP_COMPILE)), DISPATCH)["apply"]
+    assert "environment" not in without
+    assert "REPOWARDEN_APP_TOKEN" not in without["steps"][-1]["env"]

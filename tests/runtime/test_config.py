@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from repowarden.runtime.config import (
     DISPATCH_ID_RE,
+    LOGIN_RE,
+    OWNER_REPO_RE,
+    TEAM_RE,
     Config,
     ConfigError,
     load_config,
@@ -234,12 +238,22 @@ def test_schema_is_available_for_editors() -> None:
         ("x" * 65, False),
         ("$(id)", False),
         ("a\nb", False),
+        ("d1\n", False),  # `$` would let a final newline through
         ("../x", False),
         ("", False),
     ],
 )
 def test_dispatch_id_pattern(value: str, ok: bool) -> None:
     assert bool(DISPATCH_ID_RE.match(value)) is ok
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [(LOGIN_RE, "alice\n"), (OWNER_REPO_RE, "o/r\n"), (TEAM_RE, "@o/team\n")],
+)
+def test_identity_patterns_refuse_a_final_newline(pattern: re.Pattern[str], value: str) -> None:
+    assert pattern.match(value) is None
+    assert pattern.match(value.rstrip("\n")) is not None
 
 
 def test_operation_names_are_one_word() -> None:
@@ -256,19 +270,35 @@ def test_operation_names_are_one_word() -> None:
     assert "one word of letters, digits and '._-'" in problem
 
 
-def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner() -> None:
-    (problem,) = problems(
-        """\
-        repository: o/r
-        runner: self-hosted
-        review: {reviewers: {"*": [a, b]}, admins: [a]}
-        dispatch:
-          senders: [{login: bot, id: 1}]
-          operations: [{kind: build-and-publish, project: p}]
-        """
-    )
-    assert problem.startswith("repowarden.yml:4:1: dispatch:")
-    assert "self-hosted" in problem
+RUNNER_CONFIG = """\
+repository: o/r
+runner: {runner}
+review: {{reviewers: {{"*": [a, b]}}, admins: [a]}}
+dispatch:
+  senders: [{{login: bot, id: 1}}]
+  operations: [{{kind: build-and-publish, project: p}}]
+"""
+
+
+@pytest.mark.parametrize("runner", ["self-hosted", "Self-Hosted", "SELF-HOSTED"])
+def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner(runner: str) -> None:
+    config = RUNNER_CONFIG.format(runner=runner)
+    for text in (config, config + "  custom_runner_is_github_hosted: true\n"):
+        (problem,) = problems(text)
+        assert problem.startswith("repowarden.yml:4:1: dispatch:")
+        assert "must not run on a self-hosted runner" in problem
+
+
+def test_a_custom_runner_label_needs_the_explicit_opt_in() -> None:
+    # A self-hosted runner can carry any label; only the config owner can say this
+    # one names a GitHub-hosted larger runner.
+    config = RUNNER_CONFIG.format(runner="linux-16-core")
+    (problem,) = problems(config)
+    assert "`runner: linux-16-core` is not a GitHub-hosted Linux image" in problem
+    assert "dispatch.custom_runner_is_github_hosted: true" in problem
+    opted_in = parse_config(config + "  custom_runner_is_github_hosted: true\n")
+    assert opted_in.runner == "linux-16-core"
+    assert parse_config(RUNNER_CONFIG.format(runner="ubuntu-24.04-arm")).dispatch is not None
 
 
 def test_app_is_optional_and_validated() -> None:
