@@ -536,7 +536,7 @@ def test_5_untrusted_sender_runs_nothing(make_scenario: Any) -> None:
     event = dispatch_event(s, "pip-compile", "e2e-pip-2", sender="mallory")
     run = s.deliver("repository_dispatch", event)["repowarden-dispatch.yml"]
     assert {j: r.result for j, r in ((j, run.job(j)) for j in run.jobs)} == dict.fromkeys(
-        ("unprivileged", "announce", "apply", "publish"), "skipped"
+        ("verify", "unprivileged", "announce", "apply", "publish"), "skipped"
     )
     # No job got past its `if:`: no token was minted, no step ran, nothing was called.
     assert all(run.job(j).token is None and run.job(j).steps == [] for j in run.jobs)
