@@ -163,8 +163,10 @@ class Job:
     permissions: list[Permission]
 
 
-def _job(commands: Sequence[str], *, checkout: bool = True, publish: bool = False) -> Job:
-    return Job(required(commands, checkout=checkout, publish=publish))
+def _job(
+    commands: Sequence[str], *, checkout: bool = True, publish: bool = False, app: bool = False
+) -> Job:
+    return Job(required(commands, checkout=checkout, publish=publish, app=app))
 
 
 def sender_gate(config: Config) -> str:
@@ -220,7 +222,11 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
             [f"!cancelled() && needs.verify.result == 'success' && ({gate})"]
             + [f"{operation} != {literal(build.name)}" for build in builds]
         )
-        context["apply"] = {"job": _job(["verify", "apply"]), "if": f"${{{{ {condition} }}}}"}
+        context["apply"] = {
+            "job": _job(["verify", "apply"], app=config.app is not None),
+            "if": f"${{{{ {condition} }}}}",
+            "app_permissions": app_permissions(config, "apply"),
+        }
     return context
 
 
@@ -239,7 +245,7 @@ def _gate_context(config: Config) -> dict[str, Any]:
     if config.app is None:
         jobs = {job: _job([command]) for job, command in writers.items()}
     else:
-        jobs = {job: _job([]) for job in writers}
+        jobs = {job: _job([command], app=True) for job, command in writers.items()}
     return {
         "app": config.app,
         "jobs": jobs,

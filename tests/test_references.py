@@ -50,6 +50,7 @@ ELSEWHERE = {
     "generated/api.github.com.json",  # in the npm package @octokit/openapi
     "bot/internal/bot/",  # in gravitational/shared-workflows (Teleport's bot)
     "CHANGELOG.md",  # a file of the governed repository, named in review-rule patterns
+    "src/x/evil.py/conftest.sh",  # an attacker's file name, in examples of what is refused
 }
 
 

@@ -57,12 +57,17 @@ def union(permissions: Iterable[Permission]) -> list[Permission]:
 
 
 def required(
-    command_names: Iterable[str], *, checkout: bool, publish: bool = False
+    command_names: Iterable[str], *, checkout: bool, publish: bool = False, app: bool = False
 ) -> list[Permission]:
-    """What a job running these commands needs, from the commands' own declarations."""
+    """What a job running these commands needs, from the commands' own declarations.
+
+    `app`: the job mints an App token for its commands; its own token then needs only
+    what the commands declare it still does beside the App.
+    """
     needed: list[Permission] = [CHECKOUT] if checkout else []
     for name in command_names:
-        needed.extend(commands.load(name).permissions)
+        command = commands.load(name)
+        needed.extend(command.permissions_beside_app if app else command.permissions)
     if publish:
         needed.append(PUBLISH)
     return union(needed)
@@ -97,7 +102,8 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 for problem in _app_token_problems(wf, step, names):
                     bad(wf.path, f"job {job_id}: {problem}")
             expected = required(
-                [] if app_steps else names,
+                names,
+                app=bool(app_steps),
                 checkout=any(s.action == "actions/checkout" for s in steps),
                 publish=any(s.action == "pypa/gh-action-pypi-publish" for s in steps),
             )

@@ -41,6 +41,9 @@ class Command:
     # token instead: what that token must hold (actions/create-github-app-token's
     # `permission-<scope>` inputs). Empty: the command never uses the App.
     app_permissions: tuple[Permission, ...] = field(default=())
+    # What the job's own GITHUB_TOKEN still needs while the App token does the rest
+    # (apply writes its result comment as github-actions, which announce created).
+    permissions_beside_app: tuple[Permission, ...] = field(default=())
 
 
 # name -> module, relative to repowarden.runtime; imported only when used. The

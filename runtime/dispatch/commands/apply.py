@@ -118,6 +118,13 @@ COMMAND = Command(
         Permission("contents", "write", "blobs, trees, commits and refs of the result branch"),
         Permission("pull-requests", "write", "open or update the PR and the result comment"),
     ),
+    app_permissions=(
+        Permission("contents", "write", "push the result as the App, so CI runs on it"),
+        Permission("pull-requests", "write", "open the result's pull request as the App"),
+    ),
+    permissions_beside_app=(
+        Permission("pull-requests", "write", "update the result comment announce posted"),
+    ),
     add_arguments=add_arguments,
     run=run,
 )
