@@ -1,8 +1,8 @@
-"""Fixtures for the command tests: a runner-like environment, or the dispatch pipeline.
+"""Fixtures for the review commands' tests.
 
-`runner` runs a review command as a workflow step does (tests/support/runner.py);
-`pipeline` runs the dispatch commands in the order the dispatch workflow runs them
-(tests/support/dispatch_pipeline.py). Both work against the fake GitHub (`github`).
+`runner` runs a review command as a workflow step does (tests/support/runner.py),
+against the fake GitHub (`github`). The dispatch commands' `pipeline` fixture lives
+beside their tests (tests/runtime/dispatch/conftest.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
-from support.dispatch_pipeline import Pipeline
 from support.runner import Runner
 
 
@@ -23,13 +22,3 @@ def runner(
     tmp_path: Path,
 ) -> Runner:
     return Runner(github, monkeypatch, capsys, tmp_path)
-
-
-@pytest.fixture
-def pipeline(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Pipeline:
-    return Pipeline(github, monkeypatch, capsys, tmp_path)

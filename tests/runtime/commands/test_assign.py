@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
@@ -12,16 +11,6 @@ from support.least_privilege import assert_least_privilege
 from support.runner import Outcome, Runner
 
 PERMS = {"pull-requests": "write"}
-
-
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
 
 
 def assign(runner: Runner, number: int, action: str = "opened") -> Outcome:

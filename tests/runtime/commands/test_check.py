@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
@@ -17,16 +16,6 @@ CONTEXT = "repowarden/review"
 PERMS = {"pull-requests": "read", "statuses": "write"}
 APP_PERMS = {"checks": "write", "pull-requests": "read", "members": "read"}
 REVIEW_WORKFLOW = ".github/workflows/repowarden-review.yml"
-
-
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
 
 
 def check(runner: Runner, number: int, action: str = "synchronize", **kw: object) -> Outcome:

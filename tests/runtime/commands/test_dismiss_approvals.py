@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
-import pytest
 from fake_github import FakeGitHub
 from repowarden.runtime.commands import load
 from support.least_privilege import assert_least_privilege
 from support.runner import Outcome, Runner
 
 PERMS = {"pull-requests": "write"}
-
-
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
 
 
 def dismiss(runner: Runner, number: int, action: str = "synchronize") -> Outcome:

@@ -15,16 +15,6 @@ PERMS = {"actions": "write", "pull-requests": "read"}
 CHECK = ".github/workflows/repowarden-check.yml"
 
 
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
-
-
 _clock = itertools.count(1)
 
 

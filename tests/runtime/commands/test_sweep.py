@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
@@ -13,16 +12,6 @@ from support.runner import Outcome, Runner
 
 PERMS = {"pull-requests": "read", "statuses": "write"}
 CONTEXT = "repowarden/review"
-
-
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
 
 
 def sweep(runner: Runner, **kw: object) -> Outcome:
