@@ -31,7 +31,10 @@ from repowarden.runtime.github import GitHub, NotFound
 WORKFLOW = CHECK_WORKFLOW
 PR_EVENTS = ("pull_request_target", "pull_request")
 EVENTS = ("schedule", "workflow_dispatch")
-MAX_DELETES = 100
+# GitHub's secondary limits allow 80 content-creating requests a minute per account,
+# shared with every other job of the repository (docs/github-facts.md): one sweep
+# leaves most of that minute to them.
+MAX_DELETES = 40
 
 Key = tuple[str, ...]
 
