@@ -36,15 +36,16 @@ def fake_github_module() -> Any:
     if str(TARGET.tests) not in sys.path:
         sys.path.insert(0, str(TARGET.tests))
     import fake_github
+    import fake_github.clock
     import fake_github.gitstore
 
     return fake_github
 
 
 @contextmanager
-def fake_github() -> Iterator[Any]:
-    """A started FakeGitHub on loopback, stopped on exit."""
-    gh = fake_github_module().FakeGitHub()
+def fake_github(clock: Any = None) -> Iterator[Any]:
+    """A started FakeGitHub on loopback, stopped on exit; `clock` as FakeGitHub takes it."""
+    gh = fake_github_module().FakeGitHub(clock=clock)
     gh.start()
     try:
         yield gh

@@ -65,6 +65,7 @@ from _scenarios import (
     describe_calls,
     external_pull,
     fake_github,
+    fake_github_module,
     reviewed_pull,
     runner_env,
     runtime,
@@ -73,7 +74,7 @@ from _scenarios import (
 
 TARGET_RATIO = 1.1
 PER_PAGE = 100
-MAX_DELETES = 100  # runtime/commands/dismiss_runs.py
+MAX_DELETES = 40  # runtime/commands/dismiss_runs.py
 MAX_REPAIRS = 50  # runtime/commands/sweep.py
 
 
@@ -133,7 +134,10 @@ def dismiss_scenario(work: Path, pulls: int, runs: int) -> dict[str, Any]:
 
 
 def sweep_scenario(work: Path, pulls: int, *, current: bool) -> dict[str, Any]:
-    with fake_github() as gh:
+    # Sweeps run an hour apart (the cron); in simulated time, so that the settling
+    # sweeps below do not spend the measured sweep's rate limits.
+    clock = fake_github_module().clock.SimulatedClock()
+    with fake_github(clock) as gh:
         base_repo(gh)
         numbers = approved_pulls(gh, pulls)
         env = runner_env(
@@ -143,9 +147,15 @@ def sweep_scenario(work: Path, pulls: int, *, current: bool) -> dict[str, Any]:
             event={"schedule": "17 * * * *"},
             permissions=SWEEP_PERMISSIONS,
         )
-        if current:  # the event-driven runs wrote every gate: a first sweep settles them
-            for _ in range(math.ceil(pulls / MAX_REPAIRS)):
+        if current:  # the event-driven runs wrote every gate: earlier sweeps settle them
+            # A sweep repairs at most MAX_REPAIRS gates, and one refused by a rate limit
+            # waits for the next sweep: settle until a sweep writes nothing.
+            for _ in range(math.ceil(pulls / MAX_REPAIRS) + 5):
+                before = len(gh.calls)
                 runtime("sweep", env=env, cwd=work)
+                clock.advance(3600)
+                if not any(c.method == "POST" for c in gh.calls[before:]):
+                    break
         start = len(gh.calls)
         sample = runtime("sweep", env=env, cwd=work)
         calls = list(gh.calls[start:])
