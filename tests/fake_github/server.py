@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -152,6 +152,9 @@ class FakeGitHub:
         self._used: dict[str | None, int] = {}
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
+        # The simulated world's hooks: `before(method, path, token)` may block a request
+        # (a run's writes wait for its simulated end); `after(call)` turns writes into events.
+        self._listeners: list[tuple[Callable[..., None] | None, Callable[[Call], None] | None]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -783,6 +786,9 @@ class FakeGitHub:
                 parse_error = True
         logged_body = body if method in {"POST", "PUT", "PATCH", "DELETE"} else None
 
+        for before, _ in list(self._listeners):
+            if before is not None:
+                before(method, path, token_value)
         with self.state.lock:
             fault = self._take_fault(method, path)
             delay = self._take_delay(method, path)
@@ -814,7 +820,18 @@ class FakeGitHub:
         with self.state.lock:
             self.calls.append(call)
             self._used[token_value] = self._used.get(token_value, 0) + 1
+        for _, after in list(self._listeners):
+            if after is not None:
+                after(call)
         return response, call
+
+    def add_listener(
+        self,
+        before: Callable[[str, str, str | None], None] | None = None,
+        after: Callable[[Call], None] | None = None,
+    ) -> None:
+        """Hooks around every request (see `_listeners`); they run in the request's thread."""
+        self._listeners.append((before, after))
 
     def rate_limit_used(self, token: str | None) -> int:
         """How many calls `token` has made (what X-RateLimit-Used reports)."""

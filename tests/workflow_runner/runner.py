@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from workflow_runner.expressions import ExpressionError, evaluate_condition, interpolate, to_string
 from workflow_runner.records import (
+    JobCancelled,
     JobResult,
     RunnerError,
     StepFailed,
@@ -31,7 +32,15 @@ from workflow_runner.records import (
     WorkflowRun,
 )
 from workflow_runner.standins import standin
-from workflow_runner.workflow import PIN_RE, Job, Step, Workflow, load_action, load_workflows
+from workflow_runner.workflow import (
+    PIN_RE,
+    Job,
+    Step,
+    Workflow,
+    branch_matches,
+    load_action,
+    load_workflows,
+)
 
 SERVER_URL = "https://github.com"
 # GitHub's shell templates (docs: "jobs.<job_id>.steps[*].shell").
@@ -84,7 +93,30 @@ class JobContext:
         self.current_log.append(text)
 
 
+@dataclass(frozen=True)
+class Environment:
+    """A deployment environment: its secrets reach a job only when the run's ref may deploy.
+
+    `branches` is the deployment-branch policy (GitHub's filter patterns); None allows
+    every ref. A job naming an environment whose policy rejects its ref fails before its
+    steps, as on GitHub ("Branch ... is not allowed to deploy to ... due to environment
+    protection rules").
+    """
+
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    branches: tuple[str, ...] | None = None
+
+    def allows(self, ref: str) -> bool:
+        if self.branches is None:
+            return True
+        if not ref.startswith("refs/heads/"):
+            return False
+        branch = ref.removeprefix("refs/heads/")
+        return any(branch_matches(pattern, branch) for pattern in self.branches)
+
+
 StepHook = Callable[[str, Step], dict[str, Any] | None]
+RunIds = Callable[[Workflow, str, dict[str, Any], str, str], int]
 JobHook = Callable[[JobContext], None]
 AfterJobHook = Callable[[JobContext, JobResult], None]
 
@@ -185,6 +217,8 @@ class Runner:
         after_job: AfterJobHook | None = None,
         step_timeout: float = 300.0,
         max_parallel: int = 4,
+        environments: Mapping[str, Environment] | None = None,
+        run_ids: RunIds | None = None,
     ) -> None:
         self.host = host
         self.repository = repository
@@ -197,6 +231,9 @@ class Runner:
         self.after_job = after_job
         self.step_timeout = step_timeout
         self.max_parallel = max_parallel
+        self.environments = dict(environments or {})
+        # Who numbers runs: the simulated world registers each run on the fake GitHub.
+        self.run_ids = run_ids
         self._ids = itertools.count(int(time.time()) % 100000 * 10 + 1)
         self._sources = itertools.count(1)
         self.runs: list[WorkflowRun] = []
@@ -220,7 +257,11 @@ class Runner:
     def _event_ref(self, event_name: str, payload: dict[str, Any]) -> tuple[str, str]:
         """(sha, ref) as GitHub sets GITHUB_SHA / GITHUB_REF for the event."""
         if event_name == "pull_request_target":
-            ref = f"refs/heads/{payload['pull_request']['base']['ref']}"
+            # Since 2025-12-08 the default branch's tip, whatever the PR's base
+            # (changelog 2025-11-07, "Actions pull_request_target and environment
+            # branch protections changes").
+            default = payload["repository"]["default_branch"]
+            ref = f"refs/heads/{default}"
             return self._resolve(ref), ref
         if event_name in ("pull_request", "pull_request_review"):
             number = payload["pull_request"]["number"]
@@ -262,6 +303,7 @@ class Runner:
         run_attempt: int = 1,
         only: str | None = None,
         jobs: set[str] | None = None,
+        changed: list[str] | None = None,
     ) -> list[WorkflowRun]:
         """Deliver an event: run every workflow (at the event's commit) whose `on:` matches.
 
@@ -275,7 +317,8 @@ class Runner:
         matched = [
             w
             for w in load_workflows(source)
-            if (only is None or Path(w.path).name == only) and w.matches(event_name, payload)
+            if (only is None or Path(w.path).name == only)
+            and w.matches(event_name, payload, changed)
         ]
         # Workflows triggered by one event run side by side, as on GitHub.
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
@@ -289,7 +332,11 @@ class Runner:
                     sha,
                     ref,
                     run_attempt,
-                    run_id=next(self._ids),
+                    run_id=(
+                        self.run_ids(w, event_name, payload, sha, ref)
+                        if self.run_ids is not None
+                        else next(self._ids)
+                    ),
                     jobs=jobs,
                 )
                 for w in matched
@@ -464,6 +511,18 @@ class Runner:
             "environment": "github-hosted",
         }
         secrets = {**({} if from_fork else self.secrets), "GITHUB_TOKEN": token}
+        environment = self._environment(result.environment)
+        if environment is not None:
+            if not environment.allows(run.ref):
+                result.result = "failure"
+                result.skipped_because = (
+                    f"Branch {run.ref!r} is not allowed to deploy to "
+                    f"{self._environment_name(result.environment)} due to environment "
+                    "protection rules."
+                )
+                return result
+            if not from_fork:
+                secrets = {**secrets, **environment.secrets}
         contexts = {**base, "runner": runner_ctx, "secrets": secrets, "job": {"status": "success"}}
         env = _str_map(workflow.data.get("env"), {**contexts, "env": {}}, f"{workflow.path} env")
         env |= _str_map(job.data.get("env"), {**contexts, "env": env}, f"{where} env")
@@ -472,7 +531,12 @@ class Runner:
             **((job.data.get("defaults") or {}).get("run") or {}),
         }
         if self.job_hook is not None:
-            self.job_hook(ctx)
+            try:
+                self.job_hook(ctx)
+            except JobCancelled as exc:
+                result.result = "cancelled"
+                result.skipped_because = str(exc)
+                return result
         try:
             self._run_steps(ctx, job, env, contexts, defaults, result)
         finally:
@@ -511,6 +575,20 @@ class Runner:
                     "outcome": step_result.outcome,
                     "conclusion": step_result.conclusion,
                 }
+
+    @staticmethod
+    def _environment_name(raw: Any) -> str | None:
+        if raw is None:
+            return None
+        return str(raw.get("name")) if isinstance(raw, dict) else str(raw)
+
+    def _environment(self, raw: Any) -> Environment | None:
+        name = self._environment_name(raw)
+        if name is None:
+            return None
+        # An environment a workflow names that the repository lacks is created on
+        # first use, without secrets or a branch policy.
+        return self.environments.get(name, Environment())
 
     def _from_fork(self, event_name: str, payload: dict[str, Any]) -> bool:
         if event_name not in ("pull_request", "pull_request_review", "pull_request_review_comment"):
