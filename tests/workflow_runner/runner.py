@@ -81,6 +81,7 @@ class JobContext:
     permissions: dict[str, str]
     token: str
     environment: Any
+    concurrency: Any = None
     server_url: str = SERVER_URL
     path_additions: list[str] = field(default_factory=list)
     python_requested: list[str] = field(default_factory=list)
@@ -500,6 +501,7 @@ class Runner:
             permissions=permissions,
             token=token,
             environment=result.environment,
+            concurrency=result.concurrency,
         )
         ctx.base_env = self._base_env(ctx, github, event_path, home)
         runner_ctx = {

@@ -299,7 +299,7 @@ def create_app_token(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     repositories = [r.strip() for r in inputs.get("repositories", "").replace(",", "\n").split()]
     owner = inputs.get("owner") or ctx.repository.split("/")[0]
     repos = [f"{owner}/{r}" for r in repositories if r] or [ctx.repository]
-    token, slug, installation = mint(client_id, key, permissions or None, repos)
+    token, slug, installation = mint(ctx.token, client_id, key, permissions or None, repos)
     return {"token": token, "app-slug": slug, "installation-id": str(installation)}
 
 
