@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from world import PUNCTUAL, Protection, RequiredCheck, World
+from world import Protection, RequiredCheck, World
 
 pytestmark = pytest.mark.slow
 

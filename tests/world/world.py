@@ -107,7 +107,8 @@ class World:
         self.verdicts: dict[int, list[tuple[float, bool]]] = {}
         self._extra_job_hook = job_hook
         self._cond = threading.Condition()
-        self._pending: list[tuple[Event, int]] = []  # (event, workflow_run depth)
+        # (event, workflow_run depth, [(trigger, (sha, ref, changed files))])
+        self._pending: list[tuple[Event, int, list[tuple[str, Any]]]] = []
         self._flights: list[_Flight] = []
         self._jobs: dict[str, _Job] = {}  # token -> job
         self._token_kind: dict[str, str] = {}
@@ -132,6 +133,7 @@ class World:
             **runner_kw,
         )
         gh.add_listener(before=self._gate, after=self._observe)
+        self._sync_workflows()
 
     # ------------------------------------------------------------ the runner's host
 
@@ -304,9 +306,10 @@ class World:
         depth: int = 0,
     ) -> Event:
         event = Event(name, payload.get("action"), self.clock.now(), sender, cause, payload, number)
+        starts = self._resolve(event, depth)
         with self._cond:
             self.log.events.append(event)
-            self._pending.append((event, depth))
+            self._pending.append((event, depth, starts))
             self._cond.notify_all()
         return event
 
@@ -429,6 +432,8 @@ class World:
     def _branch_moved(self, branch: str, sender: str, cause: str) -> None:
         """A branch of the repository moved (git push or the Git refs API)."""
         sha = self.tip(branch)
+        if branch == self.default_branch:
+            self._sync_workflows()
         emit = self._emitter(sender, cause)
         emit("push", {"ref": f"refs/heads/{branch}", "after": sha, "before": None, "commits": []})
         self._last_activity = self.clock.now()
@@ -748,15 +753,31 @@ class World:
 
     # ------------------------------------------------------------ schedules
 
-    def _crons(self) -> list[str]:
+    def _default_workflows(self) -> dict[str, dict[str, Any]]:
+        """path -> parsed workflow file, on the default branch's tip."""
         r = self.gh.state.repo(self.repo)
         assert r is not None
+        return {
+            path: YAML(typ="safe", pure=True).load(data) or {}
+            for path, data in sorted(r.git.files_at(self.tip()).items())
+            if path.startswith(".github/workflows/") and path.endswith((".yml", ".yaml"))
+        }
+
+    def _sync_workflows(self) -> None:
+        """GitHub lists (and dispatches) the workflows the default branch holds."""
+        for path, data in self._default_workflows().items():
+            # The state lock, not self._cond: a request thread holds it when it gets here.
+            with self.gh.state.lock:
+                if path not in self._workflow_ids:
+                    name = str(data.get("name") or path)
+                    self._workflow_ids[path] = self.gh.add_workflow(self.repo, path, name=name)
+
+    def _crons(self) -> list[str]:
         crons = []
-        for path, data in sorted(r.git.files_at(self.tip()).items()):
-            if path.startswith(".github/workflows/") and path.endswith((".yml", ".yaml")):
-                on = (YAML(typ="safe", pure=True).load(data) or {}).get("on") or {}
-                if isinstance(on, dict):
-                    crons += [entry["cron"] for entry in on.get("schedule") or []]
+        for data in self._default_workflows().values():
+            on = data.get("on") or {}
+            if isinstance(on, dict):
+                crons += [entry["cron"] for entry in on.get("schedule") or []]
         return crons
 
     def _scan_schedules(self, target: float) -> None:
@@ -787,13 +808,14 @@ class World:
     def _start_pending(self) -> bool:
         with self._cond:
             pending, self._pending = self._pending, []
-        for event, depth in pending:
-            self._start(event, depth)
+        for event, depth, starts in pending:
+            self._start(event, depth, starts)
         return bool(pending)
 
-    def _start(self, event: Event, depth: int) -> None:
+    def _resolve(self, event: Event, depth: int) -> list[tuple[str, Any]]:
+        """At emission: which triggers the event starts, and where (GitHub decides then)."""
         if event.name not in WORKFLOW_EVENTS:
-            return
+            return []
         exempt = event.name in ("workflow_dispatch", "repository_dispatch")
         if (
             event.cause == "github-token"
@@ -801,20 +823,19 @@ class World:
             and self.gh.rules(rules.TOKEN_EVENTS_START_NOTHING)
         ):
             event.why_nothing = "caused by GITHUB_TOKEN"
-            return
+            return []
         if event.name == "workflow_run" and depth > 3 and self.gh.rules(rules.WORKFLOW_RUN_DEPTH):
             event.why_nothing = "workflow_run chains at most three levels"
-            return
+            return []
         triggers = (
             ["pull_request", "pull_request_target"]
             if event.name == "pull_request"
             else [event.name]
         )
-        for trigger in triggers:
-            where = self._where(event, trigger)
-            if where is None:
-                continue
-            sha, ref, changed = where
+        return [(t, where) for t in triggers if (where := self._where(event, t)) is not None]
+
+    def _start(self, event: Event, depth: int, starts: list[tuple[str, Any]]) -> None:
+        for trigger, (sha, ref, changed) in starts:
             flight = _Flight(event, trigger, depth)
             with self._cond:
                 self._flights.append(flight)
@@ -883,7 +904,7 @@ class World:
         self, workflow: Workflow, trigger: str, payload: dict[str, Any], sha: str, ref: str
     ) -> int:
         flight: _Flight = self._local.flight
-        with self._cond:
+        with self.gh.state.lock:
             if workflow.path not in self._workflow_ids:
                 self._workflow_ids[workflow.path] = self.gh.add_workflow(
                     self.repo, workflow.path, name=workflow.name

@@ -1,0 +1,229 @@
+"""Each world rule, switched off, changes some scenario's outcome (the mutation check).
+
+These scenarios use small hand-written workflows (no runtime install), so they are fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_github.clock import SimulatedClock
+from fake_github.server import FakeGitHub
+
+from world import PUNCTUAL, Protection, RequiredCheck, World, rules
+
+REPO = "octo/app"
+
+
+def workflow(on: str, permissions: str = "{}", script: str = "true", env: str = "{}") -> str:
+    steps = f"      - shell: bash\n        env: {env}\n        run: |\n"
+    steps += "".join(f"          {line}\n" for line in script.splitlines())
+    return (
+        f"name: w\non: {on}\npermissions: {{}}\njobs:\n  j:\n    runs-on: ubuntu-24.04\n"
+        f"    timeout-minutes: 5\n    permissions: {permissions}\n    steps:\n{steps}"
+    )
+
+
+@pytest.fixture
+def gh(tmp_path: Path) -> Iterator[FakeGitHub]:
+    fake = FakeGitHub(tmp_path / "fake", clock=SimulatedClock()).start()
+    yield fake
+    fake.stop()
+    assert not fake.errors
+
+
+def make(gh: FakeGitHub, tmp_path: Path, files: dict[str, str], **kw: object) -> World:
+    gh.add_repo(REPO, files={"README.md": "hi\n", **files})
+    clock = gh.state.clock
+    assert isinstance(clock, SimulatedClock)
+    world = World(gh, REPO, tmp_path / "world", clock=clock, **kw)  # type: ignore[arg-type]
+    world.person("alice", "write")
+    world.person("bob", "write")
+    world.person("rita", "read")
+    return world
+
+
+def test_required_approvals_count_only_writers(gh: FakeGitHub, tmp_path: Path) -> None:
+    world = make(gh, tmp_path, {})
+    world.protect("main", Protection(approvals=1))
+    number = world.open_pr("alice", {"a.txt": "a\n"})
+    world.approve(number, "rita")
+    assert not world.merge_box(number)
+    with gh.rules.without(rules.REQUIRED_APPROVALS):
+        assert world.merge_box(number)
+
+
+def test_code_owners_from_the_base_branch_last_match_wins(gh: FakeGitHub, tmp_path: Path) -> None:
+    owners = "* @alice\n/.github/ @carol\n"
+    world = make(gh, tmp_path, {".github/CODEOWNERS": owners})
+    world.person("carol", "admin")
+    world.protect("main", Protection(approvals=1, code_owners=True))
+    # The PR makes bob the owner of .github/; the base branch's file decides.
+    number = world.open_pr(
+        "alice", {".github/CODEOWNERS": "* @bob\n", ".github/x.yml": "x\n"}, fork=False
+    )
+    world.approve(number, "bob")
+    verdict = world.merge_box(number)
+    assert not verdict
+    assert any("Code owner review required" in r and "carol" in r for r in verdict.reasons)
+    with gh.rules.without(rules.CODE_OWNERS):
+        assert world.merge_box(number)
+    world.approve(number, "carol")
+    assert world.merge_box(number)
+
+
+def test_required_check_source_refuses_a_personal_token_status(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    world = make(gh, tmp_path, {})
+    world.protect("main", Protection(checks=(RequiredCheck("ci", "github-actions"),)))
+    number = world.open_pr("alice", {"a.txt": "a\n"})
+    sha = gh.pull(REPO, number).head_sha
+    answer = world.api(
+        "bob", "POST", f"/repos/{REPO}/statuses/{sha}", {"state": "success", "context": "ci"}
+    )
+    assert answer.status == 201
+    assert not world.merge_box(number)
+    with gh.rules.without(rules.REQUIRED_CHECK_SOURCE):
+        assert world.merge_box(number)
+
+
+def test_a_push_dismisses_stale_approvals(gh: FakeGitHub, tmp_path: Path) -> None:
+    world = make(gh, tmp_path, {})
+    world.protect("main", Protection(approvals=1, dismiss_stale=True))
+    first = world.open_pr("alice", {"a.txt": "a\n"})
+    world.approve(first, "bob")
+    world.push(first, "alice", {"a.txt": "b\n"})
+    assert not world.merge_box(first)
+    with gh.rules.without(rules.DISMISS_STALE):
+        second = world.open_pr("alice", {"b.txt": "a\n"}, branch="patch-2")
+        world.approve(second, "bob")
+        world.push(second, "alice", {"b.txt": "b\n"})
+        assert world.merge_box(second)
+
+
+def _schedule_runs(world: World, days: int) -> int:
+    before = len([e for e in world.log.events if e.name == "schedule"])
+    world.advance(days * 86400)
+    return len([e for e in world.log.events if e.name == "schedule"]) - before
+
+
+def test_public_schedules_stop_after_60_days_without_activity(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    files = {".github/workflows/cron.yml": workflow("{schedule: [{cron: '7 3 * * *'}]}")}
+    world = make(gh, tmp_path, files, schedules=PUNCTUAL)
+    assert _schedule_runs(world, 70) == 60
+    with gh.rules.without(rules.SCHEDULE_INACTIVE):
+        assert _schedule_runs(world, 10) == 10
+
+
+def test_schedules_are_late_and_dropped_worst_at_the_half_hour(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    files = {".github/workflows/cron.yml": workflow("{schedule: [{cron: '0,30 * * * *'}]}")}
+    world = make(gh, tmp_path, files)
+    start = world.now()
+    world.advance(2 * 86400)
+    fired = [e.at for e in world.log.events if e.name == "schedule"]
+    assert len(fired) < 96
+    assert all(at % 1800 != 0 for at in fired)
+    with gh.rules.without(rules.SCHEDULE_DELAYS):
+        world.advance(86400)
+    later = [e.at for e in world.log.events if e.name == "schedule" and e.at > start + 2 * 86400]
+    assert len([at for at in later if at % 1800 == 0]) == 48
+
+
+def test_github_token_events_start_no_runs(gh: FakeGitHub, tmp_path: Path) -> None:
+    on_push = workflow("{push: {branches: [main]}}")
+    writer = workflow(
+        "workflow_dispatch",
+        "{contents: write}",
+        "git_ref=refs/heads/main\n" + PUSH_SCRIPT,
+        "{TOKEN: '${{ github.token }}'}",
+    )
+    files = {".github/workflows/on-push.yml": on_push, ".github/workflows/writer.yml": writer}
+    world = make(gh, tmp_path, files)
+
+    def pushes_started() -> list[int]:
+        return [rid for e in world.log.events if e.name == "push" for rid in e.started]
+
+    world.api(
+        "alice", "POST", f"/repos/{REPO}/actions/workflows/writer.yml/dispatches", {"ref": "main"}
+    )
+    world.settle()
+    run = world.runner.runs[-1]
+    assert run.conclusion == "success", run.describe() + world.log.describe()
+    assert [e.why_nothing for e in world.log.events if e.name == "push"] == [
+        "caused by GITHUB_TOKEN"
+    ], world.log.describe()
+    assert pushes_started() == []
+    with gh.rules.without(rules.TOKEN_EVENTS_START_NOTHING):
+        world.api(
+            "alice",
+            "POST",
+            f"/repos/{REPO}/actions/workflows/writer.yml/dispatches",
+            {"ref": "main"},
+        )
+        world.settle()
+    assert len(pushes_started()) == 1, world.log.describe()
+
+
+PUSH_SCRIPT = """\
+python3 - <<'PY'
+import json, os, urllib.request
+api = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}"
+headers = {"Authorization": f"token {os.environ['TOKEN']}"}
+def call(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(api + path, data, headers, method=method)
+    return json.load(urllib.request.urlopen(request))
+head = os.environ["GITHUB_SHA"]
+tree = call("POST", "/git/trees", {"tree": [{"path": "x.txt", "mode": "100644", "type": "blob", "content": "x"}], "base_tree": call("GET", f"/git/commits/{head}")["tree"]["sha"]})
+commit = call("POST", "/git/commits", {"message": "bot", "tree": tree["sha"], "parents": [head]})
+call("PATCH", "/git/refs/heads/main", {"sha": commit["sha"]})
+PY
+"""
+
+
+def test_pull_request_target_runs_the_default_branch(gh: FakeGitHub, tmp_path: Path) -> None:
+    prt = workflow("{pull_request_target: {branches: ['**']}}")
+    world = make(gh, tmp_path, {".github/workflows/prt.yml": prt})
+    world.commit("alice", {"old.txt": "x\n"}, branch="release")
+    world.commit("alice", {"new.txt": "y\n"})
+    number = world.open_pr("alice", {"a.txt": "a\n"}, base="release")
+    world.settle()
+    [run] = world.log.runs_of("prt.yml")
+    assert (run.sha, run.ref) == (world.tip("main"), "refs/heads/main")
+    with gh.rules.without(rules.PRT_DEFAULT_BRANCH):
+        world.push(number, "alice", {"a.txt": "b\n"})
+        world.settle()
+    later = world.log.runs_of("prt.yml")[-1]
+    assert (later.sha, later.ref) == (world.tip("release"), "refs/heads/release")
+
+
+def test_pull_request_runs_the_merge_ref_and_not_on_conflicts(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    pr = workflow("{pull_request: {}}")
+    world = make(gh, tmp_path, {".github/workflows/pr.yml": pr, "a.txt": "base\n"})
+    number = world.open_pr("alice", {"b.txt": "b\n"})
+    world.settle()
+    [run] = world.log.runs_of("pr.yml")
+    assert run.ref == f"refs/pull/{number}/merge"
+    assert run.source_is_pr
+    conflicting = world.open_pr("bob", {"a.txt": "bob\n"}, branch="bob")
+    world.commit("alice", {"a.txt": "alice\n"})
+    world.push(conflicting, "bob", {"a.txt": "bob 2\n"})
+    world.settle()
+    assert len([r for r in world.log.runs_of("pr.yml") if r.event.number == conflicting]) == 1
+    with gh.rules.without(rules.CONFLICT_NO_RUN):
+        world.push(conflicting, "bob", {"a.txt": "bob 3\n"})
+        world.settle()
+    assert len([r for r in world.log.runs_of("pr.yml") if r.event.number == conflicting]) == 2
+    with gh.rules.without(rules.PR_MERGE_REF):
+        world.push(number, "alice", {"b.txt": "c\n"})
+        world.settle()
+    assert world.log.runs_of("pr.yml")[-1].ref == "refs/heads/main"
