@@ -50,6 +50,9 @@ SHELLS = {
     "python": ["python", "{0}"],
 }
 DEFAULT_SHELL = ["bash", "-e", "{0}"]  # no `shell:` anywhere and bash is on PATH
+# Rule ids (fake_github.rules, registered by the simulated world) the runner applies.
+FORK_READ_ONLY = "fork-pull-request-token-read-only"
+ENVIRONMENT_POLICY = "environment-deployment-branches"
 
 
 class Host(Protocol):
@@ -220,6 +223,7 @@ class Runner:
         max_parallel: int = 4,
         environments: Mapping[str, Environment] | None = None,
         run_ids: RunIds | None = None,
+        rules: Callable[[str], bool] | None = None,
     ) -> None:
         self.host = host
         self.repository = repository
@@ -232,9 +236,12 @@ class Runner:
         self.after_job = after_job
         self.step_timeout = step_timeout
         self.max_parallel = max_parallel
-        self.environments = dict(environments or {})
+        # Kept as given (not copied): the world may add environments after creating the runner.
+        self.environments = environments if environments is not None else {}
         # Who numbers runs: the simulated world registers each run on the fake GitHub.
         self.run_ids = run_ids
+        # Which of GitHub's rules the runner applies (fake_github.rules ids); all by default.
+        self.rules = rules or (lambda _rule_id: True)
         self._ids = itertools.count(int(time.time()) % 100000 * 10 + 1)
         self._sources = itertools.count(1)
         self.runs: list[WorkflowRun] = []
@@ -474,7 +481,7 @@ class Runner:
         workspace, temp, home = root / "workspace", root / "temp", root / "home"
         for folder in (workspace, temp, home):
             folder.mkdir(parents=True)
-        from_fork = self._from_fork(run.event_name, payload)
+        from_fork = self._from_fork(run.event_name, payload) and self.rules(FORK_READ_ONLY)
         granted = dict(permissions)
         if from_fork:
             # GitHub: on pull_request(_review) from a fork the token is read-only and
@@ -515,7 +522,7 @@ class Runner:
         secrets = {**({} if from_fork else self.secrets), "GITHUB_TOKEN": token}
         environment = self._environment(result.environment)
         if environment is not None:
-            if not environment.allows(run.ref):
+            if not environment.allows(run.ref) and self.rules(ENVIRONMENT_POLICY):
                 result.result = "failure"
                 result.skipped_because = (
                     f"Branch {run.ref!r} is not allowed to deploy to "

@@ -43,6 +43,7 @@ CONFLICT_NO_RUN = rule(
     "Workflows on pull_request do not run while the pull request has a merge conflict.",
     f"{EVENTS}#pull_request",
 )
+# The runner applies these two (workflow_runner.runner names the same ids).
 FORK_READ_ONLY = rule(
     "fork-pull-request-token-read-only",
     "On pull_request and pull_request_review(_comment) from a fork, GITHUB_TOKEN is "

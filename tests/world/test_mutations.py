@@ -181,7 +181,9 @@ def call(method, path, body=None):
     request = urllib.request.Request(api + path, data, headers, method=method)
     return json.load(urllib.request.urlopen(request))
 head = os.environ["GITHUB_SHA"]
-tree = call("POST", "/git/trees", {"tree": [{"path": "x.txt", "mode": "100644", "type": "blob", "content": "x"}], "base_tree": call("GET", f"/git/commits/{head}")["tree"]["sha"]})
+base = call("GET", f"/git/commits/{head}")["tree"]["sha"]
+entry = {"path": "x.txt", "mode": "100644", "type": "blob", "content": "x"}
+tree = call("POST", "/git/trees", {"tree": [entry], "base_tree": base})
 commit = call("POST", "/git/commits", {"message": "bot", "tree": tree["sha"], "parents": [head]})
 call("PATCH", "/git/refs/heads/main", {"sha": commit["sha"]})
 PY
@@ -227,3 +229,83 @@ def test_pull_request_runs_the_merge_ref_and_not_on_conflicts(
         world.push(number, "alice", {"b.txt": "c\n"})
         world.settle()
     assert world.log.runs_of("pr.yml")[-1].ref == "refs/heads/main"
+
+
+POST_STATUS = """\
+python3 - <<'PY'
+import json, os, sys, urllib.error, urllib.request
+api = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}"
+sha = os.environ.get("SHA") or os.environ["GITHUB_SHA"]
+body = json.dumps({"state": "success", "context": os.environ.get("CONTEXT", "ci")}).encode()
+headers = {"Authorization": f"token {os.environ['TOKEN']}"}
+try:
+    urllib.request.urlopen(urllib.request.Request(f"{api}/statuses/{sha}", body, headers))
+except urllib.error.HTTPError as exc:
+    sys.exit(f"status refused: {exc.code}")
+PY
+"""
+TOKEN_ENV = "{TOKEN: '${{ github.token }}', SHA: '${{ github.event.pull_request.head.sha }}'}"
+
+
+def test_fork_pull_request_tokens_are_read_only(gh: FakeGitHub, tmp_path: Path) -> None:
+    ci = workflow("{pull_request: {}}", "{statuses: write}", POST_STATUS, TOKEN_ENV)
+    world = make(gh, tmp_path, {".github/workflows/ci.yml": ci})
+    world.person("mallory")
+    world.protect("main", Protection(checks=(RequiredCheck("ci"),)))
+    number = world.open_pr("mallory", {"a.txt": "a\n"})
+    world.settle()
+    assert world.log.runs_of("ci.yml")[-1].conclusion == "failure"
+    assert not world.merge_box(number)
+    with gh.rules.without(rules.FORK_READ_ONLY):
+        world.push(number, "mallory", {"a.txt": "b\n"})
+        world.settle()
+    assert world.merge_box(number), world.log.describe()
+
+
+APP_PIN = "actions/create-github-app-token@1b10c78c7865c340bc4f6099eb2f838309f1e8c3 # v3.1.1"
+CHECK_RUN = """\
+python3 - <<'PY'
+import json, os, urllib.request
+api = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}"
+body = {"name": "gate", "head_sha": os.environ["SHA"], "status": "completed", "conclusion": "success"}
+headers = {"Authorization": f"token {os.environ['TOKEN']}"}
+urllib.request.urlopen(urllib.request.Request(f"{api}/check-runs", json.dumps(body).encode(), headers))
+PY
+"""
+
+
+def app_gate_workflow(client_id: str) -> str:
+    """workflow_dispatch(sha) -> an App check run `gate` on that sha, key from an environment."""
+    return (
+        "name: gate\non: {workflow_dispatch: {inputs: {sha: {required: true}}}}\n"
+        "permissions: {}\njobs:\n  j:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n"
+        "    permissions: {}\n    environment: app-key\n    steps:\n"
+        "      - id: app\n"
+        f"        uses: {APP_PIN}\n"
+        f"        with:\n          client-id: {client_id}\n"
+        "          private-key: ${{ secrets.APP_KEY }}\n          permission-checks: write\n"
+        "      - shell: bash\n        env: {TOKEN: '${{ steps.app.outputs.token }}', "
+        "SHA: '${{ inputs.sha }}'}\n        run: |\n"
+        + "".join(f"          {line}\n" for line in CHECK_RUN.splitlines())
+    )
+
+
+def test_environment_secrets_reach_only_allowed_refs(gh: FakeGitHub, tmp_path: Path) -> None:
+    world = make(gh, tmp_path, {})
+    app = world.app("gatekeeper", {"checks": "write", "contents": "read"})
+    world.commit("alice", {".github/workflows/gate.yml": app_gate_workflow(app.client_id)})
+    world.commit("alice", {"f.txt": "f\n"}, branch="feature")
+    world.environment("app-key", branches=("main",), secrets={"APP_KEY": app.private_key})
+    world.protect("main", Protection(checks=(RequiredCheck("gate", app.id),)))
+    number = world.open_pr("alice", {"a.txt": "a\n"})
+    head = gh.pull(REPO, number).head_sha
+    dispatch = f"/repos/{REPO}/actions/workflows/gate.yml/dispatches"
+    # A writer dispatches the gate workflow from their branch: no key, no check run.
+    world.api("bob", "POST", dispatch, {"ref": "feature", "inputs": {"sha": head}})
+    world.settle()
+    assert world.log.runs_of("gate.yml")[-1].conclusion == "failure"
+    assert not world.merge_box(number)
+    with gh.rules.without(rules.ENVIRONMENT_POLICY):
+        world.api("bob", "POST", dispatch, {"ref": "feature", "inputs": {"sha": head}})
+        world.settle()
+    assert world.merge_box(number), world.runner.runs[-1].describe()

@@ -130,6 +130,7 @@ class World:
             after_job=self._job_finished,
             environments=self.environments,
             run_ids=self._register_run,
+            rules=gh.rules,
             **runner_kw,
         )
         gh.add_listener(before=self._gate, after=self._observe)
