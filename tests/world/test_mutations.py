@@ -12,6 +12,8 @@ import pytest
 from fake_github.clock import SimulatedClock
 from fake_github.server import FakeGitHub
 
+from fake_github.client import call as api_call
+
 from world import PUNCTUAL, Protection, RequiredCheck, World, rules
 
 REPO = "octo/app"
@@ -267,9 +269,11 @@ CHECK_RUN = """\
 python3 - <<'PY'
 import json, os, urllib.request
 api = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}"
-body = {"name": "gate", "head_sha": os.environ["SHA"], "status": "completed", "conclusion": "success"}
+body = {"name": "gate", "head_sha": os.environ["SHA"]}
+body |= {"status": "completed", "conclusion": "success"}
 headers = {"Authorization": f"token {os.environ['TOKEN']}"}
-urllib.request.urlopen(urllib.request.Request(f"{api}/check-runs", json.dumps(body).encode(), headers))
+request = urllib.request.Request(f"{api}/check-runs", json.dumps(body).encode(), headers)
+urllib.request.urlopen(request)
 PY
 """
 
@@ -309,3 +313,99 @@ def test_environment_secrets_reach_only_allowed_refs(gh: FakeGitHub, tmp_path: P
         world.api("bob", "POST", dispatch, {"ref": "feature", "inputs": {"sha": head}})
         world.settle()
     assert world.merge_box(number), world.runner.runs[-1].describe()
+
+
+def named(
+    name: str, on: str, permissions: str = "{}", script: str = "true", env: str = "{}"
+) -> str:
+    return workflow(on, permissions, script, env).replace("name: w\n", f"name: {name}\n", 1)
+
+
+def test_workflow_run_chains_at_most_three_levels(gh: FakeGitHub, tmp_path: Path) -> None:
+    files = {".github/workflows/a.yml": named("A", "workflow_dispatch")}
+    for parent, child in zip("ABCDE", "BCDEF", strict=True):
+        on = f"{{workflow_run: {{workflows: [{parent}], types: [completed]}}}}"
+        files[f".github/workflows/{child.lower()}.yml"] = named(child, on)
+    world = make(gh, tmp_path, files)
+    dispatch = f"/repos/{REPO}/actions/workflows/a.yml/dispatches"
+    world.api("alice", "POST", dispatch, {"ref": "main"})
+    world.settle()
+    assert sorted(r.name for r in world.log.runs.values()) == ["A", "B", "C", "D"]
+    # workflow_run runs the default branch's workflow.
+    assert {r.ref for r in world.log.runs.values()} == {"refs/heads/main"}
+    with gh.rules.without(rules.WORKFLOW_RUN_DEPTH):
+        world.api("alice", "POST", dispatch, {"ref": "main"})
+        world.settle()
+    assert sorted(r.name for r in world.log.runs.values())[-5:] == ["C", "D", "D", "E", "F"]
+
+
+def concurrent(cancel: bool) -> str:
+    text = named("slow", "workflow_dispatch")
+    return text.replace(
+        "    timeout-minutes: 5\n",
+        "    timeout-minutes: 5\n    concurrency: {group: one, cancel-in-progress: "
+        f"{str(cancel).lower()}}}\n",
+    )
+
+
+@pytest.mark.parametrize("cancel", [False, True])
+def test_concurrency_groups_queue_or_cancel(gh: FakeGitHub, tmp_path: Path, cancel: bool) -> None:
+    world = make(gh, tmp_path, {".github/workflows/slow.yml": concurrent(cancel)})
+    world.durations["slow.yml"] = 600
+    dispatch = f"/repos/{REPO}/actions/workflows/slow.yml/dispatches"
+
+    def two_runs() -> list[tuple[str, float]]:
+        start = world.now()
+        world.api("alice", "POST", dispatch, {"ref": "main"})
+        world.api("bob", "POST", dispatch, {"ref": "main"})
+        world.settle()
+        runs = list(world.log.runs.values())[-2:]
+        return [(str(r.conclusion), (r.finished or 0) - start) for r in runs]
+
+    if cancel:
+        assert sorted(two_runs()) == [("cancelled", 0.0), ("success", 600.0)]
+    else:
+        assert sorted(two_runs()) == [("success", 600.0), ("success", 1200.0)]
+    with gh.rules.without(rules.CONCURRENCY):
+        assert two_runs() == [("success", 600.0), ("success", 600.0)]
+
+
+def test_a_jobs_token_stops_working_when_the_job_ends(gh: FakeGitHub, tmp_path: Path) -> None:
+    world = make(gh, tmp_path, {".github/workflows/a.yml": named("A", "workflow_dispatch")})
+    dispatch = f"/repos/{REPO}/actions/workflows/a.yml/dispatches"
+
+    def token_after_the_job() -> int:
+        world.api("alice", "POST", dispatch, {"ref": "main"})
+        world.settle()
+        [token] = world.log.jobs()[-1].tokens
+        return api_call(gh, "GET", f"/repos/{REPO}", token=token).status
+
+    assert token_after_the_job() == 401
+    with gh.rules.without(rules.TOKEN_EXPIRES):
+        assert token_after_the_job() == 200
+
+
+def test_merge_group_runs_at_the_group_head(gh: FakeGitHub, tmp_path: Path) -> None:
+    # Required checks must pass on the pull request before it is queued, and on the
+    # group's head before it lands: the workflow runs on both.
+    on = "{pull_request: {}, merge_group: {types: [checks_requested]}}"
+    ci = workflow(on, "{statuses: write}", POST_STATUS, TOKEN_ENV)
+    world = make(gh, tmp_path, {".github/workflows/ci.yml": ci})
+    world.protect("main", Protection(checks=(RequiredCheck("ci"),), approvals=1, merge_queue=True))
+
+    def queue_one(branch: str) -> tuple[bool, str]:
+        number = world.open_pr("alice", {f"{branch}.txt": "x\n"}, branch=branch)
+        world.approve(number, "bob")
+        world.settle()
+        assert world.merge_box(number).reasons == ["via the merge queue"]
+        group = world.enqueue(number, "alice")
+        world.settle()
+        [run] = [r for r in world.log.runs_of("ci.yml", "merge_group") if r.event.number == number]
+        landed = world.gh.pull(REPO, number).merged and world.tip() == group
+        return landed, run.ref
+
+    landed, ref = queue_one("one")
+    assert landed
+    assert ref.startswith("refs/heads/gh-readonly-queue/main/pr-1-")
+    with gh.rules.without(rules.MERGE_QUEUE_REF):
+        assert queue_one("two") == (False, "refs/heads/main")

@@ -1089,10 +1089,13 @@ class World:
                 raise WorldError(f"a run failed to run: {flight.error!r}") from flight.error
             for record in flight.runs:
                 run = next(r for r in self.runner.runs if r.run_id == record.id)
-                record.finished, record.conclusion = self.clock.now(), run.conclusion
+                conclusion = run.conclusion
+                if any(j.result == "cancelled" for j in record.jobs.values()):
+                    conclusion = "cancelled"  # GitHub cancelled a job (its concurrency group)
+                record.finished, record.conclusion = self.clock.now(), conclusion
                 with self.gh.state.lock:
                     stored = next(r for r in self.gh.state.runs if r.id == record.id)
-                    stored.status, stored.conclusion = "completed", run.conclusion
+                    stored.status, stored.conclusion = "completed", conclusion
                     stored.updated_at = self.gh.state.now()
                     rendered = self.gh.render.run(stored)
                     workflow = next(
