@@ -175,6 +175,13 @@ def _str_map(raw: Any, contexts: Mapping[str, Any], where: str) -> dict[str, str
         raise RunnerError(f"{where}: {exc}") from None
 
 
+def _interpolate_map(raw: Any, contexts: Mapping[str, Any]) -> Any:
+    """A string, or a mapping whose values are (`concurrency: {group: ...}`), interpolated."""
+    if isinstance(raw, dict):
+        return {k: interpolate(v, contexts) for k, v in raw.items()}
+    return interpolate(raw, contexts)
+
+
 def _parse_kv_file(path: Path) -> dict[str, str]:
     """GITHUB_OUTPUT syntax: `name=value` lines and `name<<DELIM` heredocs."""
     values: dict[str, str] = {}
@@ -470,8 +477,8 @@ class Runner:
         if "runs-on" not in job.data:
             raise RunnerError(f"{where}: no runs-on")
         try:
-            result.environment = interpolate(job.data.get("environment"), base)
-            result.concurrency = interpolate(job.data.get("concurrency"), base)
+            result.environment = _interpolate_map(job.data.get("environment"), base)
+            result.concurrency = _interpolate_map(job.data.get("concurrency"), base)
         except ExpressionError as exc:
             raise RunnerError(f"{where}: {exc}") from None
         if "timeout-minutes" not in job.data:

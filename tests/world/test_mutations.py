@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_github.client import call as api_call
 from fake_github.clock import SimulatedClock
 from fake_github.server import FakeGitHub
-
-from fake_github.client import call as api_call
 
 from world import PUNCTUAL, Protection, RequiredCheck, World, rules
 

@@ -78,3 +78,106 @@ def test_external_pr_approved_by_star_reviewers_is_mergeable_within_5_minutes(
     waited = world.mergeable_after(number, deciding)
     assert waited is not None
     assert waited <= 5 * MINUTE
+
+
+def internal_pr(world: World, files: dict[str, str | bytes | None] | None = None) -> int:
+    """r0mant (write access) opens a same-repository PR; his reviewers are zmb3 and
+    rosstimothy, both needed."""
+    number = world.open_pr("r0mant", files or {"lib/auth/x.go": "package auth\n"})
+    world.settle()
+    return number
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: pull_request_review runs the PR's merge commit with statuses: write",
+)
+def test_no_run_executing_pr_code_holds_a_token_that_can_write(
+    make_world: Callable[..., World],
+) -> None:
+    world = teleport(make_world)
+    number = internal_pr(world)
+    world.approve(number, "zmb3")
+    world.approve(number, "rosstimothy")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    assert world.log.pr_code_with_write_tokens() == []
+
+
+FORGE = """\
+# An internal author's own workflow: on any review it marks the gate green.
+name: forge
+on: {pull_request_review: {types: [submitted]}}
+permissions: {}
+jobs:
+  forge:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    permissions: {statuses: write}
+    steps:
+      - shell: bash
+        env: {TOKEN: "${{ github.token }}", SHA: "${{ github.event.pull_request.head.sha }}"}
+        run: |
+          python3 - <<'PY'
+          import json, os, urllib.request
+          api = os.environ["GITHUB_API_URL"] + "/repos/" + os.environ["GITHUB_REPOSITORY"]
+          body = {"state": "success", "context": "repowarden/review"}
+          headers = {"Authorization": "token " + os.environ["TOKEN"]}
+          url = api + "/statuses/" + os.environ["SHA"]
+          urllib.request.urlopen(urllib.request.Request(url, json.dumps(body).encode(), headers))
+          PY
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: a same-repo PR's own workflow runs on pull_request_review with a "
+    "write token and can post the gate",
+)
+def test_an_internal_pr_that_rewrites_a_workflow_never_makes_its_own_gate_green(
+    make_world: Callable[..., World],
+) -> None:
+    world = teleport(make_world)
+    number = internal_pr(world, {".github/workflows/forge.yml": FORGE})
+    # Anyone's comment review starts pull_request_review runs.
+    world.review(number, "codingllama", "COMMENT")
+    world.settle()
+    head = world.gh.pull(world.repo, number).head_sha
+    gate = [s for s in world.gh.state.statuses_for(world.repo, head) if s.context == GATE]
+    assert [s.state for s in gate if s.state == "success"] == [], world.log.describe()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: the verdict uses the event payload's labels and concurrency groups "
+    "are split per event kind, so a slow run overwrites a newer do-not-merge failure",
+)
+def test_a_do_not_merge_label_added_while_a_slow_run_is_in_flight_wins(
+    make_world: Callable[..., World],
+) -> None:
+    # The review's run is slow (a busy queue); the label's run is quick.
+    durations = {"repowarden-check.yml@pull_request_review": 900.0}
+    world = teleport(make_world, durations=durations, default_duration=60.0)
+    number = internal_pr(world)
+    world.approve(number, "zmb3")
+    world.settle()
+    world.approve(number, "rosstimothy")  # the deciding review: a slow run starts
+    world.advance(MINUTE)
+    world.label(number, "klizhentas", "do-not-merge")
+    world.settle()
+    assert not world.merge_box(number), world.log.describe()
+
+
+def test_merging_an_approved_internal_pr_with_a_green_gate(
+    make_world: Callable[..., World],
+) -> None:
+    world = teleport(make_world)
+    number = internal_pr(world)
+    assert f"required check {GATE!r} is failing" in world.merge_box(number).reasons
+    world.approve(number, "zmb3")
+    world.approve(number, "rosstimothy")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    merged = world.merge(number, "r0mant")
+    assert world.tip() == merged
+    assert world.gh.pull(world.repo, number).merged

@@ -94,7 +94,7 @@ class World:
         **runner_kw: Any,
     ) -> None:
         self.gh, self.repo, self.clock = gh, repo, clock
-        # "file.yml" or "file.yml:job" -> simulated seconds a job takes.
+        # "file.yml", "file.yml:job", "file.yml@trigger[:job]" -> simulated seconds a job takes.
         self.durations = dict(durations or {})
         self.default_duration = default_duration
         self.schedules = schedules or ScheduleModel()
@@ -966,9 +966,13 @@ class World:
         )
         return proc.returncode == 0
 
-    def _duration(self, workflow: str, job: str) -> float:
+    def _duration(self, workflow: str, job: str, trigger: str) -> float:
+        """Most specific first: file@trigger:job, file@trigger, file:job, file."""
         name = workflow.rsplit("/", 1)[-1]
-        return self.durations.get(f"{name}:{job}", self.durations.get(name, self.default_duration))
+        for key in (f"{name}@{trigger}:{job}", f"{name}@{trigger}", f"{name}:{job}", name):
+            if key in self.durations:
+                return self.durations[key]
+        return self.default_duration
 
     # ------------------------------------------------------------ jobs
 
@@ -995,7 +999,9 @@ class World:
                 self._cond.notify_all()
             raise
         job_record.started = self.clock.now()
-        job_record.ends = job_record.started + self._duration(record.workflow, ctx.job_id)
+        job_record.ends = job_record.started + self._duration(
+            record.workflow, ctx.job_id, record.trigger
+        )
         if self._extra_job_hook is not None:
             self._extra_job_hook(ctx)
 
