@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from fake_github.server import FakeGitHub
 
-from world import App, Protection, RequiredCheck, World
+from world import PUNCTUAL, App, Protection, RequiredCheck, World
 
 pytestmark = pytest.mark.slow
 
@@ -316,3 +316,47 @@ def test_the_dispatcher_app_s_pull_request_gets_its_gate(make_world: Callable[..
     number = dispatched_pull(world, "w-pip-2")
     reasons = world.merge_box(number).reasons
     assert f"required check {GATE!r} is expected" not in reasons, world.log.describe()
+
+
+# ---------------------------------------------------------------- the e2e scenarios, as actions
+
+
+def test_fork_pr_approved_turns_green_with_the_cron_and_a_push_dismisses_the_approvals(
+    make_world: Callable[..., World],
+) -> None:
+    world = teleport(make_world, schedules=PUNCTUAL)
+    number = world.open_pr("mallory", {"lib/feature.go": "package lib\n"})
+    world.settle()
+    world.approve(number, "r0mant")
+    world.approve(number, "zmb3")
+    world.settle()
+    # A fork's review runs are read-only: the gate waits for the cron (every 30 minutes).
+    assert not world.merge_box(number)
+    world.advance(31 * MINUTE)
+    assert world.merge_box(number), world.log.describe()
+    assert world.log.runs_of("repowarden-dismiss.yml", "schedule")
+
+    world.push(number, "mallory", {"lib/feature.go": "package lib // v2\n"})
+    world.settle()
+    verdict = world.merge_box(number)
+    assert f"required check {GATE!r} is failing" in verdict.reasons, world.log.describe()
+    states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
+    assert states == {"r0mant": "DISMISSED", "zmb3": "DISMISSED"}
+    requested = world.gh.pull(world.repo, number).requested_reviewers
+    assert {"r0mant", "zmb3"} <= {r.lower() for r in requested}  # re-requested
+    assert world.log.pr_code_with_write_tokens() == []
+
+
+def test_a_writer_who_is_not_the_dispatcher_starts_no_operation(
+    make_world: Callable[..., World],
+) -> None:
+    world, _ = trio(make_world)
+    world.person("eve", "write")
+    refs = world.gh.state.repo(TRIO).git.refs()  # type: ignore[union-attr]
+    payload = {"operation": "pip-compile", "id": "w-pip-3", "repo": TRIO}
+    assert world.dispatch("eve", "repowarden", payload).status == 204
+    world.settle()
+    [run] = world.log.runs_of("repowarden-dispatch.yml")
+    # Every job's `if:` refused the sender: no token was minted, nothing changed.
+    assert run.jobs == {}, world.log.describe()
+    assert world.gh.state.repo(TRIO).git.refs() == refs  # type: ignore[union-attr]
