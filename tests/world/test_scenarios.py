@@ -360,3 +360,38 @@ def test_a_writer_who_is_not_the_dispatcher_starts_no_operation(
     # Every job's `if:` refused the sender: no token was minted, nothing changed.
     assert run.jobs == {}, world.log.describe()
     assert world.gh.state.repo(TRIO).git.refs() == refs  # type: ignore[union-attr]
+
+
+GITHUB_TOKEN_REQUESTS_PER_HOUR = 1000  # per repository, shared by every job
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: the sweep lists every run ever and deletes old ones: about 1,700 "
+    "calls for 300 PRs, over GITHUB_TOKEN's 1,000 requests per hour",
+)
+def test_a_300_pr_sweep_stays_within_its_budget_and_the_rate_limit(
+    make_world: Callable[..., World],
+) -> None:
+    world = teleport(make_world, schedules=PUNCTUAL)
+    # GitHub lists the default branch's workflows; the world registered them.
+    check = next(w.id for w in world.gh.state.workflows if w.path.endswith("repowarden-check.yml"))
+    for i in range(300):
+        number = world.gh.add_pull(world.repo, author="mallory", head_repo=f"fork{i}/teleport")
+        pull = world.gh.pull(world.repo, number)
+        for minute in range(6 if i < 20 else 7):
+            world.gh.add_run(
+                world.repo,
+                check,
+                head_sha=pull.head_sha,
+                head_repo=pull.head_repo,
+                head_branch=pull.head_ref,
+                created_at=f"2026-05-31T10:{minute:02d}:00Z",
+            )
+    world.advance(31 * MINUTE)
+    [sweep] = world.log.runs_of("repowarden-dismiss.yml", "schedule")
+    tokens = {t for job in sweep.jobs.values() for t in job.tokens}
+    calls = [c for c in world.gh.calls if c.token in tokens]
+    listing_pages = 3 + 3  # open PRs and the check workflow's runs of open PRs, 100 a page
+    assert len(calls) <= 2 * 300 + listing_pages
+    assert len(calls) < GITHUB_TOKEN_REQUESTS_PER_HOUR
