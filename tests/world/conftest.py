@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from fake_github.server import FakeGitHub
 from repowarden.runtime.config import load_config
 
 from world import World
+from world.generate import render
 from world.venvs import MACHINE_ENV, RuntimeVenvs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,22 +35,6 @@ def simulated_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     finally:
         gh.stop()
     assert not gh.errors, "fake GitHub crashed:\n" + "\n".join(gh.errors)
-
-
-def render(config_text: str, dest: Path) -> dict[str, bytes]:
-    """`repowarden generate` (the real CLI) into a tree holding only this config."""
-    (dest / ".github").mkdir(parents=True)
-    (dest / ".github" / "repowarden.yml").write_text(config_text, encoding="utf-8")
-    cli = Path(sys.executable).parent / "repowarden"
-    proc = subprocess.run(
-        [str(cli), "generate", "--root", str(dest)], capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {
-        p.relative_to(dest).as_posix(): p.read_bytes()
-        for p in sorted(dest.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture
