@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -31,6 +29,7 @@ from fake_github.server import Call, FakeGitHub
 from repowarden.runtime.config import load_config
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
 from workflow_runner.workflow import Step, WorkflowError
+from world.generate import render
 
 pytestmark = pytest.mark.slow
 
@@ -115,19 +114,8 @@ def venv_cache(tmp_path_factory: pytest.TempPathFactory) -> VenvCache:
 
 def render_example(example: str, dest: Path, config_prefix: str = "") -> dict[str, bytes]:
     """`repowarden generate` into a fresh tree holding only the example's config."""
-    (dest / ".github").mkdir(parents=True)
-    config = (EXAMPLES / example / ".github" / "repowarden.yml").read_text()
-    (dest / ".github" / "repowarden.yml").write_text(config_prefix + config)
-    cli = Path(sys.executable).parent / "repowarden"
-    proc = subprocess.run(
-        [str(cli), "generate", "--root", str(dest)], capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {
-        p.relative_to(dest).as_posix(): p.read_bytes()
-        for p in sorted(dest.rglob("*"))
-        if p.is_file()
-    }
+    config = (EXAMPLES / example / ".github" / "repowarden.yml").read_text("utf-8")
+    return render(config_prefix + config, dest)
 
 
 @dataclass

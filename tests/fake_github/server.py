@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -155,6 +155,9 @@ class FakeGitHub:
         self.limits = limits.RateLimits(self.rules, self.state.clock.now)
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
+        # The simulated world's hooks: `before(method, path, token)` may block a request
+        # (a run's writes wait for its simulated end); `after(call)` turns writes into events.
+        self._listeners: list[tuple[Callable[..., None] | None, Callable[[Call], None] | None]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -874,6 +877,9 @@ class FakeGitHub:
                 parse_error = True
         logged_body = body if method in {"POST", "PUT", "PATCH", "DELETE"} else None
 
+        for before, _ in list(self._listeners):
+            if before is not None:
+                before(method, path, token_value)
         with self.state.lock:
             token = self.state.tokens.get(token_value) if token_value is not None else None
             who = limits.principal(self.state, token, path)
@@ -892,6 +898,9 @@ class FakeGitHub:
         call = Call(method, path, query, response.status, token_value, logged_body)
         with self.state.lock:
             self.calls.append(call)
+        for _, after in list(self._listeners):
+            if after is not None:
+                after(call)
         return response, call
 
     def _answer(
@@ -951,6 +960,14 @@ class FakeGitHub:
             # GitHub's headers on every answer; an injected fault may override them.
             response.headers = {**self.limits.headers(who), **response.headers}
         return response
+
+    def add_listener(
+        self,
+        before: Callable[[str, str, str | None], None] | None = None,
+        after: Callable[[Call], None] | None = None,
+    ) -> None:
+        """Hooks around every request (see `_listeners`); they run in the request's thread."""
+        self._listeners.append((before, after))
 
     def rate_limit_used(self, token: str | None, path: str = "/") -> int:
         """How many requests the budget `token` spends has been charged this window

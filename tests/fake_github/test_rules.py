@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import world.rules  # noqa: F401 - registers the world's rules, which the same table lists
 
 from fake_github import limits, render, routes
 from fake_github.client import burst, call

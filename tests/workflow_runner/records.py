@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Result = Literal["success", "failure", "skipped"]
+Result = Literal["success", "failure", "skipped", "cancelled"]
 
 
 class StepFailed(Exception):
     """A step (or a stand-in action) failed; the message goes into the job log."""
+
+
+class JobCancelled(Exception):
+    """Raised by a job hook: the job is cancelled before its steps (a concurrency group)."""
 
 
 class RunnerError(Exception):
@@ -103,6 +107,8 @@ class WorkflowRun:
         results = [j.result for j in self.jobs.values()]
         if "failure" in results:
             return "failure"
+        if "cancelled" in results:
+            return "cancelled"
         if all(r == "skipped" for r in results):
             return "skipped"
         return "success"

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from workflow_runner.expressions import ExpressionError, evaluate_condition, interpolate, to_string
 from workflow_runner.records import (
+    JobCancelled,
     JobResult,
     RunnerError,
     StepFailed,
@@ -31,7 +32,15 @@ from workflow_runner.records import (
     WorkflowRun,
 )
 from workflow_runner.standins import standin
-from workflow_runner.workflow import PIN_RE, Job, Step, Workflow, load_action, load_workflows
+from workflow_runner.workflow import (
+    PIN_RE,
+    Job,
+    Step,
+    Workflow,
+    branch_matches,
+    load_action,
+    load_workflows,
+)
 
 SERVER_URL = "https://github.com"
 # GitHub's shell templates (docs: "jobs.<job_id>.steps[*].shell").
@@ -41,6 +50,9 @@ SHELLS = {
     "python": ["python", "{0}"],
 }
 DEFAULT_SHELL = ["bash", "-e", "{0}"]  # no `shell:` anywhere and bash is on PATH
+# Rule ids (fake_github.rules, registered by the simulated world) the runner applies.
+FORK_READ_ONLY = "fork-pull-request-token-read-only"
+ENVIRONMENT_POLICY = "environment-deployment-branches"
 
 
 class Host(Protocol):
@@ -72,6 +84,7 @@ class JobContext:
     permissions: dict[str, str]
     token: str
     environment: Any
+    concurrency: Any = None
     server_url: str = SERVER_URL
     path_additions: list[str] = field(default_factory=list)
     python_requested: list[str] = field(default_factory=list)
@@ -84,7 +97,30 @@ class JobContext:
         self.current_log.append(text)
 
 
+@dataclass(frozen=True)
+class Environment:
+    """A deployment environment: its secrets reach a job only when the run's ref may deploy.
+
+    `branches` is the deployment-branch policy (GitHub's filter patterns); None allows
+    every ref. A job naming an environment whose policy rejects its ref fails before its
+    steps, as on GitHub ("Branch ... is not allowed to deploy to ... due to environment
+    protection rules").
+    """
+
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    branches: tuple[str, ...] | None = None
+
+    def allows(self, ref: str) -> bool:
+        if self.branches is None:
+            return True
+        if not ref.startswith("refs/heads/"):
+            return False
+        branch = ref.removeprefix("refs/heads/")
+        return any(branch_matches(pattern, branch) for pattern in self.branches)
+
+
 StepHook = Callable[[str, Step], dict[str, Any] | None]
+RunIds = Callable[[Workflow, str, dict[str, Any], str, str], int]
 JobHook = Callable[[JobContext], None]
 AfterJobHook = Callable[[JobContext, JobResult], None]
 
@@ -139,6 +175,13 @@ def _str_map(raw: Any, contexts: Mapping[str, Any], where: str) -> dict[str, str
         raise RunnerError(f"{where}: {exc}") from None
 
 
+def _interpolate_map(raw: Any, contexts: Mapping[str, Any]) -> Any:
+    """A string, or a mapping whose values are (`concurrency: {group: ...}`), interpolated."""
+    if isinstance(raw, dict):
+        return {k: interpolate(v, contexts) for k, v in raw.items()}
+    return interpolate(raw, contexts)
+
+
 def _parse_kv_file(path: Path) -> dict[str, str]:
     """GITHUB_OUTPUT syntax: `name=value` lines and `name<<DELIM` heredocs."""
     values: dict[str, str] = {}
@@ -185,6 +228,9 @@ class Runner:
         after_job: AfterJobHook | None = None,
         step_timeout: float = 300.0,
         max_parallel: int = 4,
+        environments: Mapping[str, Environment] | None = None,
+        run_ids: RunIds | None = None,
+        rules: Callable[[str], bool] | None = None,
     ) -> None:
         self.host = host
         self.repository = repository
@@ -197,6 +243,12 @@ class Runner:
         self.after_job = after_job
         self.step_timeout = step_timeout
         self.max_parallel = max_parallel
+        # Kept as given (not copied): the world may add environments after creating the runner.
+        self.environments = environments if environments is not None else {}
+        # Who numbers runs: the simulated world registers each run on the fake GitHub.
+        self.run_ids = run_ids
+        # Which of GitHub's rules the runner applies (fake_github.rules ids); all by default.
+        self.rules = rules or (lambda _rule_id: True)
         self._ids = itertools.count(int(time.time()) % 100000 * 10 + 1)
         self._sources = itertools.count(1)
         self.runs: list[WorkflowRun] = []
@@ -220,7 +272,11 @@ class Runner:
     def _event_ref(self, event_name: str, payload: dict[str, Any]) -> tuple[str, str]:
         """(sha, ref) as GitHub sets GITHUB_SHA / GITHUB_REF for the event."""
         if event_name == "pull_request_target":
-            ref = f"refs/heads/{payload['pull_request']['base']['ref']}"
+            # Since 2025-12-08 the default branch's tip, whatever the PR's base
+            # (changelog 2025-11-07, "Actions pull_request_target and environment
+            # branch protections changes").
+            default = payload["repository"]["default_branch"]
+            ref = f"refs/heads/{default}"
             return self._resolve(ref), ref
         if event_name in ("pull_request", "pull_request_review"):
             number = payload["pull_request"]["number"]
@@ -262,6 +318,7 @@ class Runner:
         run_attempt: int = 1,
         only: str | None = None,
         jobs: set[str] | None = None,
+        changed: list[str] | None = None,
     ) -> list[WorkflowRun]:
         """Deliver an event: run every workflow (at the event's commit) whose `on:` matches.
 
@@ -275,7 +332,8 @@ class Runner:
         matched = [
             w
             for w in load_workflows(source)
-            if (only is None or Path(w.path).name == only) and w.matches(event_name, payload)
+            if (only is None or Path(w.path).name == only)
+            and w.matches(event_name, payload, changed)
         ]
         # Workflows triggered by one event run side by side, as on GitHub.
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
@@ -289,7 +347,11 @@ class Runner:
                     sha,
                     ref,
                     run_attempt,
-                    run_id=next(self._ids),
+                    run_id=(
+                        self.run_ids(w, event_name, payload, sha, ref)
+                        if self.run_ids is not None
+                        else next(self._ids)
+                    ),
                     jobs=jobs,
                 )
                 for w in matched
@@ -415,8 +477,8 @@ class Runner:
         if "runs-on" not in job.data:
             raise RunnerError(f"{where}: no runs-on")
         try:
-            result.environment = interpolate(job.data.get("environment"), base)
-            result.concurrency = interpolate(job.data.get("concurrency"), base)
+            result.environment = _interpolate_map(job.data.get("environment"), base)
+            result.concurrency = _interpolate_map(job.data.get("concurrency"), base)
         except ExpressionError as exc:
             raise RunnerError(f"{where}: {exc}") from None
         if "timeout-minutes" not in job.data:
@@ -426,7 +488,7 @@ class Runner:
         workspace, temp, home = root / "workspace", root / "temp", root / "home"
         for folder in (workspace, temp, home):
             folder.mkdir(parents=True)
-        from_fork = self._from_fork(run.event_name, payload)
+        from_fork = self._from_fork(run.event_name, payload) and self.rules(FORK_READ_ONLY)
         granted = dict(permissions)
         if from_fork:
             # GitHub: on pull_request(_review) from a fork the token is read-only and
@@ -453,6 +515,7 @@ class Runner:
             permissions=permissions,
             token=token,
             environment=result.environment,
+            concurrency=result.concurrency,
         )
         ctx.base_env = self._base_env(ctx, github, event_path, home)
         runner_ctx = {
@@ -464,6 +527,18 @@ class Runner:
             "environment": "github-hosted",
         }
         secrets = {**({} if from_fork else self.secrets), "GITHUB_TOKEN": token}
+        environment = self._environment(result.environment)
+        if environment is not None:
+            if not environment.allows(run.ref) and self.rules(ENVIRONMENT_POLICY):
+                result.result = "failure"
+                result.skipped_because = (
+                    f"Branch {run.ref!r} is not allowed to deploy to "
+                    f"{self._environment_name(result.environment)} due to environment "
+                    "protection rules."
+                )
+                return result
+            if not from_fork:
+                secrets = {**secrets, **environment.secrets}
         contexts = {**base, "runner": runner_ctx, "secrets": secrets, "job": {"status": "success"}}
         env = _str_map(workflow.data.get("env"), {**contexts, "env": {}}, f"{workflow.path} env")
         env |= _str_map(job.data.get("env"), {**contexts, "env": env}, f"{where} env")
@@ -472,7 +547,12 @@ class Runner:
             **((job.data.get("defaults") or {}).get("run") or {}),
         }
         if self.job_hook is not None:
-            self.job_hook(ctx)
+            try:
+                self.job_hook(ctx)
+            except JobCancelled as exc:
+                result.result = "cancelled"
+                result.skipped_because = str(exc)
+                return result
         try:
             self._run_steps(ctx, job, env, contexts, defaults, result)
         finally:
@@ -511,6 +591,20 @@ class Runner:
                     "outcome": step_result.outcome,
                     "conclusion": step_result.conclusion,
                 }
+
+    @staticmethod
+    def _environment_name(raw: Any) -> str | None:
+        if raw is None:
+            return None
+        return str(raw.get("name")) if isinstance(raw, dict) else str(raw)
+
+    def _environment(self, raw: Any) -> Environment | None:
+        name = self._environment_name(raw)
+        if name is None:
+            return None
+        # An environment a workflow names that the repository lacks is created on
+        # first use, without secrets or a branch policy.
+        return self.environments.get(name, Environment())
 
     def _from_fork(self, event_name: str, payload: dict[str, Any]) -> bool:
         if event_name not in ("pull_request", "pull_request_review", "pull_request_review_comment"):

@@ -274,12 +274,42 @@ def pypi_publish(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     return {}
 
 
+# ---------------------------------------------------------------- actions/create-github-app-token
+
+
+def create_app_token(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
+    """An installation token with exactly the `permission-*` inputs given (none: the App's all).
+
+    The host (the simulated world) checks the client id and the private key against the
+    Apps it knows, as GitHub checks the JWT the real action signs with the key.
+    """
+    if inputs.get("app-id"):
+        raise StepFailed("create-github-app-token: `app-id` is deprecated; use `client-id`")
+    client_id, key = inputs.get("client-id", ""), inputs.get("private-key", "")
+    if not client_id or not key:
+        raise StepFailed("create-github-app-token: `client-id` and `private-key` are required")
+    mint = getattr(ctx.host, "mint_app_token", None)
+    if mint is None:
+        raise StepFailed("create-github-app-token: this host has no GitHub Apps")
+    permissions = {
+        name.removeprefix("permission-"): value
+        for name, value in inputs.items()
+        if name.startswith("permission-") and value
+    }
+    repositories = [r.strip() for r in inputs.get("repositories", "").replace(",", "\n").split()]
+    owner = inputs.get("owner") or ctx.repository.split("/")[0]
+    repos = [f"{owner}/{r}" for r in repositories if r] or [ctx.repository]
+    token, slug, installation = mint(ctx.token, client_id, key, permissions or None, repos)
+    return {"token": token, "app-slug": slug, "installation-id": str(installation)}
+
+
 _RUNNERS: dict[str, Callable[[JobContext, dict[str, str]], dict[str, str]]] = {
     "actions/checkout": checkout,
     "actions/setup-python": setup_python,
     "actions/upload-artifact": upload_artifact,
     "actions/download-artifact": download_artifact,
     "pypa/gh-action-pypi-publish": pypi_publish,
+    "actions/create-github-app-token": create_app_token,
 }
 _CACHE: dict[str, StandIn] = {}
 

@@ -262,3 +262,15 @@ def test_rerunning_one_job(runner: Runner) -> None:
     assert "attempt=2" in run.job("first").step("speak").log
     with pytest.raises(RunnerError, match="re-running second alone"):
         runner.trigger("workflow_dispatch", payload, only="layers.yml", jobs={"second"})
+
+
+def test_environment_policies_allow_only_matching_branch_refs() -> None:
+    from workflow_runner.runner import Environment
+
+    policy = Environment({"KEY": "k"}, ("main", "release/*"))
+    assert policy.allows("refs/heads/main")
+    assert policy.allows("refs/heads/release/v1")
+    assert not policy.allows("refs/heads/release/v1/x")  # `*` stops at `/`
+    assert not policy.allows("refs/pull/3/merge")  # pull_request runs: never a branch
+    assert not policy.allows("refs/tags/main")
+    assert Environment().allows("refs/pull/3/merge")  # no policy: every ref

@@ -13,6 +13,7 @@ from workflow_runner.workflow import (
     check_pins,
     load_workflow,
     load_workflows,
+    trigger_matches,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -96,12 +97,38 @@ def test_unsupported_trigger_filters_are_errors(tmp_path: Path) -> None:
     text = """\
 on:
   pull_request_target:
-    paths: ["src/**"]
+    tags: ["v*"]
 jobs:
   a: {runs-on: x, steps: [{run: "true"}]}
 """
-    with pytest.raises(WorkflowError, match=r"filter \['paths'\] is not supported"):
+    with pytest.raises(WorkflowError, match=r"filter \['tags'\] is not supported"):
         load_workflow(write(tmp_path, text), "w.yml")
+
+
+def test_paths_filters_include_exclude_and_need_the_changed_files() -> None:
+    spec = {"paths": ["src/**", "!src/vendor/**"]}
+    event = {"action": "opened", "pull_request": {"base": {"ref": "main"}}}
+    assert trigger_matches("pull_request", spec, event, ["src/a.py"])
+    assert not trigger_matches("pull_request", spec, event, ["src/vendor/x.py", "README.md"])
+    assert trigger_matches("pull_request", spec, event, ["src/vendor/x.py", "src/b.py"])
+    ignore = {"paths-ignore": ["docs/**"]}
+    assert not trigger_matches("pull_request", ignore, event, ["docs/a.md"])
+    assert trigger_matches("pull_request", ignore, event, ["docs/a.md", "lib.go"])
+    with pytest.raises(WorkflowError, match="needs the changed files"):
+        trigger_matches("pull_request", spec, event)
+
+
+def test_workflow_run_matches_the_named_workflows_and_types() -> None:
+    spec = {"workflows": ["review *"], "types": ["completed"]}
+    event = {
+        "action": "completed",
+        "workflow": {"name": "review check"},
+        "workflow_run": {"head_branch": "patch-1"},
+    }
+    assert trigger_matches("workflow_run", spec, event)
+    assert not trigger_matches("workflow_run", spec, {**event, "action": "requested"})
+    other = {**event, "workflow": {"name": "lint"}}
+    assert not trigger_matches("workflow_run", spec, other)
 
 
 def test_unsupported_job_keys_are_errors(tmp_path: Path) -> None:

@@ -21,15 +21,17 @@ DEFAULT_TYPES: dict[str, frozenset[str] | None] = {
     "pull_request_target": frozenset({"opened", "synchronize", "reopened"}),
 }
 # Event filters the runner understands; anything else under an event is an error.
+_PATHS = {"paths", "paths-ignore"}
 _EVENT_KEYS = {
-    "pull_request": {"types", "branches", "branches-ignore"},
-    "pull_request_target": {"types", "branches", "branches-ignore"},
+    "pull_request": {"types", "branches", "branches-ignore", *_PATHS},
+    "pull_request_target": {"types", "branches", "branches-ignore", *_PATHS},
+    "workflow_run": {"workflows", "types", "branches", "branches-ignore"},
     "pull_request_review": {"types"},
     "merge_group": {"types", "branches"},
     "repository_dispatch": {"types"},
     "workflow_dispatch": {"inputs"},
     "schedule": set(),
-    "push": {"branches", "branches-ignore"},
+    "push": {"branches", "branches-ignore", *_PATHS},
 }
 _JOB_KEYS = {
     "name",
@@ -149,8 +151,14 @@ class Workflow:
     def name(self) -> str:
         return str(self.data.get("name", self.path))
 
-    def matches(self, event_name: str, payload: dict[str, Any]) -> bool:
-        return event_name in self.on and trigger_matches(event_name, self.on[event_name], payload)
+    def matches(
+        self, event_name: str, payload: dict[str, Any], changed: list[str] | None = None
+    ) -> bool:
+        """Whether the event starts this workflow; `changed` (the files the push or pull
+        request changes) is needed only when a `paths:` filter is present."""
+        return event_name in self.on and trigger_matches(
+            event_name, self.on[event_name], payload, changed
+        )
 
 
 def _normalise_on(raw: Any, source: str) -> dict[str, Any]:
@@ -262,10 +270,40 @@ def branch_matches(pattern: str, branch: str) -> bool:
     return re.fullmatch(regex, branch) is not None
 
 
-def trigger_matches(event_name: str, spec: Any, payload: dict[str, Any]) -> bool:
+def _paths_match(spec: dict[str, Any], changed: list[str] | None) -> bool:
+    """GitHub's `paths`/`paths-ignore`: run if any changed file is included and not ignored."""
+    if "paths" not in spec and "paths-ignore" not in spec:
+        return True
+    if changed is None:
+        raise WorkflowError("a `paths:` filter needs the changed files to decide")
+    ignored = spec.get("paths-ignore", [])
+    kept = [f for f in changed if not any(branch_matches(p, f) for p in ignored)]
+    if "paths" not in spec:
+        return bool(kept)
+    included = False
+    for file in changed:
+        # Later `!` patterns exclude what earlier ones included, as GitHub evaluates them.
+        state = False
+        for pattern in spec["paths"]:
+            if pattern.startswith("!"):
+                if branch_matches(pattern[1:], file):
+                    state = False
+            elif branch_matches(pattern, file):
+                state = True
+        included = included or state
+    return included
+
+
+def trigger_matches(
+    event_name: str, spec: Any, payload: dict[str, Any], changed: list[str] | None = None
+) -> bool:
     spec = spec or {}
     if event_name == "schedule":
         return payload.get("schedule") in {entry["cron"] for entry in spec}
+    if event_name == "workflow_run":
+        name = payload["workflow"]["name"]
+        if not any(branch_matches(p, name) for p in spec.get("workflows", [])):
+            return False
     action = payload.get("action")
     types = spec.get("types") if isinstance(spec, dict) else None
     if isinstance(types, str):
@@ -280,9 +318,13 @@ def trigger_matches(event_name: str, spec: Any, payload: dict[str, Any]) -> bool
         branch = payload["merge_group"]["base_ref"].removeprefix("refs/heads/")
     elif event_name == "push":
         branch = payload["ref"].removeprefix("refs/heads/")
+    elif event_name == "workflow_run":
+        branch = payload["workflow_run"]["head_branch"] or ""
     if branch is not None and isinstance(spec, dict):
         if "branches" in spec and not any(branch_matches(p, branch) for p in spec["branches"]):
             return False
         if any(branch_matches(p, branch) for p in spec.get("branches-ignore", [])):
             return False
+    if isinstance(spec, dict) and event_name in ("pull_request", "pull_request_target", "push"):
+        return _paths_match(spec, changed)
     return True
