@@ -23,7 +23,8 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.permissions import required
-from repowarden.generator.pins import pin
+from repowarden.generator.pins import pin, tool_version
+from repowarden.generator.vendor import REQUIREMENT_SETS
 from repowarden.runtime.commands import Permission
 from repowarden.runtime.config import (
     PATCH_KINDS,
@@ -135,6 +136,8 @@ def environment() -> Environment:
     env.filters["codeowner"] = codeowner
     env.globals["uses"] = lambda action: pin(action).uses
     env.globals["gh"] = expression
+    env.globals["requirement_sets"] = REQUIREMENT_SETS
+    env.globals["uv_version"] = tool_version("uv")
     return env
 
 
