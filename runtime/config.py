@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import ConfigError, Problem
 from .generated import CONFIG_PATH
 
 EXTERNAL = "*"
@@ -433,25 +433,6 @@ class Config(_Model):
 
 
 # ---------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The config could not be read or is invalid; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
 
 
 def _locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:

@@ -1,7 +1,12 @@
-"""Exit codes shared by every runtime command, and the error that carries bad input."""
+"""Exit codes shared by every runtime command, and the errors that carry bad input.
+
+Standard library only: `python -m repowarden.runtime` reports these without
+importing pydantic or the HTTP stack (tests/runtime/test_main.py checks it).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -14,3 +19,22 @@ class Exit(IntEnum):
 
 class BadInput(Exception):
     """Input the command refuses before doing anything; exits with Exit.BAD_INPUT."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The config could not be read or is invalid; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))

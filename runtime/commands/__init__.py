@@ -5,6 +5,11 @@ permissions it needs (each with the reason), how it parses arguments, and `run`.
 The generator renders every job's `permissions:` as the union of what the
 commands that job runs declare here, so a declaration is the single source of
 truth for least privilege (tests/runtime/test_least_privilege.py proves each one).
+
+Loading a command module must stay cheap (the standard library, this package's
+errors, context and github modules): every job, and the generator reading the
+permissions, loads it. What `run` needs (pydantic models, the dispatch machinery)
+is imported inside the functions that use it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ class Command:
     run: Callable[[argparse.Namespace], int]
     # Commands run inside a workflow job; others (explain) are for people.
     in_workflows: bool = field(default=True)
+
+
+def no_arguments(parser: argparse.ArgumentParser) -> None:
+    """For a command with only the options every command shares (`--config`, in __main__)."""
 
 
 # name -> module under repowarden.runtime.commands; imported only when used.

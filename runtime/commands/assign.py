@@ -11,28 +11,25 @@ from __future__ import annotations
 
 import argparse
 
-from repowarden.runtime import events
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub
-from repowarden.runtime.reviews import (
-    candidates,
-    facts_from_event,
-    fetch_reviews,
-    request_reviewers,
-    select,
-)
 
 ACTIONS = ("opened", "reopened", "ready_for_review")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-
-
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime import events
+    from repowarden.runtime.config import load_config
+    from repowarden.runtime.reviews import (
+        candidates,
+        facts_from_event,
+        fetch_reviews,
+        request_reviewers,
+        select,
+    )
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     event = events.load_event(ctx, "pull_request_target", "pull_request")
@@ -68,6 +65,6 @@ COMMAND = Command(
     name="assign",
     summary="Request the reviewers the config names for the pull request's author.",
     permissions=(Permission("pull-requests", "write", "request reviewers on the pull request"),),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

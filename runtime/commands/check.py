@@ -14,26 +14,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from typing import TYPE_CHECKING
 
-from repowarden.runtime import events
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
-from repowarden.runtime.policy import merge_group_verdict, status_description, summary_markdown
-from repowarden.runtime.reviews import facts_from_event, verdict_for, write_status
+
+if TYPE_CHECKING:
+    from repowarden.runtime import events
 
 EVENTS = ("pull_request_target", "pull_request_review", "merge_group", "pull_request")
 # Events whose token GitHub makes read-only when the pull request comes from a fork.
 READ_ONLY_FROM_FORKS = ("pull_request_review", "pull_request")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-
-
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime import events
+    from repowarden.runtime.config import load_config
+    from repowarden.runtime.policy import merge_group_verdict, status_description, summary_markdown
+    from repowarden.runtime.reviews import facts_from_event, verdict_for, write_status
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     event = load_event(ctx)
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
 def load_event(
     ctx: RunContext,
 ) -> events.PullRequestEvent | events.PullRequestReviewEvent | events.MergeGroupEvent:
+    from repowarden.runtime import events
+
     event = events.load_event(ctx, *EVENTS)
     assert isinstance(
         event, events.PullRequestEvent | events.PullRequestReviewEvent | events.MergeGroupEvent
@@ -100,6 +103,8 @@ def load_event(
 def _report_error(gh: GitHub, sha: str, context: str, url: str) -> None:
     # Replace any earlier success on this SHA: the answer is unknown now. Best effort,
     # the command exits 3 whatever happens here.
+    from repowarden.runtime.reviews import write_status
+
     with contextlib.suppress(GitHubError):
         write_status(gh, sha, context, "error", "could not read the reviews; re-run the check", url)
 
@@ -112,6 +117,6 @@ COMMAND = Command(
         Permission("pull-requests", "read", "list the pull request's reviews"),
         Permission("statuses", "write", "set the review status on the head commit"),
     ),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, Config, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub, NotFound
-from repowarden.runtime.policy import PullFacts, status_description
-from repowarden.runtime.reviews import verdict_for, write_status
+
+if TYPE_CHECKING:
+    from repowarden.runtime.config import Config
 
 WORKFLOW = "repowarden-check.yml"
 PR_EVENTS = ("pull_request_target", "pull_request_review", "pull_request")
@@ -35,10 +35,6 @@ READ_ONLY_EVENTS = ("pull_request_review", "pull_request")
 EVENTS = ("schedule", "workflow_dispatch")
 
 Key = tuple[str, ...]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
 
 
 class _OpenPulls:
@@ -92,6 +88,8 @@ def _newest_first(run: dict[str, Any]) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.config import load_config
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     if ctx.event_name not in EVENTS:
@@ -150,6 +148,9 @@ def _listed(items: list[str], limit: int = 20) -> str:
 def _refresh_fork_statuses(
     gh: GitHub, config: Config, ctx: RunContext, pulls: _OpenPulls, numbers: list[int]
 ) -> list[str]:
+    from repowarden.runtime.policy import PullFacts, status_description
+    from repowarden.runtime.reviews import verdict_for, write_status
+
     if not numbers:
         return []
     pulls.load()
@@ -184,6 +185,6 @@ COMMAND = Command(
         Permission("pull-requests", "read", "match fork runs to open pull requests; read reviews"),
         Permission("statuses", "write", "refresh the review status of open fork pull requests"),
     ),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

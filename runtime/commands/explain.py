@@ -14,17 +14,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, OWNER_REPO_RE, Config, load_config
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub
-from repowarden.runtime.policy import PullFacts, ReviewFact, Verdict, evaluate, needs_membership
-from repowarden.runtime.reviews import fetch_reviews, is_public_member, pull_facts
+
+if TYPE_CHECKING:
+    from repowarden.runtime.config import Config
+    from repowarden.runtime.policy import Verdict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--snapshot", type=Path, help="a recorded pull request (JSON)")
     source.add_argument("--repo", help="OWNER/NAME of a live repository (with --pr)")
@@ -32,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.config import OWNER_REPO_RE, load_config
+
     config = load_config(args.config)
     if args.snapshot is not None:
         if args.pr is not None:
@@ -48,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _from_snapshot(config: Config, path: Path) -> Verdict:
+    from repowarden.runtime.policy import PullFacts, ReviewFact, evaluate
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,6 +86,9 @@ def _from_snapshot(config: Config, path: Path) -> Verdict:
 
 
 def _live(config: Config, repository: str, number: int) -> Verdict:
+    from repowarden.runtime.policy import evaluate, needs_membership
+    from repowarden.runtime.reviews import fetch_reviews, is_public_member, pull_facts
+
     gh = GitHub(repository)
     pull = pull_facts(gh, number)
     reviews = fetch_reviews(gh, number)

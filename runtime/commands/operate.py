@@ -13,14 +13,10 @@ import os
 from pathlib import Path
 
 from repowarden.runtime.commands import Command
-from repowarden.runtime.dispatch.jobs import add_config, artifacts_dir, start, worktree_dir
-from repowarden.runtime.dispatch.operations import OperationFailed, run_operation
-from repowarden.runtime.dispatch.payload import github_sha
 from repowarden.runtime.errors import BadInput, Exit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config(parser)
     parser.add_argument(
         "--worktree",
         type=Path,
@@ -34,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.dispatch.jobs import artifacts_dir, start, worktree_dir
+    from repowarden.runtime.dispatch.operations import OperationFailed, run_operation
+    from repowarden.runtime.dispatch.payload import github_sha
+
     ctx, config, request = start(args)
     for name in ("GITHUB_TOKEN", "GH_TOKEN"):
         if os.environ.get(name):

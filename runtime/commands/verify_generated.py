@@ -27,7 +27,6 @@ MANIFEST_PATH = ".github/repowarden/generated.txt"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=".github/repowarden.yml", help="the config file")
     parser.add_argument(
         "--root",
         default=None,

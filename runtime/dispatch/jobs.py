@@ -10,17 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from repowarden.runtime.config import CONFIG_PATH, Config, load_config
+from repowarden.runtime.config import Config, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.dispatch.payload import DispatchRequest, show, verify_event
 
 ARTIFACTS = "repowarden-artifacts"  # under $RUNNER_TEMP
 WORKTREE = "target"  # under $GITHUB_WORKSPACE
 UPSTREAM_RESULT = "REPOWARDEN_UPSTREAM_RESULT"
-
-
-def add_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
 
 
 def artifacts_dir(ctx: RunContext) -> Path:
