@@ -70,7 +70,16 @@ def test_runs_as_a_module_in_a_fresh_process() -> None:
 
 # What a job pays for at start-up: pydantic (config and event models), the HTTP stack
 # under ghapi, and the YAML parser. Usage and argument errors need none of them.
-HEAVY = ("pydantic", "pydantic_core", "ghapi", "fastcore", "httpx2", "httpcore2", "ruamel")
+HEAVY = (
+    "pydantic",
+    "pydantic_core",
+    "ghapi",
+    "fastcore",
+    "fasttransport",
+    "httpx2",
+    "httpcore2",
+    "ruamel",
+)
 # Runs the entry point as `python -m` does, then reports which packages it imported.
 PROBE = """
 import json, runpy, sys
@@ -145,4 +154,4 @@ def test_a_command_imports_what_it_uses_and_no_more() -> None:
     # explain reads the config (pydantic, ruamel) but never talks to GitHub here.
     assert code == Exit.OK
     assert {"pydantic", "ruamel"} <= modules
-    assert not modules & {"ghapi", "fastcore", "httpx2", "httpcore2"}
+    assert not modules & {"ghapi", "fastcore", "fasttransport", "httpx2", "httpcore2"}
