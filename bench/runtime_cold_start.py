@@ -197,7 +197,7 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
             ('python -c "import httpx2" (the HTTP library under ghapi)', "import httpx2"),
             ('python -c "import pydantic"', "import pydantic"),
             (
-                "import repowarden.runtime.__main__ (registry, config, errors)",
+                "import repowarden.runtime.__main__ (command table, errors)",
                 "import repowarden.runtime.__main__",
             ),
         ):
