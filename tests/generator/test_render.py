@@ -410,16 +410,21 @@ def test_composite_action_installs_with_hashes_and_passes_values_through_env() -
     assert action["outputs"]["dispatch-id"]["value"] == "${{ steps.run.outputs.dispatch-id }}"
 
 
+def action_calls(files: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """(job id, `with:`) of every step, in every workflow, that runs the composite action."""
+    return [
+        (job_id, dict(step["with"]))
+        for path in files
+        if path.startswith(".github/workflows/")
+        for job_id, job in jobs(files, path).items()
+        for step in job["steps"]
+        if step.get("uses") == "$/.github/actions/repowarden"
+    ]
+
+
 def test_each_job_installs_only_its_own_requirement_set() -> None:
     files = render_templates(config(BASE, PIP_COMPILE, BUILD))
-    chosen = {}
-    for path in files:
-        if not path.startswith(".github/workflows/"):
-            continue
-        for job_id, job in jobs(files, path).items():
-            for step in job["steps"]:
-                if step.get("uses") == "$/.github/actions/repowarden":
-                    chosen[(job_id, step["with"]["command"])] = step["with"]["requirements"]
+    chosen = {(job_id, w["command"]): w["requirements"] for job_id, w in action_calls(files)}
     # pip-tools and build run only in the unprivileged job's operate step.
     assert {key for key, which in chosen.items() if which == "operations"} == {
         ("unprivileged", "operate")
@@ -429,14 +434,7 @@ def test_each_job_installs_only_its_own_requirement_set() -> None:
 
 def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
     files = render_templates(config(BASE, PIP_COMPILE, BUILD))
-    tokens = {}
-    for path in files:
-        if not path.startswith(".github/workflows/"):
-            continue
-        for job_id, job in jobs(files, path).items():
-            for step in job["steps"]:
-                if step.get("uses") == "$/.github/actions/repowarden":
-                    tokens[(job_id, step["with"]["command"])] = "token" in step["with"]
+    tokens = {(job_id, w["command"]): "token" in w for job_id, w in action_calls(files)}
     assert tokens == {
         ("assign", "assign"): True,
         ("check", "check"): True,
