@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from repowarden.runtime.__main__ import main
+from repowarden.runtime.__main__ import main, parser_for
 from repowarden.runtime.commands import MODULES, all_commands
 from repowarden.runtime.errors import Exit
 
@@ -55,6 +55,14 @@ def test_an_invalid_config_is_reported_with_its_location(
 
 def test_every_registered_command_loads_under_its_own_name() -> None:
     assert [command.name for command in all_commands()] == list(MODULES)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_every_command_takes_the_one_shared_config_option(name: str) -> None:
+    # Declared once, in __main__: a command declaring it again would make argparse
+    # refuse to build the parser.
+    config = next(a for a in parser_for(name)._actions if "--config" in a.option_strings)
+    assert config.default == ".github/repowarden.yml"
 
 
 def test_runs_as_a_module_in_a_fresh_process() -> None:
