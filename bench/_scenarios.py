@@ -24,15 +24,11 @@ ORG_CONFIG = PAYLOADS / "repowarden-org.yml"  # the same with review.external.or
 REPO = "acme/teleport"  # matches bench/payloads/repowarden.yml
 CHECK_WORKFLOW = ".github/workflows/repowarden-check.yml"
 
-# Permissions each job gets (PLAN.md's table; the generator renders the same).
+# Permissions each job gets (the generator renders the same).
 CHECK_PERMISSIONS = {"pull-requests": "read", "statuses": "write", "contents": "read"}
 ASSIGN_PERMISSIONS = {"pull-requests": "write", "contents": "read"}
-DISMISS_PERMISSIONS = {
-    "actions": "write",
-    "pull-requests": "read",
-    "statuses": "write",
-    "contents": "read",
-}
+DISMISS_PERMISSIONS = {"actions": "write", "pull-requests": "read", "contents": "read"}
+SWEEP_PERMISSIONS = {"pull-requests": "read", "statuses": "write", "contents": "read"}
 
 
 def fake_github_module() -> Any:
@@ -40,15 +36,16 @@ def fake_github_module() -> Any:
     if str(TARGET.tests) not in sys.path:
         sys.path.insert(0, str(TARGET.tests))
     import fake_github
+    import fake_github.clock
     import fake_github.gitstore
 
     return fake_github
 
 
 @contextmanager
-def fake_github() -> Iterator[Any]:
-    """A started FakeGitHub on loopback, stopped on exit."""
-    gh = fake_github_module().FakeGitHub()
+def fake_github(clock: Any = None) -> Iterator[Any]:
+    """A started FakeGitHub on loopback, stopped on exit; `clock` as FakeGitHub takes it."""
+    gh = fake_github_module().FakeGitHub(clock=clock)
     gh.start()
     try:
         yield gh
@@ -282,3 +279,15 @@ def stale_runs(gh: Any, pulls: int, runs: int) -> dict[str, int]:
                 )
                 made += 1
     return {"workflow_id": wf, "pulls": pulls, "runs": made, "stale": made - pulls}
+
+
+def approved_pulls(gh: Any, pulls: int) -> list[int]:
+    """`pulls` open PRs by alice, each approved by bob and carol on its head."""
+    numbers = []
+    for p in range(pulls):
+        head = sha(p, "approved")
+        number = gh.add_pull(REPO, author="alice", head_sha=head, head_repo=REPO, head_ref=f"b-{p}")
+        gh.add_review(REPO, number, user="bob", state="APPROVED", commit_id=head)
+        gh.add_review(REPO, number, user="carol", state="APPROVED", commit_id=head)
+        numbers.append(number)
+    return numbers

@@ -8,14 +8,22 @@ bound <= 1.1. When a ratio misses, the JSON and the printed notes list the calls
 shape, so the extra ones are visible.
 
 How the lower bounds are counted (bench/README.md says the same):
-- check, PR with R reviews, internal author: the payload carries the PR (author,
-  head SHA, labels), so only the reviews must be read: ceil(R / 100) pages at
-  GitHub's maximum per_page of 100; plus 1 commit status write. R = 250 -> 3 + 1 = 4.
-- dismiss-runs, P open PRs with N completed runs of the check workflow, all from
-  branches of the repository: the workflow can be addressed by its file name (no
-  lookup), the runs must all be listed, ceil(N / 100) pages, and every completed
-  run except the newest of each PR deleted, one DELETE each: N - P. No PR is from a
-  fork, so no status needs refreshing. P = 300, N = 2,000 -> 20 + 1,700 = 1,720.
+- check, PR with R reviews, internal author. The gate design (issue 10) trusts no
+  payload field but the PR number: the PR is read (current head and labels), the gate
+  on its head is read (write only on change), the reviews are read, ceil(R / 100)
+  pages at GitHub's maximum per_page of 100, the PR is read again right before writing
+  (still this head, these labels?), and the status is written:
+  1 + 1 + 3 + 1 + 1 = 7 for R = 250.
+- dismiss-runs (opt-in since issue 10), P open PRs with N completed runs of the
+  check workflow, all from branches of the repository: the runs are listed,
+  ceil(N / 100) pages, the open PRs too, ceil(P / 100) pages (only their superseded
+  runs go), and at most 100 superseded runs are deleted per sweep (secondary rate
+  limit: a DELETE costs 5 points): P = 300, N = 2,000 -> 20 + 3 + 100 = 123.
+- sweep (the cron backstop), P open PRs whose gates are current (the event-driven
+  runs wrote them): the open PRs are listed, ceil(P / 100) pages, and each PR's
+  gate and reviews are read, 2 calls: 3 + 600 = 603 for P = 300; nothing written.
+  Cold (no gate written yet, every PR approved): the same reads, plus 2 calls (re-read,
+  write) for each of at most 50 repairs per sweep: 3 + 600 + 100 = 703, the budget.
 - assign, PR opened by an external contributor (not in the map, no org configured,
   so no membership lookup): the payload carries the author, the draft flag and the
   requested reviewers, and a pull request that was just opened cannot have reviews
@@ -25,11 +33,10 @@ How the lower bounds are counted (bench/README.md says the same):
 - extra, beyond issue 6: check on an external contributor's PR when
   review.external.org is the repository's owner (teleport's config has
   `org: gravitational`). Whether the author is a public member decides the rule, but
-  GitHub's payload already rules membership out for an outsider: `author_association`
-  is MEMBER (or OWNER) for every member of the owning organisation, public or
-  private, so any other value (FIRST_TIME_CONTRIBUTOR here) needs no lookup. Lower
-  bound: 1 review page + 1 status write = 2. (Only MEMBER needs the public-membership
-  call, and so does an org other than the repository's owner: 3.)
+  GitHub already rules membership out for an outsider: `author_association` is MEMBER
+  (or OWNER) for every member of the owning organisation, public or private, so any
+  other value (FIRST_TIME_CONTRIBUTOR here) needs no lookup. Lower bound: as check,
+  with 1 review page: 1 + 1 + 1 + 1 + 1 = 5.
 
     python bench/api_economy.py [--quick]
 """
@@ -52,10 +59,13 @@ from _scenarios import (
     DISMISS_PERMISSIONS,
     ORG_CONFIG,
     REPO,
+    SWEEP_PERMISSIONS,
+    approved_pulls,
     base_repo,
     describe_calls,
     external_pull,
     fake_github,
+    fake_github_module,
     reviewed_pull,
     runner_env,
     runtime,
@@ -64,6 +74,8 @@ from _scenarios import (
 
 TARGET_RATIO = 1.1
 PER_PAGE = 100
+MAX_DELETES = 40  # runtime/commands/dismiss_runs.py
+MAX_REPAIRS = 50  # runtime/commands/sweep.py
 
 
 def check_scenario(work: Path, reviews: int) -> dict[str, Any]:
@@ -76,7 +88,7 @@ def check_scenario(work: Path, reviews: int) -> dict[str, Any]:
         start = len(gh.calls)
         sample = runtime("check", env=env, cwd=work)
         calls = list(gh.calls[start:])
-        bound = math.ceil(reviews / PER_PAGE) + 1
+        bound = math.ceil(reviews / PER_PAGE) + 4
         head = event["pull_request"]["head"]["sha"]
         status = gh.state.latest_statuses(REPO, head).get("repowarden/review")
         ok = sample.returncode == 0 and status is not None and status.state == "success"
@@ -84,7 +96,7 @@ def check_scenario(work: Path, reviews: int) -> dict[str, Any]:
             f"check, PR with {reviews} reviews (approval last)",
             calls,
             bound,
-            f"ceil({reviews}/{PER_PAGE}) review pages + 1 status write",
+            f"PR + gate + ceil({reviews}/{PER_PAGE}) review pages + PR again + 1 status write",
             ok,
             sample,
         )
@@ -98,23 +110,70 @@ def dismiss_scenario(work: Path, pulls: int, runs: int) -> dict[str, Any]:
             gh,
             work,
             event_name="schedule",
-            event={"schedule": "0,30 * * * *"},
+            event={"schedule": "17 * * * *"},
             permissions=DISMISS_PERMISSIONS,
         )
         start = len(gh.calls)
         sample = runtime("dismiss-runs", env=env, cwd=work)
         calls = list(gh.calls[start:])
         pages = math.ceil(made["runs"] / PER_PAGE)
+        pull_pages = math.ceil(made["pulls"] / PER_PAGE)
+        deletes = min(MAX_DELETES, made["stale"])
         left = len(gh.state.runs_of(REPO, made["workflow_id"]))
-        ok = sample.returncode == 0 and left == made["pulls"]
+        ok = sample.returncode == 0 and left == made["runs"] - deletes
         return _scenario(
-            f"dismiss-runs, {pulls} open PRs, {made['runs']} runs",
+            f"dismiss-runs (opt-in), {pulls} open PRs, {made['runs']} runs",
             calls,
-            pages + made["stale"],
-            f"{pages} run-list pages + {made['stale']} deletes (runs - PRs)",
+            pages + pull_pages + deletes,
+            f"{pages} run-list pages + {pull_pages} open-PR pages + {deletes} deletes "
+            f"(at most {MAX_DELETES} per sweep)",
             ok,
             sample,
-            extra={"runs_left": left, "runs_expected_left": made["pulls"]},
+            extra={"runs_left": left, "runs_expected_left": made["runs"] - deletes},
+        )
+
+
+def sweep_scenario(work: Path, pulls: int, *, current: bool) -> dict[str, Any]:
+    # Sweeps run an hour apart (the cron); in simulated time, so that the settling
+    # sweeps below do not spend the measured sweep's rate limits.
+    clock = fake_github_module().clock.SimulatedClock()
+    with fake_github(clock) as gh:
+        base_repo(gh)
+        numbers = approved_pulls(gh, pulls)
+        env = runner_env(
+            gh,
+            work,
+            event_name="schedule",
+            event={"schedule": "17 * * * *"},
+            permissions=SWEEP_PERMISSIONS,
+        )
+        if current:  # the event-driven runs wrote every gate: earlier sweeps settle them
+            # A sweep repairs at most MAX_REPAIRS gates, and one refused by a rate limit
+            # waits for the next sweep: settle until a sweep writes nothing.
+            for _ in range(math.ceil(pulls / MAX_REPAIRS) + 5):
+                before = len(gh.calls)
+                runtime("sweep", env=env, cwd=work)
+                clock.advance(3600)
+                if not any(c.method == "POST" for c in gh.calls[before:]):
+                    break
+        start = len(gh.calls)
+        sample = runtime("sweep", env=env, cwd=work)
+        calls = list(gh.calls[start:])
+        pages = math.ceil(pulls / PER_PAGE)
+        written = sum(1 for c in calls if c.method == "POST")
+        repairs = 0 if current else min(MAX_REPAIRS, pulls)
+        heads = [gh.state.pull(REPO, n).head_sha for n in numbers]
+        gated = sum(1 for h in heads if "repowarden/review" in gh.state.latest_statuses(REPO, h))
+        ok = sample.returncode == 0 and written == repairs
+        return _scenario(
+            f"sweep, {pulls} open PRs, gates {'current' if current else 'never written'}",
+            calls,
+            pages + 2 * pulls + 2 * repairs,
+            f"{pages} open-PR pages + 2 x {pulls} (gate, reviews)"
+            + (f" + 2 x {repairs} repairs (re-read, write)" if repairs else ""),
+            ok,
+            sample,
+            extra={"gates_written": written, "gates_present": gated},
         )
 
 
@@ -164,8 +223,9 @@ def external_check_scenario(work: Path) -> dict[str, Any]:
         return _scenario(
             "extra: check, external contributor's PR, review.external.org = the repo's owner",
             calls,
-            2,
-            "1 review page + 1 status write; author_association rules membership out",
+            5,
+            "PR + gate + 1 review page + PR again + 1 status write; author_association "
+            "rules membership out",
             ok,
             sample,
         )
@@ -208,6 +268,8 @@ def measure(args: argparse.Namespace) -> Result:
         for make in (
             lambda: check_scenario(work / "check", reviews),
             lambda: dismiss_scenario(work / "dismiss", pulls, runs),
+            lambda: sweep_scenario(work / "sweep-current", pulls, current=True),
+            lambda: sweep_scenario(work / "sweep-cold", pulls, current=False),
             lambda: assign_scenario(work / "assign-opened", "opened"),
             lambda: assign_scenario(work / "assign-reopened", "reopened"),
             lambda: external_check_scenario(work / "check-external-org"),

@@ -13,6 +13,7 @@ from spawn to exit, with the peak RSS of that process. Beside it: the floor, a b
 from __future__ import annotations
 
 import argparse
+import difflib
 import hashlib
 import json
 import shutil
@@ -73,6 +74,55 @@ def tree_digest(root: Path) -> str:
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+# Config edits whose footprint in the generated tree is measured (issue 13 item 1):
+# label -> (text to find in the teleport config, what replaces it); "" appends.
+EDITS: dict[str, tuple[str, str]] = {
+    "comment-only config edit": ("", "# why we review this way\n"),
+    "one reviewer added to the map": (
+        "    r0mant: [zmb3, rosstimothy]\n",
+        "    r0mant: [zmb3, rosstimothy]\n    newdev: [zmb3, r0mant]\n",
+    ),
+    "dismiss schedule changed": ('"0,30 * * * *"', '"15,45 * * * *"'),
+}
+
+
+def file_texts(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text("utf-8", errors="replace")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+def churn(parent: Path, config: Path, env: dict[str, str]) -> list[dict[str, object]]:
+    """How many generated files (and diff lines) each config edit in EDITS rewrites."""
+    rows: list[dict[str, object]] = []
+    for label, (find, replace) in EDITS.items():
+        tree = fresh_tree(parent, config, "churn")
+        if run_process(cli("generate"), cwd=tree, env=env).returncode != 0:
+            raise BenchError("repowarden generate failed before an edit")
+        before = file_texts(tree)
+        text = (tree / CONFIG).read_text("utf-8")
+        if find and find not in text:
+            raise BenchError(f"{label}: {find!r} is not in the example's config")
+        (tree / CONFIG).write_text(text.replace(find, replace, 1) if find else text + replace)
+        if run_process(cli("generate"), cwd=tree, env=env).returncode != 0:
+            raise BenchError(f"repowarden generate failed after the edit: {label}")
+        after = file_texts(tree)
+        changed = sorted(p for p in after if p != str(CONFIG) and before.get(p) != after[p])
+        lines = sum(
+            1
+            for path in changed
+            for line in difflib.unified_diff(
+                before.get(path, "").splitlines(), after[path].splitlines(), lineterm=""
+            )
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        )
+        rows.append({"what": f"churn: {label}", "files_changed": changed, "diff_lines": lines})
+        shutil.rmtree(tree)
+    return rows
 
 
 def measure(args: argparse.Namespace, example: str) -> Result:
@@ -204,6 +254,14 @@ def measure(args: argparse.Namespace, example: str) -> Result:
                 + "; ".join(f"{name} {sec * 1000:.0f} ms" for name, sec in phases.items())
             )
         files = sorted(str(p.relative_to(checked)) for p in checked.rglob("*") if p.is_file())
+        # Not a timing: which generated files each kind of config edit rewrites.
+        for row in churn(parent, config, env):
+            result.rows.append(row)
+            changed: list[str] = row["files_changed"]  # type: ignore[assignment]
+            result.notes.append(
+                f"{str(row['what']).removeprefix('churn: ')}: {len(changed)} generated "
+                f"file(s) rewritten ({', '.join(changed)}), {row['diff_lines']} diff lines"
+            )
 
     floor_s = Stats.of([s.wall_s for s in samples[FLOOR]]).median
     timed = []

@@ -1,4 +1,4 @@
-"""Benchmark 6: the part of a `check` job that repowarden controls, old action vs new.
+"""Benchmark 7: the part of a `check` job that repowarden controls, old action vs new.
 
 Each run is what the composite action's install-and-run step does on a fresh runner,
 in fresh processes: create the environment, install the hash-pinned requirements

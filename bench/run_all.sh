@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p bench/results
-for name in generate runtime_cold_start api_economy fleet scale job_cost; do
+for name in generate runtime_cold_start api_economy fleet scale explain_rules job_cost; do
     echo "== $name ($(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
     "$PY" "bench/$name.py" "$@" > "bench/results/$name.md"
     cat "bench/results/$name.md"

@@ -11,21 +11,30 @@ import json
 from functools import cache
 from typing import Any
 
-from repowarden.runtime.commands.verify_generated import MANIFEST_PATH
-from repowarden.runtime.config import CONFIG_PATH, Config
-from repowarden.runtime.generated import with_header
+from repowarden.runtime.config import Config
+from repowarden.runtime.errors import Exit, RepowardenError
+from repowarden.runtime.generated import (
+    CONFIG_PATH,
+    MANIFEST_PATH,
+    VENDOR_ROOT,
+    Manifest,
+    sha256,
+    with_header,
+)
 
 from .fingerprint import generator_version
 from .render import UnsafeRenderError, render_templates
-from .vendor import VENDOR_ROOT, vendored_files
+from .vendor import vendored_files
 
 SCHEMA_PATH = f"{VENDOR_ROOT}/config.schema.yml"
 # The config's modeline points here, relative to .github/repowarden.yml.
 SCHEMA_MODELINE = "# yaml-language-server: $schema=repowarden/config.schema.yml"
 
 
-class InvariantError(Exception):
+class InvariantError(RepowardenError):
     """The rendered files break a security invariant; nothing may be written."""
+
+    exit_code = Exit.INVARIANT
 
     def __init__(self, violations: list[Any]) -> None:
         self.violations = violations
@@ -46,8 +55,9 @@ def schema_text() -> str:
 def plan(config: Config, config_text: str, config_name: str = CONFIG_PATH) -> dict[str, str]:
     """Every generated file for `config`, path -> full text with header, in path order.
 
-    `config_text` is the exact text of the config file (its hash goes in each header)
-    and `config_name` its path relative to the target root.
+    `config_text` is the exact text of the config file and `config_name` its path
+    relative to the target root: the manifest records both (its hash), with the
+    generator build, so that neither touches any other file's bytes.
     """
     try:
         # render_templates parses what it rendered and runs every invariant check
@@ -63,15 +73,7 @@ def plan(config: Config, config_text: str, config_name: str = CONFIG_PATH) -> di
     if clash:
         raise InvariantError([f"{p}: rendered by a template and also vendored" for p in clash])
     bodies = {**rendered, **extra}
-    bodies[MANIFEST_PATH] = manifest_text(sorted(bodies))
-    stamp = {"version": generator_version(), "config": config_name, "config_text": config_text}
-    return {path: with_header(body, **stamp) for path, body in sorted(bodies.items())}
-
-
-def manifest_text(paths: list[str]) -> str:
-    """The list of generated files, so the vendored runtime can tell one is missing."""
-    return (
-        "# Every other file `repowarden generate` produced from the config. verify-generated\n"
-        "# (the lint workflow) fails when one is missing, so deleting one is not silent.\n"
-        + "".join(f"{path}\n" for path in paths)
-    )
+    build = generator_version()
+    manifest = Manifest(tuple(sorted(bodies)), config_name, sha256(config_text), build)
+    bodies[MANIFEST_PATH] = manifest.render()
+    return {path: with_header(body) for path, body in sorted(bodies.items())}

@@ -1,12 +1,17 @@
-"""`repowarden`: the command line of the generator.
+"""`repowarden`: the command line, a thin layer over the library (generator/api.py).
 
+    repowarden [--version] [-q] COMMAND ...
     repowarden generate [--root DIR] [--config PATH] [--check]
     repowarden schema
     repowarden init [DIR] [--data KEY=VALUE ...] [--defaults]
+    repowarden explain [--config PATH] [--repo OWNER/NAME] --pr N | --snapshot FILE
     repowarden dispatch OWNER/REPO OPERATION [--pr N] [--watch]
+    repowarden protect [--root DIR] [--ruleset] [--merge-queue] [--apply] [--app-manifest]
 
-Exit codes are distinct so CI and scripts can tell failures apart (see `Exit`).
-Heavy imports (copier, the renderer) happen inside the subcommand that needs them:
+Each command parses its arguments, calls the library and prints what it returns.
+Every failure is a `RepowardenError` carrying its exit code (runtime/errors.py);
+`main` is the one place that turns one into a message and a code. Heavy imports
+(copier, the renderer, ghapi) happen inside the command that needs them:
 `generate --check` runs in pre-commit hooks on every commit.
 """
 
@@ -14,146 +19,83 @@ from __future__ import annotations
 
 import argparse
 import sys
-from enum import IntEnum
 from pathlib import Path
 
-
-class Exit(IntEnum):
-    OK = 0
-    DRIFT = 1  # --check: a generated file is missing, stale, edited or extra (dispatch: failed)
-    BAD_INPUT = 2  # invalid config or arguments, unreadable path; nothing was written
-    GITHUB = 3  # dispatch: GitHub could not be reached or refused (the runtime's code)
-    INVARIANT = 4  # the rendered files break a security invariant; nothing was written
-    WRITE_FAILED = 5  # the filesystem refused a write; the tree holds what it held before
-    CONFLICT = 6  # a generated path holds a file repowarden did not write; nothing written
-
+from repowarden.runtime.errors import Exit, RepowardenError
 
 EXIT_CODES_HELP = """exit codes:
   0  success (with --check: every generated file is current)
   1  --check found drift: a generated file is missing, stale, edited by hand or extra;
-     dispatch: its jobs failed or never appeared
+     explain: not approved; dispatch: its jobs failed or never appeared
   2  invalid config, bad arguments or an unreadable path; nothing was written
-  3  dispatch: GitHub could not be reached or refused a call
+  3  explain, dispatch: GitHub could not be reached or refused a call
   4  the rendered files break a security invariant; nothing was written
   5  a write failed; the target tree was left as it was
   6  a file repowarden did not generate is in the way of a generated one; nothing written
 """
 
 
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+def _say(args: argparse.Namespace, message: str) -> None:
+    """Progress for people on stderr; `-q` keeps only errors and drift."""
+    if not args.quiet:
+        print(message, file=sys.stderr)
 
 
-# ------------------------------------------------------------------ generate
+def _report_error(exc: RepowardenError) -> None:
+    from repowarden.generator.build import InvariantError
+    from repowarden.runtime.config import ConfigError
+
+    if isinstance(exc, ConfigError):
+        print(
+            f"error: invalid config ({len(exc.problems)} problem(s)); nothing was written:",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+    elif isinstance(exc, InvariantError):
+        print(
+            "error: the rendered files break security invariants; nothing was written:",
+            file=sys.stderr,
+        )
+        for violation in exc.violations:
+            print(violation, file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
 
 
-def _read_config(path: Path) -> str:
-    from repowarden.runtime.config import ConfigError, Problem
-
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        message = "no such file; create it with `repowarden init` or pass --config"
-    except UnicodeDecodeError as exc:
-        message = f"cannot read the config: not UTF-8 text ({exc.reason} at byte {exc.start})"
-    except OSError as exc:
-        message = f"cannot read the config: {exc.strerror or exc}"
-    raise ConfigError([Problem(str(path), 1, 1, message)])
-
-
-def _config_name(root: Path, config: Path) -> str:
-    """The config's path as the header records it: relative to the target root."""
-    try:
-        return config.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return config.as_posix()
-
-
-def _proven_current(root: Path, config_path: Path) -> bool:
-    """--check's fast path: the headers alone show the tree is current (no rendering)."""
-    from .fast_check import proven_current
-
-    try:
-        text = config_path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False  # the full path reports why, with its location
-    count = proven_current(root, text, _config_name(root, config_path))
-    if count is None:
-        return False
-    print(f"repowarden: {count} generated files are current", file=sys.stderr)
-    return True
+# ------------------------------------------------------------------ commands
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from repowarden.runtime.generated import CONFIG_PATH
+    from .api import find_root, generate
 
-    root = Path(args.root)
-    if not root.is_dir():
-        _error(f"--root {root}: not a directory (valid: an existing folder, the repository root)")
-        return Exit.BAD_INPUT
-    config_path = Path(args.config) if args.config else root / CONFIG_PATH
-    if args.check and _proven_current(root, config_path):
-        return Exit.OK
-
-    from repowarden.runtime.config import ConfigError, parse_config
-
-    try:
-        text = _read_config(config_path)
-        config = parse_config(text, str(config_path))
-    except ConfigError as exc:
-        _error(f"invalid config ({len(exc.problems)} problem(s)); nothing was written:")
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return Exit.BAD_INPUT
-
-    from . import writer
-    from .build import InvariantError, plan
-
-    try:
-        files = plan(config, text, _config_name(root, config_path))
-    except InvariantError as exc:
-        _error("the rendered files break security invariants; nothing was written:")
-        for violation in exc.violations:
-            print(violation, file=sys.stderr)
-        return Exit.INVARIANT
-
+    root = Path(args.root) if args.root is not None else find_root(Path.cwd())
+    config = Path(args.config) if args.config else None
+    outcome = generate(root, config, check=args.check, fold_codeowners=args.fold_codeowners)
     if args.check:
-        drift = writer.check(root, files)
-        if not drift:
-            print(f"repowarden: {len(files)} generated files are current", file=sys.stderr)
-            return Exit.OK
-        for item in drift:
+        for item in outcome.drift:
             sys.stdout.write(item.diff)
-        for item in drift:
+        for item in outcome.drift:
             print(item.describe(), file=sys.stderr)
-        print(
-            f"repowarden: {len(drift)} generated file(s) out of date; "
-            "run `repowarden generate` and commit the result",
-            file=sys.stderr,
-        )
-        return Exit.DRIFT
-
-    try:
-        applied = writer.apply(root, files)
-    except writer.ConflictError as exc:
-        _error(str(exc))
-        return Exit.CONFLICT
-    except writer.WriteError as exc:
-        _error(str(exc))
-        return Exit.WRITE_FAILED
-    for rel in applied.written:
-        print(f"wrote {rel}", file=sys.stderr)
-    for rel in applied.removed:
-        print(f"removed {rel}", file=sys.stderr)
-    print(
-        f"repowarden: {len(applied.written)} written, {len(applied.removed)} removed, "
-        f"{len(applied.unchanged)} unchanged",
-        file=sys.stderr,
+        if outcome.drift:
+            print(
+                f"repowarden: {len(outcome.drift)} generated file(s) out of date; "
+                "run `repowarden generate` and commit the result",
+                file=sys.stderr,
+            )
+            return Exit.DRIFT
+        _say(args, f"repowarden: {outcome.files} generated files are current")
+        return Exit.OK
+    for rel in outcome.written:
+        _say(args, f"wrote {rel}")
+    for rel in outcome.removed:
+        _say(args, f"removed {rel}")
+    _say(
+        args,
+        f"repowarden: {len(outcome.written)} written, {len(outcome.removed)} removed, "
+        f"{len(outcome.unchanged)} unchanged",
     )
     return Exit.OK
-
-
-# ------------------------------------------------------------------ schema
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -163,32 +105,23 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-# ------------------------------------------------------------------ init
-
-
-def _parse_data(pairs: list[str]) -> dict[str, str]:
-    data: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--data {pair!r}: expected KEY=VALUE, e.g. repository=octo/hello")
-        data[key] = value
-    return data
-
-
 def cmd_init(args: argparse.Namespace) -> int:
-    try:
-        data = _parse_data(args.data)
-    except ValueError as exc:
-        _error(str(exc))
-        return Exit.BAD_INPUT
-    from .init import InitError, init
+    from .init import init, parse_data
 
-    try:
-        return init(Path(args.dir), data, defaults=args.defaults)
-    except InitError as exc:
-        _error(str(exc))
-        return Exit.BAD_INPUT
+    init(Path(args.dir), parse_data(args.data), defaults=args.defaults, quiet=args.quiet)
+    return Exit.OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from repowarden.runtime.commands import load
+
+    return int(load("explain").run(args))
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from repowarden.runtime.dispatch import client
+
+    return int(client.run(args))
 
 
 # ------------------------------------------------------------------ parser
@@ -202,40 +135,47 @@ def _dispatch_available() -> bool:
     return find_spec("repowarden.runtime.dispatch.client") is not None
 
 
-def cmd_dispatch(args: argparse.Namespace) -> int:
-    from repowarden.runtime.config import ConfigError
-    from repowarden.runtime.dispatch import client
-    from repowarden.runtime.errors import BadInput
-    from repowarden.runtime.github import GitHubError
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return int(client.run(args))
-    except (ConfigError, BadInput) as exc:
-        _error(str(exc))
-        return Exit.BAD_INPUT
-    except GitHubError as exc:
-        _error(str(exc))
-        return Exit.GITHUB
+        return f"repowarden {version('repowarden')}"
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "repowarden (not installed)"
 
 
-def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
+def build_parser(wants: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `wants` names the command about to run, whose arguments may be costly."""
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     parser = argparse.ArgumentParser(
         prog="repowarden",
         description="Turn .github/repowarden.yml into least-privilege GitHub Actions files.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # Its own dest: a subcommand's unset `-q` would otherwise reset `repowarden -q CMD`.
+    parser.add_argument(
+        "-q", "--quiet", dest="quiet_everywhere", action="store_true", help="print only errors"
+    )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     gen = sub.add_parser(
         "generate",
         help="render every generated file from the config (or --check them)",
         description="Render every generated file from the config into the repository. "
-        "Only files that carry the repowarden header are written or removed.",
+        "Only files that carry the repowarden header are written, and only files the "
+        "previous run's manifest lists are removed.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[quiet],
     )
-    gen.add_argument("--root", default=".", help="the repository root (default: .)")
+    gen.add_argument(
+        "--root",
+        default=None,
+        help="the repository root (default: the git repository around the current folder)",
+    )
     gen.add_argument(
         "--config", help="the config file (default: ROOT/.github/repowarden.yml)", default=None
     )
@@ -243,6 +183,12 @@ def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; exit 1 with a unified diff if any generated file is out of date",
+    )
+    gen.add_argument(
+        "--fold-codeowners",
+        action="store_true",
+        help="move the rules of a hand-written .github/CODEOWNERS into the config's "
+        "codeowners: first, so repowarden can generate that file",
     )
     gen.set_defaults(func=cmd_generate)
 
@@ -253,7 +199,8 @@ def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
         "init",
         help="scaffold .github/repowarden.yml (copier questions) and generate everything",
         description="Run the bundled copier template: ask the questions, write "
-        ".github/repowarden.yml, then `repowarden generate` in DIR.",
+        ".github/repowarden.yml, then generate every file in DIR.",
+        parents=[quiet],
     )
     init.add_argument("dir", nargs="?", default=".", help="the repository root (default: .)")
     init.add_argument(
@@ -271,6 +218,34 @@ def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
     )
     init.set_defaults(func=cmd_init)
 
+    explain = sub.add_parser(
+        "explain",
+        help="print whether a pull request is approved under the config, and why",
+        description="Evaluate the config's review policy for one pull request, read-only, "
+        "and print the verdict as JSON (the runtime's `explain`). Live: the token comes "
+        "from GITHUB_TOKEN or GH_TOKEN, the repository from --repo or the config.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if wants == "explain":
+        from repowarden.runtime.commands import load
+
+        load("explain").add_arguments(explain)
+    explain.set_defaults(func=cmd_explain)
+
+    protect_parser = sub.add_parser(
+        "protect",
+        help="print (or --apply) the branch protection and environment the review gate needs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if wants == "protect":
+        # Only then: it reads the config (pydantic), which `generate --check` never loads.
+        from . import protect
+
+        protect_parser.description = protect.__doc__
+        protect.add_arguments(protect_parser)
+        protect_parser.set_defaults(func=protect.run)
+
     if _dispatch_available():
         dispatch = sub.add_parser(
             "dispatch",
@@ -278,7 +253,7 @@ def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
             description="Send a repository_dispatch with a fresh id, find the jobs named "
             "after it and print their URLs (--watch: follow them to their conclusions).",
         )
-        if wants_dispatch:
+        if wants == "dispatch":
             from repowarden.runtime.dispatch import client
 
             client.add_arguments(dispatch)
@@ -286,14 +261,23 @@ def build_parser(wants_dispatch: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_in(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(wants_dispatch=bool(argv) and argv[0] == "dispatch")
+    parser = build_parser(wants=_command_in(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed the usage and why
         return Exit.OK if exc.code == 0 else Exit.BAD_INPUT
-    return int(args.func(args))
+    args.quiet = getattr(args, "quiet", False) or args.quiet_everywhere
+    try:
+        return int(args.func(args))
+    except RepowardenError as exc:
+        _report_error(exc)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

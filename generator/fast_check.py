@@ -1,11 +1,11 @@
-"""`generate --check` on an unchanged tree, decided from the headers alone.
+"""`generate --check` on an unchanged tree, decided from the manifest and headers alone.
 
-Every generated file's header names the generator build (version + source
-fingerprint), the config's sha256 and its own content's sha256, and the manifest
-lists every generated path. When every listed file carries this build, this config's
-hash and an intact body, and no other headed file exists, `generate` would write the
-same bytes (rendering is deterministic; tests/generator/test_fast_check.py holds it
-to that), so the tree is current without importing pydantic, Jinja or ruamel.yaml.
+The manifest (runtime/generated.py) records the generator build (version + source
+fingerprint), the config's path and sha256, and every generated path; each file's
+header records its own content's sha256. When the manifest names this build and this
+config and every file it lists is present with an intact body, `generate` would write
+the same bytes (rendering is deterministic; tests/generator/test_fast_check.py holds
+it to that), so the tree is current without importing pydantic, Jinja or ruamel.yaml.
 Anything short of that answers "unknown" and the caller renders and diffs in full.
 """
 
@@ -13,26 +13,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repowarden.runtime.commands.verify_generated import headed_files, manifest_problems
-from repowarden.runtime.generated import sha256, split_header
+from repowarden.runtime.generated import listed_files, problems_with, read_manifest, sha256
 
 from .fingerprint import generator_version
 
 
 def proven_current(root: Path, config_text: str, config_name: str) -> int | None:
-    """The number of generated files if the headers prove them current, else None."""
-    found = headed_files(root)
-    if not found or manifest_problems(root, {path.as_posix() for path, _ in found}):
+    """The number of generated files if the manifest proves them current, else None."""
+    manifest = read_manifest(root)
+    if (
+        manifest is None
+        or manifest.generator != generator_version()
+        or manifest.config != config_name
+        or manifest.config_hash != sha256(config_text)
+    ):
         return None
-    build, config_hash = generator_version(), sha256(config_text)
-    for _, text in found:
-        header, body = split_header(text)
-        if (
-            header is None
-            or header.version != build
-            or header.config != config_name
-            or header.config_hash != config_hash
-            or header.content_hash != sha256(body)
-        ):
-            return None
-    return len(found)
+    files = listed_files(root, manifest)
+    if any(problems_with(path, text) for path, text in files.items()):
+        return None
+    return len(files)

@@ -22,30 +22,36 @@ from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
-from repowarden.generator.invariants.permissions import required
+from repowarden.generator.invariants.base import CHECKED_OUT_ACTION, LOCAL_ACTION
+from repowarden.generator.invariants.permissions import required, union
 from repowarden.generator.pins import pin, tool_version
 from repowarden.generator.vendor import REQUIREMENT_SETS
+from repowarden.runtime import commands
+from repowarden.runtime import generated as layout
 from repowarden.runtime.commands import Permission
-from repowarden.runtime.config import (
-    PATCH_KINDS,
-    BuildAndPublish,
-    Config,
-)
+from repowarden.runtime.config import Config
+from repowarden.runtime.dispatch.kinds import BuildAndPublish, kind_of
 
-WORKFLOWS = ".github/workflows"
-ASSIGN = f"{WORKFLOWS}/repowarden-assign.yml"
-CHECK = f"{WORKFLOWS}/repowarden-check.yml"
-DISMISS = f"{WORKFLOWS}/repowarden-dismiss.yml"
-DISPATCH = f"{WORKFLOWS}/repowarden-dispatch.yml"
-LINT = f"{WORKFLOWS}/repowarden-lint.yml"
-CODEOWNERS = ".github/CODEOWNERS"
-ACTION = ".github/actions/repowarden/action.yml"
-ACTIONLINT = ".github/repowarden/actionlint.yaml"
+ASSIGN = f"{layout.WORKFLOWS_DIR}/{layout.ASSIGN_WORKFLOW}"
+CHECK = f"{layout.WORKFLOWS_DIR}/{layout.CHECK_WORKFLOW}"
+DISMISS = f"{layout.WORKFLOWS_DIR}/{layout.DISMISS_WORKFLOW}"
+DISPATCH = f"{layout.WORKFLOWS_DIR}/{layout.DISPATCH_WORKFLOW}"
+REVIEW = f"{layout.WORKFLOWS_DIR}/{layout.REVIEW_WORKFLOW}"
+GATE = f"{layout.WORKFLOWS_DIR}/{layout.GATE_WORKFLOW}"
+# The permission-less workflow whose completion starts the gate (workflow_run matches
+# workflows by this name).
+REVIEW_WORKFLOW_NAME = "repowarden: review recorded"
+LINT = f"{layout.WORKFLOWS_DIR}/{layout.LINT_WORKFLOW}"
+CODEOWNERS = f"{layout.GENERATED_ROOT}/CODEOWNERS"
+ACTION = f"{layout.ACTION_DIR}/action.yml"
+ACTIONLINT = f"{layout.VENDOR_ROOT}/actionlint.yaml"
 
 # Output path -> template name inside repowarden.templates.
 TEMPLATES: dict[str, str] = {
     ASSIGN: "workflows/repowarden-assign.yml.j2",
     CHECK: "workflows/repowarden-check.yml.j2",
+    REVIEW: "workflows/repowarden-review.yml.j2",
+    GATE: "workflows/repowarden-gate.yml.j2",
     DISMISS: "workflows/repowarden-dismiss.yml.j2",
     DISPATCH: "workflows/repowarden-dispatch.yml.j2",
     LINT: "workflows/repowarden-lint.yml.j2",
@@ -53,6 +59,17 @@ TEMPLATES: dict[str, str] = {
     ACTION: "action.yml.j2",
     ACTIONLINT: "actionlint.yaml.j2",
 }
+
+
+# `local_action: checkout`: the templates call the action as `$/…`; for GitHub
+# Enterprise Server and runners before 2.336.0 every such line becomes the same action
+# from the job's checkout of its own commit (the checkout invariant proves there is
+# one), with the reason zizmor's self-repository audit is silenced there.
+_SELF_USES = f"uses: {LOCAL_ACTION}\n"
+_CHECKED_OUT_USES = (
+    f"uses: {CHECKED_OUT_ACTION}  # zizmor: ignore[self-repository] no $/ on GHES or "
+    "runners before 2.336.0; the job checked out its own commit\n"
+)
 
 
 class UnsafeRenderError(Exception):
@@ -149,8 +166,10 @@ class Job:
     permissions: list[Permission]
 
 
-def _job(commands: Sequence[str], *, checkout: bool = True, publish: bool = False) -> Job:
-    return Job(required(commands, checkout=checkout, publish=publish))
+def _job(
+    commands: Sequence[str], *, checkout: bool = True, publish: bool = False, app: bool = False
+) -> Job:
+    return Job(required(commands, checkout=checkout, publish=publish, app=app))
 
 
 def sender_gate(config: Config) -> str:
@@ -172,12 +191,18 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     gate = sender_gate(config)
     # In a conjunction the gate needs parentheses: `a || b && c` is `a || (b && c)`.
     gate_term = f"({gate})" if " || " in gate else gate
-    builds = [op for op in dispatch.operations if isinstance(op, BuildAndPublish)]
-    patches = [op for op in dispatch.operations if op.kind in PATCH_KINDS]
+    # Which privileged job takes each operation's artifact is the kind's to say.
+    builds = [
+        op
+        for op in dispatch.operations
+        if kind_of(op).result == "publish" and isinstance(op, BuildAndPublish)
+    ]
+    patches = [op for op in dispatch.operations if kind_of(op).result != "publish"]
     operation = "github.event.client_payload.operation"
     context: dict[str, Any] = {
         "event_type": dispatch.event_type,
         "gate": gate,
+        "verify": _job(["verify"]),
         "unprivileged": _job(["verify", "operate"]),
         "announce": _job(["announce"]) if patches else None,
         "apply": None,
@@ -197,11 +222,40 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     if patches:
         # The operation name is only compared, never interpolated into a script.
         condition = " && ".join(
-            [f"!cancelled() && ({gate})"]
+            [f"!cancelled() && needs.verify.result == 'success' && ({gate})"]
             + [f"{operation} != {literal(build.name)}" for build in builds]
         )
-        context["apply"] = {"job": _job(["verify", "apply"]), "if": f"${{{{ {condition} }}}}"}
+        context["apply"] = {
+            "job": _job(["verify", "apply"], app=config.app is not None),
+            "if": f"${{{{ {condition} }}}}",
+            "app_permissions": app_permissions(config, "apply"),
+        }
     return context
+
+
+def app_permissions(config: Config, command: str) -> list[Permission]:
+    """What the App token of a job running `command` must hold: the command's App
+    declaration, without `members: read` unless org membership decides anything."""
+    wanted = commands.load(command).app_permissions
+    if config.review.external.org is None:
+        wanted = tuple(p for p in wanted if p.scope != "members")
+    return union(wanted)
+
+
+def _gate_context(config: Config) -> dict[str, Any]:
+    """The gate writers' jobs: with an App, the job's own token only checks out."""
+    writers = {"check": "check", "gate": "check", "sweep": "sweep"}
+    if config.app is None:
+        jobs = {job: _job([command]) for job, command in writers.items()}
+    else:
+        jobs = {job: _job([command], app=True) for job, command in writers.items()}
+    return {
+        "app": config.app,
+        "jobs": jobs,
+        "app_permissions": {
+            command: app_permissions(config, command) for command in set(writers.values())
+        },
+    }
 
 
 def _sorted_owners(owners: Iterable[str]) -> list[str]:
@@ -215,11 +269,12 @@ def context(config: Config) -> dict[str, Any]:
     return {
         "config": config,
         "assign": _job(["assign"]),
-        "check": _job(["check"]),
+        "gate": _gate_context(config),
+        "review_workflow_name": REVIEW_WORKFLOW_NAME,
         "dismiss_approvals": _job(["dismiss-approvals"])
         if review.external.dismiss_on_push
         else None,
-        "dismiss_runs": _job(["dismiss-runs"]),
+        "dismiss_runs": _job(["dismiss-runs"]) if config.dismiss.delete_runs else None,
         "lint": _job(["verify-generated"]),
         "dispatch": _dispatch_context(config),
         "codeowners": [(rule.pattern, _sorted_owners(rule.owners)) for rule in config.codeowners],
@@ -243,6 +298,8 @@ def render_templates(config: Config) -> dict[str, str]:
         if path == DISPATCH and values["dispatch"] is None:
             continue
         rendered[path] = env.get_template(template).render(values)
+        if config.local_action == "checkout" and path.startswith(f"{layout.WORKFLOWS_DIR}/"):
+            rendered[path] = rendered[path].replace(_SELF_USES, _CHECKED_OUT_USES)
     violations = check_invariants(rendered)
     if violations:
         raise UnsafeRenderError(violations)

@@ -12,7 +12,8 @@ from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-VENDOR_ROOT = ".github/repowarden"
+from repowarden.runtime.generated import VENDOR_ROOT
+
 # `repowarden` stays a namespace package in the target (no __init__.py), as it is in
 # this distribution, so `PYTHONPATH=.github/repowarden` finds `repowarden.runtime`.
 RUNTIME_DIR = f"{VENDOR_ROOT}/repowarden/runtime"

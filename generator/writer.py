@@ -1,9 +1,10 @@
 """Putting a plan of generated files into a target tree, or diffing against it.
 
-Ownership is decided by the repowarden header alone (runtime/generated.py): a file
-that opens with it is ours to rewrite or remove; anything else is never touched.
-Generated files live under `.github/`, so only that folder is searched for ones
-that are no longer produced.
+Ownership (runtime/generated.py): a planned path is ours to rewrite when it opens with
+the repowarden header; a file no longer planned is ours to remove only when the
+previous run's manifest lists it and it still carries the header. A copy of a
+generated file saved under another name keeps the header but is never listed, so it
+is never touched.
 
 `apply` is all-or-nothing as far as the filesystem allows: every new text is first
 written to a temporary file beside its target (same directory, so the final rename
@@ -21,28 +22,45 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from repowarden.runtime.generated import sha256, split_header
+from repowarden.runtime.errors import Exit, RepowardenError
+from repowarden.runtime.generated import (
+    GENERATED_ROOT,
+    MANIFEST_PATH,
+    is_generated,
+    read_manifest,
+    read_text,
+    sha256,
+    split_header,
+)
 
-GENERATED_ROOT = ".github"
 _TMP_SUFFIX = ".repowarden-tmp"
-# Enough for a header: two lines with two sha256 hashes, the version and the config path.
-_HEADER_PEEK = 4096
 
 DriftKind = Literal["missing", "stale", "edited", "extra", "unowned"]
 
 
-class WriteError(Exception):
+class WriteError(RepowardenError):
     """The plan could not be put in place; the tree holds what it held before."""
 
+    exit_code = Exit.WRITE_FAILED
 
-class ConflictError(Exception):
+
+class ConflictError(RepowardenError):
     """A planned path holds something repowarden did not generate; nothing was written."""
+
+    exit_code = Exit.CONFLICT
 
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
         super().__init__(
             "these paths hold files repowarden did not generate (no repowarden header); "
-            "move them away or delete them, then run again:\n" + "\n".join(f"  {p}" for p in paths)
+            "move them away or delete them, then run again:\n"
+            + "\n".join(f"  {p}" for p in paths)
+            + (
+                "\n(for .github/CODEOWNERS: `repowarden generate --fold-codeowners` moves its "
+                "rules into the config)"
+                if ".github/CODEOWNERS" in paths
+                else ""
+            )
         )
 
 
@@ -70,43 +88,27 @@ class Applied:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _is_ours(text: str) -> bool:
-    header, _ = split_header(text)
-    return header is not None
+def retired(root: Path, plan: dict[str, str]) -> list[str]:
+    """Generated files of the previous run that this plan no longer produces.
 
-
-def _peek_is_ours(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            start = handle.read(_HEADER_PEEK)
-    except OSError:
-        return False
-    return _is_ours(start.decode("utf-8", errors="replace"))
-
-
-def _read(path: Path) -> str | None:
-    """The text of a regular file, or None if it is not one or is not UTF-8."""
-    if path.is_symlink() or not path.is_file():
-        return None
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def generated_on_disk(root: Path) -> list[str]:
-    """Relative posix paths of every regular file under .github/ with our header."""
-    base = root / GENERATED_ROOT
+    Only what the previous manifest lists, still under .github/ and still carrying
+    the header: never a file the user made, whatever it starts with.
+    """
+    previous = read_manifest(root)
+    if previous is None:
+        return []
     found = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            if name.endswith(_TMP_SUFFIX) or path.is_symlink():
-                continue
-            if _peek_is_ours(path):
-                found.append(path.relative_to(root).as_posix())
-    return sorted(found)
+    for rel in sorted({*previous.files, MANIFEST_PATH} - set(plan)):
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or pure.parts[:1] != (GENERATED_ROOT,):
+            continue  # a hand-edited manifest cannot point the removal elsewhere
+        path = root / pure
+        if not path.parent.resolve().is_relative_to(root.resolve()):
+            continue  # through a symlinked folder: not a file this run wrote
+        text = read_text(path)
+        if text is not None and is_generated(text):
+            found.append(rel)
+    return found
 
 
 def _check_inside(root: Path, rel: str, resolved: dict[Path, Path]) -> Path:
@@ -153,7 +155,7 @@ def check(root: Path, plan: dict[str, str]) -> list[Drift]:
     drift: list[Drift] = []
     for rel, expected in sorted(plan.items()):
         target = root / rel
-        current = _read(target)
+        current = read_text(target)
         if current is None:
             if target.exists() or target.is_symlink():
                 drift.append(Drift(rel, "unowned", unified_diff(rel, "", expected)))
@@ -170,9 +172,8 @@ def check(root: Path, plan: dict[str, str]) -> list[Drift]:
         else:
             kind = "stale"
         drift.append(Drift(rel, kind, unified_diff(rel, current, expected)))
-    for rel in generated_on_disk(root):
-        if rel not in plan:
-            drift.append(Drift(rel, "extra", unified_diff(rel, _read(root / rel), None)))
+    for rel in retired(root, plan):
+        drift.append(Drift(rel, "extra", unified_diff(rel, read_text(root / rel), None)))
     return sorted(drift, key=lambda d: d.path)
 
 
@@ -221,18 +222,18 @@ def apply(root: Path, plan: dict[str, str]) -> Applied:
         if target.is_symlink() or (target.exists() and not target.is_file()):
             conflicts.append(rel)
             continue
-        current = _read(target)
+        current = read_text(target)
         if current == plan[rel]:
             result.unchanged.append(rel)
         elif current is None and target.exists():
             conflicts.append(rel)  # not UTF-8: certainly not ours
-        elif current is not None and not _is_ours(current):
+        elif current is not None and not is_generated(current):
             conflicts.append(rel)
         else:
             to_write[rel] = target
     if conflicts:
         raise ConflictError(conflicts)
-    to_remove = [rel for rel in generated_on_disk(root) if rel not in plan]
+    to_remove = retired(root, plan)
 
     created: list[Path] = []
     temps: dict[str, Path] = {}

@@ -61,6 +61,10 @@ class PullRequest(_Payload):
     labels: list[Label] = Field(default_factory=list)
     requested_reviewers: list[RequestedReviewer] = Field(default_factory=list)
     author_association: str | None = None
+    # Read by review rules (backport titles) and the files-cap check.
+    title: str | None = None
+    body: str | None = None
+    changed_files: int | None = None
 
     @property
     def label_names(self) -> list[str]:

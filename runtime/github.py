@@ -7,18 +7,24 @@ and commands that never talk to GitHub (verify, explain --snapshot) should not p
 from __future__ import annotations
 
 import os
+import socket
+import sys
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import Exit, RepowardenError
+
 DEFAULT_API_URL = "https://api.github.com"
 MAX_PAGES = 1000  # every listing is bounded; 100 per page makes this 100,000 items
 
 
-class GitHubError(Exception):
+class GitHubError(RepowardenError):
     """A GitHub call failed for good. The message says which call and why."""
+
+    exit_code = Exit.GITHUB
 
     def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
         self.method, self.path, self.status, self.message = method, path, status, message
@@ -39,8 +45,46 @@ class Unprocessable(GitHubError):
 
 
 def api_url_from_env() -> str:
-    # ghapi's own convention is GH_HOST; on a runner GitHub sets GITHUB_API_URL.
-    return os.environ.get("GH_HOST") or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    """The REST API's base URL: GITHUB_API_URL (set on every runner, GHES included),
+    else GH_HOST read as the `gh` CLI reads it, a hostname (GitHub Enterprise Server
+    serves its API at https://HOST/api/v3), else api.github.com.
+
+    A GH_HOST that already is a URL (ghapi's convention) is taken as the API URL.
+    """
+    explicit = os.environ.get("GITHUB_API_URL")
+    if explicit:
+        return explicit
+    host = os.environ.get("GH_HOST", "").strip().rstrip("/")
+    if not host:
+        return DEFAULT_API_URL
+    if "://" in host:
+        return host
+    if host.casefold() in ("github.com", "api.github.com"):
+        return DEFAULT_API_URL
+    return f"https://{host}/api/v3"
+
+
+def token_from_env() -> str:
+    """GITHUB_TOKEN (a workflow's), else GH_TOKEN (what the `gh` CLI reads)."""
+    return os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or ""
+
+
+def _cannot_heal(exc: BaseException) -> str | None:
+    """Why a transport error will fail the same way on every retry, or None.
+
+    A malformed or unsupported URL and a host name that does not resolve are
+    configuration mistakes (GH_HOST, GITHUB_API_URL), not outages.
+    """
+    import httpx2
+
+    if isinstance(exc, (httpx2.UnsupportedProtocol, httpx2.InvalidURL)):
+        return "the API URL is not valid (check GH_HOST / GITHUB_API_URL)"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "the API host name does not resolve (check GH_HOST / GITHUB_API_URL)"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _next_link(header: str | None) -> str | None:
@@ -93,7 +137,7 @@ class GitHub:
         self.repository = repository
         self.owner, self.repo = repository.split("/", 1)
         self.api_url = (api_url or api_url_from_env()).rstrip("/")
-        token = token if token is not None else os.environ.get("GITHUB_TOKEN", "")
+        token = token if token is not None else token_from_env()
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
@@ -163,8 +207,11 @@ class GitHub:
                 )
                 if not (status >= 500 or rate_limited):
                     raise _classify(method, shown, status, message) from None
-            except (httpx2.TimeoutException, httpx2.TransportError) as exc:
+            except (httpx2.TimeoutException, httpx2.TransportError, httpx2.InvalidURL) as exc:
                 message, wait = f"{type(exc).__name__}: {exc}", None
+                why = _cannot_heal(exc)
+                if why is not None:
+                    raise GitHubError(method, shown, None, f"{message}: {why}") from None
             delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1)
             if time.monotonic() + delay > deadline:
                 raise GitHubError(
@@ -174,6 +221,12 @@ class GitHub:
                     f"{message} (gave up after {attempt} attempt(s) within the "
                     f"{self.budget:g}s retry budget)",
                 ) from None
+            # Said, not silent: offline, the budget is a long wait with nothing shown.
+            code = f"HTTP {status}" if status is not None else message
+            print(
+                f"repowarden: {method} {shown} failed ({code}); retry {attempt} in {delay:.3g}s",
+                file=sys.stderr,
+            )
             self._sleep(delay)
 
     def request(

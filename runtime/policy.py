@@ -1,4 +1,4 @@
-"""The review policy of DESIGN.md, as a pure function of config, PR facts and reviews.
+"""The review policy (docs/design.md, "Review rules"): a pure function of config and facts.
 
 Nothing here talks to GitHub: `check`, `explain` and the dismiss cron gather the
 facts (runtime/reviews.py) and hand them to `evaluate`, so the policy is tested
@@ -7,19 +7,26 @@ exhaustively without a network and a recorded PR can be re-evaluated offline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from .config import EXTERNAL, ReviewPolicy
+from .review_report import STATUS_DESCRIPTION_MAX, status_description, summary_markdown
+from .rules import AuthorFacts, ChangeSet, RuleResult, conditions_hold, describe, judge, pool_of
+
+__all__ = [
+    "STATUS_DESCRIPTION_MAX",
+    "status_description",
+    "summary_markdown",
+]  # re-exported: rendering lives beside
 
 APPROVED = "APPROVED"
 CHANGES_REQUESTED = "CHANGES_REQUESTED"
 COMMENTED = "COMMENTED"
 DISMISSED = "DISMISSED"
 PENDING = "PENDING"
-STATUS_DESCRIPTION_MAX = 140  # GitHub truncates longer commit status descriptions
 
 
 class Kind(StrEnum):
@@ -27,6 +34,7 @@ class Kind(StrEnum):
     MEMBER = "member"  # public member of review.external.org, not in the map
     BOT = "bot"  # a bot reviewed the way review.bots.treatment says
     EXTERNAL = "external"  # everyone else: the '*' reviewers, approvals on the head only
+    GROUP = "group"  # in a review group, no map entry: the rules alone decide
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,11 @@ class PullFacts:
     labels: tuple[str, ...] = ()
     draft: bool = False
     requested: tuple[str, ...] = ()
+    base_ref: str = ""
+    head_ref: str = ""
+    title: str = ""
+    body: str = ""
+    changed_files: int | None = None  # GitHub's count, which says if the file list was cut
     # GitHub's relation of the author to the repository (MEMBER, OWNER, CONTRIBUTOR,
     # FIRST_TIME_CONTRIBUTOR, ...); None when the source did not say.
     author_association: str | None = None
@@ -87,6 +100,11 @@ class PullFacts:
                 str(r["login"]) for r in pull.get("requested_reviewers") or () if r.get("login")
             ),
             author_association=pull.get("author_association"),
+            base_ref=str(base.get("ref") or ""),
+            head_ref=str(head.get("ref") or ""),
+            title=str(pull.get("title") or ""),
+            body=str(pull.get("body") or ""),
+            changed_files=pull.get("changed_files"),
         )
 
 
@@ -116,9 +134,17 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     rows: list[ReviewerRow] = field(default_factory=list)
     requirement: Requirement | None = None
+    rules: list[RuleResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"approved": self.approved, "missing": self.missing, "reasons": self.reasons}
+        answer: dict[str, Any] = {
+            "approved": self.approved,
+            "missing": self.missing,
+            "reasons": self.reasons,
+        }
+        if self.rules:  # only configs with rules: the map-only answer stays as it was
+            answer["rules"] = [result.to_json() for result in self.rules]
+        return answer
 
 
 def _unique(logins: Iterable[str], *, without: str = "") -> tuple[str, ...]:
@@ -137,6 +163,7 @@ def needs_membership(policy: ReviewPolicy, author: str, author_type: str = "User
         policy.external.org is not None
         and policy.entry_for(author) is None
         and not policy.is_bot(author, author_type)
+        and not (policy.has_rules and policy.groups_of(author))
     )
 
 
@@ -166,6 +193,15 @@ def requirement(
             False,
             f"{author} is in the reviewers map: {rule(reviewers)}",
         )
+    groups = policy.groups_of(author) if policy.has_rules else []
+    if groups:
+        return Requirement(
+            Kind.GROUP,
+            (),
+            0,
+            False,
+            f"{author} is in {', '.join(groups)} and has no map entry: the rules decide",
+        )
     if policy.is_bot(author, author_type) and policy.bots.treatment == "admins":
         reviewers = _unique(policy.admins, without=author)
         return Requirement(
@@ -174,6 +210,15 @@ def requirement(
             1,
             False,
             f"{author} is a bot: one approval from an admin ({', '.join(reviewers)}) suffices",
+        )
+    if is_member and not policy.is_bot(author, author_type) and policy.has_rules:
+        return Requirement(
+            Kind.MEMBER,
+            (),
+            0,
+            False,
+            f"{author} is a public member of {policy.external.org} without a map entry: "
+            "the rules decide",
         )
     if is_member and not policy.is_bot(author, author_type):
         reviewers = _unique(everyone, without=author)
@@ -228,16 +273,47 @@ def _short(sha: str | None) -> str:
     return (sha or "?")[:7]
 
 
+def _counts_on(
+    policy: ReviewPolicy, pull: PullFacts, head_only: bool, unchanged_since: frozenset[str]
+) -> Callable[[ReviewFact], bool]:
+    """Whether an approval's commit lets it count under the external contributors' rule."""
+
+    def counts(review: ReviewFact) -> bool:
+        if not head_only or review.commit_id == pull.head_sha:
+            return True
+        return (
+            policy.external.keep_approvals_on_update_merge and review.commit_id in unchanged_since
+        )
+
+    return counts
+
+
+def _survived(review: ReviewFact, pull: PullFacts) -> str:
+    return (
+        f"approved {_short(review.commit_id)}; the compare API shows the head "
+        f"{_short(pull.head_sha)} changes none of the PR's files since (a merge of the base "
+        "branch), so it still counts"
+    )
+
+
 def evaluate(
     policy: ReviewPolicy,
     pull: PullFacts,
     reviews: Iterable[ReviewFact],
     *,
     is_member: bool = False,
+    changes: ChangeSet | None = None,
+    unchanged_since: Iterable[str] = (),
 ) -> Verdict:
-    """Whether `pull` is approved under `policy`, what is missing, and why."""
+    """Whether `pull` is approved under `policy`, what is missing, and why.
+
+    `changes` are the PR's files (GET …/pulls/{n}/files), needed only by rules on
+    the change; `unchanged_since` are older commits whose diff to the head touches no
+    file of the PR (review.external.keep_approvals_on_update_merge).
+    """
     req = requirement(policy, pull.author, pull.author_type, is_member=is_member)
     latest = latest_reviews(reviews)
+    counts = _counts_on(policy, pull, req.head_only, frozenset(unchanged_since))
     author = pull.author.casefold()
     required = {login.casefold() for login in req.reviewers}
 
@@ -248,17 +324,18 @@ def evaluate(
     for login in req.reviewers:
         review = latest.get(login.casefold())
         state, commit = (review.state, review.commit_id) if review else (None, None)
-        counts = False
+        counted = False
         if review is None:
             note = "no review yet"
-        elif state == APPROVED and req.head_only and commit != pull.head_sha:
+        elif state == APPROVED and not counts(review):
             note = (
                 f"approved {_short(commit)}, not the head {_short(pull.head_sha)}: "
                 "external contributors' approvals count only on the head commit"
             )
             stale.append(login)
         elif state == APPROVED:
-            note, counts = "approved", True
+            survived = req.head_only and commit != pull.head_sha
+            note, counted = (_survived(review, pull) if survived else "approved"), True
             approvers.append(login)
         elif state == CHANGES_REQUESTED:
             note = "requested changes"
@@ -267,7 +344,16 @@ def evaluate(
             note = "review dismissed"
         else:
             note = "commented"
-        rows.append(ReviewerRow(login, True, state, commit, counts, note))
+        rows.append(ReviewerRow(login, True, state, commit, counted, note))
+
+    if policy.has_rules:
+        verdict = _with_rules(
+            policy, pull, req, latest, counts, changes or ChangeSet(), rows, approvers
+        )
+        if stale:
+            verdict.reasons.insert(1, _stale_reason(stale, pull))
+        return verdict
+
     for key, review in latest.items():
         if key in required:
             continue
@@ -282,67 +368,207 @@ def evaluate(
         have = f"{len(approvers)} ({', '.join(approvers)})" if approvers else "none"
         reasons.append(f"{req.needed} approval(s) needed, {have} so far")
     if stale:
-        reasons.append(
-            f"approvals on older commits do not count: {', '.join(stale)} "
-            f"(head is {_short(pull.head_sha)})"
-        )
+        reasons.append(_stale_reason(stale, pull))
     if blockers:
         reasons.append(f"changes requested by {', '.join(blockers)}")
         missing += [b for b in blockers if b not in missing]
-    blocking = policy.blocking_label.casefold()
-    if any(label.casefold() == blocking for label in pull.labels):
+    blocked = _blocking_label(policy, pull)
+    if blocked:
         approved = False
-        reasons.append(f"the label {policy.blocking_label!r} blocks merging whatever the approvals")
+        reasons.append(blocked)
     if approved:
         reasons.append(f"approved by {', '.join(approvers)}" if approvers else "approved")
     return Verdict(approved, missing, reasons, rows, req)
 
 
-def merge_group_verdict() -> Verdict:
-    return Verdict(
-        True,
-        reasons=[
-            "merge queue: the pull requests in this group were checked before they were queued"
-        ],
+def _stale_reason(stale: list[str], pull: PullFacts) -> str:
+    return (
+        f"approvals on older commits do not count: {', '.join(stale)} "
+        f"(head is {_short(pull.head_sha)})"
     )
 
 
-# ---------------------------------------------------------------- presenting
+def _blocking_label(policy: ReviewPolicy, pull: PullFacts) -> str:
+    blocking = policy.blocking_label.casefold()
+    if any(label.casefold() == blocking for label in pull.labels):
+        return f"the label {policy.blocking_label!r} blocks merging whatever the approvals"
+    return ""
 
 
-def status_description(verdict: Verdict) -> str:
-    if verdict.approved:
-        text = verdict.reasons[-1] if verdict.reasons else "approved"
-    elif verdict.missing:
-        text = f"missing approval from {', '.join(verdict.missing)}"
-    else:
-        text = verdict.reasons[-1]
-    if len(text) > STATUS_DESCRIPTION_MAX:
-        text = text[: STATUS_DESCRIPTION_MAX - 1] + "…"
-    return text
+def author_facts(policy: ReviewPolicy, pull: PullFacts, req: Requirement) -> AuthorFacts:
+    kind = {
+        Kind.INTERNAL: "internal",
+        Kind.GROUP: "internal",
+        Kind.MEMBER: "member",
+        Kind.BOT: "bot",
+        Kind.EXTERNAL: "external",
+    }[req.kind]
+    return AuthorFacts(
+        login=pull.author,
+        kind=kind,
+        is_bot=policy.is_bot(pull.author, pull.author_type),
+        groups=tuple(policy.groups_of(pull.author)),
+    )
 
 
-def _cell(text: str | None) -> str:
-    return (text or "—").replace("|", "\\|").replace("\n", " ")
-
-
-def summary_markdown(verdict: Verdict, *, title: str = "Review check") -> str:
-    """The job summary: the answer, why, and one row per reviewer."""
-    mark = "✅ approved" if verdict.approved else "❌ not approved"
-    lines = [f"### {title}: {mark}", ""]
-    lines += [f"- {_cell(reason)}" for reason in verdict.reasons]
-    if verdict.missing:
-        lines.append(f"- **missing:** {', '.join(verdict.missing)}")
-    if verdict.rows:
-        lines += [
-            "",
-            "| reviewer | required | latest review | on commit | counts | why |",
-            "|---|---|---|---|---|---|",
-        ]
-        for row in verdict.rows:
-            lines.append(
-                f"| {_cell(row.login)} | {'yes' if row.required else 'no'} | "
-                f"{_cell(row.state)} | {_cell(_short(row.commit_id) if row.commit_id else None)} "
-                f"| {'✅' if row.counts else '—'} | {_cell(row.note)} |"
+def evaluate_rules(
+    policy: ReviewPolicy,
+    pull: PullFacts,
+    req: Requirement,
+    changes: ChangeSet,
+    approved: set[str],
+) -> list[RuleResult]:
+    """Each rule: matched or not and why, met or not, and whether it is in force."""
+    who = author_facts(policy, pull, req)
+    results = []
+    for rule in policy.rules:
+        matched, why = conditions_hold(
+            rule.if_,
+            author=who,
+            base_ref=pull.base_ref,
+            head_ref=pull.head_ref,
+            labels=pull.labels,
+            changes=changes,
+        )
+        pool = pool_of(policy, rule.require, pull.author)
+        result = RuleResult(rule.name, rule.effect, matched, why, describe(rule.require), pool)
+        if matched:
+            result.approvers, result.met, result.missing = judge(
+                policy, rule, pool, approved, pull.author
             )
-    return "\n".join(lines) + "\n"
+        results.append(result)
+    overriding = [r for r in results if r.matched and r.effect == "override"]
+    for result in results:
+        if not result.matched:
+            continue
+        if result.effect == "bypass":
+            result.in_force = True
+            result.note = "when met, approves the PR whatever the other rules say"
+        elif overriding and result.effect == "require":
+            result.note = f"set aside by {', '.join(repr(r.name) for r in overriding)}"
+        else:
+            result.in_force = True
+    return results
+
+
+def _with_rules(
+    policy: ReviewPolicy,
+    pull: PullFacts,
+    req: Requirement,
+    latest: dict[str, ReviewFact],
+    counts: Callable[[ReviewFact], bool],
+    changes: ChangeSet,
+    rows: list[ReviewerRow],
+    map_approvers: list[str],
+) -> Verdict:
+    author = pull.author.casefold()
+    approved_by = {
+        key
+        for key, review in latest.items()
+        if review.state == APPROVED and key != author and counts(review)
+    }
+    results = evaluate_rules(policy, pull, req, changes, approved_by)
+    in_force = [r for r in results if r.in_force and r.effect != "bypass"]
+    bypass = [r for r in results if r.in_force and r.effect == "bypass" and r.met]
+    map_applies = req.kind not in (Kind.GROUP, Kind.MEMBER)
+    map_met = len(map_approvers) >= req.needed
+
+    reasons = [req.why]
+    if changes.truncated:
+        reasons.append(
+            "GitHub lists at most 3,000 changed files and this PR has more: every path "
+            "condition is taken to match"
+        )
+    for result in results:
+        if result.effect == "bypass" and result.in_force:
+            if not result.met:
+                reasons.append(
+                    f"rule {result.name!r} (bypass): not met; {result.missing} would approve "
+                    "the PR on its own"
+                )
+        elif result.in_force or (result.matched and result.note):
+            state = "met" if result.met else f"missing {result.missing}"
+            extra = f" ({result.note})" if result.note and not result.in_force else ""
+            reasons.append(f"rule {result.name!r}: applies, {state}{extra}")
+
+    # Who counts for a rule in force may also block it with a change request.
+    pools = {login.casefold(): login for r in results if r.in_force for login in r.pool}
+    pools.update({login.casefold(): login for login in req.reviewers})
+    blockers = [
+        pools[key]
+        for key, review in latest.items()
+        if review.state == CHANGES_REQUESTED and key in pools and key != author
+    ]
+    missing: list[str] = []
+    if map_applies and not map_met:
+        missing += [r.login for r in rows if r.required and not r.counts]
+        have = f"{len(map_approvers)} ({', '.join(map_approvers)})" if map_approvers else "none"
+        reasons.append(f"reviewers map: {req.needed} approval(s) needed, {have} so far")
+    if bypass:
+        decided = True
+        reasons.append(f"bypassed: rule {bypass[0].name!r} is met")
+    else:
+        unmet = [r for r in in_force if not r.met]
+        # Fail closed: with neither the map nor a rule in force, nothing approves.
+        decided = (map_met if map_applies else bool(in_force)) and not unmet
+        if not in_force and not map_applies:
+            reasons.append("no rule applies to this pull request, so nothing can approve it")
+        for result in unmet:
+            missing += [
+                login
+                for login in result.pool
+                if login.casefold() not in approved_by and login not in missing
+            ]
+    if blockers:
+        reasons.append(f"changes requested by {', '.join(blockers)}")
+        missing += [b for b in blockers if b not in missing]
+    approved = decided and not blockers
+    blocked = _blocking_label(policy, pull)
+    if blocked:
+        approved = False
+        reasons.append(blocked)
+
+    listed = {row.login.casefold() for row in rows}
+    for r in results:
+        if not r.in_force:
+            continue
+        for login in r.pool:
+            key = login.casefold()
+            if key in listed:
+                continue
+            listed.add(key)
+            review = latest.get(key)
+            note = "approved" if key in approved_by else _state_note(review, pull)
+            rows.append(
+                ReviewerRow(
+                    login,
+                    True,
+                    review.state if review else None,
+                    review.commit_id if review else None,
+                    key in approved_by,
+                    note,
+                )
+            )
+    for key, review in latest.items():
+        if key in listed:
+            continue
+        note = "the author; never counts" if key == author else "not in a rule in force"
+        rows.append(ReviewerRow(review.login, False, review.state, review.commit_id, False, note))
+    if approved:
+        everyone = sorted({row.login for row in rows if row.counts}, key=str.casefold)
+        reasons.append(f"approved by {', '.join(everyone)}" if everyone else "approved")
+    return Verdict(approved, missing, reasons, rows, req, results)
+
+
+def _state_note(review: ReviewFact | None, pull: PullFacts) -> str:
+    if review is None:
+        return "no review yet"
+    if review.state == APPROVED:
+        return (
+            f"approved {_short(review.commit_id)}, not the head {_short(pull.head_sha)}: "
+            "external contributors' approvals count only on the head commit"
+        )
+    return {
+        CHANGES_REQUESTED: "requested changes",
+        DISMISSED: "review dismissed",
+    }.get(review.state, "commented")

@@ -1,21 +1,29 @@
 """Fetching what the review policy needs, and the review-related writes, via the client.
 
 Every call here is one the commands cannot do without; callers pass facts they
-already hold (from the event payload) so that nothing is fetched twice.
+already hold (from the event payload) so that nothing is fetched twice. Choosing
+reviewers is pure and lives in runtime/reviewer_selection.py.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import events
-from .config import EXTERNAL, Config, ReviewPolicy
-from .github import GitHub, NotFound, Unprocessable
-from .policy import PullFacts, ReviewFact, Verdict, evaluate, needs_membership
-
-MAX_REQUESTED = 15  # GitHub refuses more requested reviewers on one pull request
+from .config import Config, ReviewPolicy
+from .github import GitHub, NotFound, PermissionDenied, Unprocessable
+from .policy import (
+    APPROVED,
+    Kind,
+    PullFacts,
+    ReviewFact,
+    Verdict,
+    evaluate,
+    latest_reviews,
+    needs_membership,
+    requirement,
+)
+from .rules import ChangeSet, only_outside
 
 
 def pull_facts(gh: GitHub, number: int) -> PullFacts:
@@ -39,8 +47,21 @@ def is_public_member(gh: GitHub, org: str, login: str) -> bool:
     return True
 
 
-def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
-    """Whether the author is a public org member, asking GitHub only if it matters."""
+def is_member(gh: GitHub, org: str, login: str) -> bool:
+    """`GET /orgs/{org}/members/{login}`: 204 yes; private members too with `members: read`."""
+    try:
+        gh.request("GET", f"/orgs/{org}/members/{login}")
+    except NotFound:
+        return False
+    return True
+
+
+def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts, *, private: bool = False) -> bool:
+    """Whether the author is an org member, asking GitHub only if it matters.
+
+    `private`: the token is an App's with `members: read`, which also sees private
+    members (a webhook's author_association calls them CONTRIBUTOR, docs/github-facts.md).
+    """
     if not needs_membership(policy, pull.author, pull.author_type):
         return False
     org = policy.external.org
@@ -48,6 +69,8 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
     # For the organisation that owns the repository, GitHub already says whether the
     # author is a member: anything but MEMBER/OWNER rules membership out, no call.
     owner = pull.base_repo.split("/")[0]
+    if private:
+        return is_member(gh, org, pull.author)
     if (
         owner.casefold() == org.casefold()
         and pull.author_association is not None
@@ -57,24 +80,114 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts) -> bool:
     return is_public_member(gh, org, pull.author)
 
 
-def verdict_for(gh: GitHub, config: Config, pull: PullFacts) -> Verdict:
-    """Reviews (paginated) plus, only when needed, one membership lookup."""
-    reviews = fetch_reviews(gh, pull.number)
-    return evaluate(config.review, pull, reviews, is_member=membership(gh, config.review, pull))
-
-
-def write_status(
-    gh: GitHub, sha: str, context: str, state: str, description: str, url: str
-) -> None:
-    """One status per (head SHA, context): GitHub shows the latest, so this updates in place.
-
-    `state` is success, failure or error (could not evaluate).
-    """
-    gh.request(
-        "POST",
-        gh.repo_path(f"/statuses/{sha}"),
-        data={"state": state, "context": context, "description": description, "target_url": url},
+def needs_files(policy: ReviewPolicy) -> bool:
+    """Whether the policy reads the changed files (a map-only config never does)."""
+    return (
+        any(rule.if_.needs_files for rule in policy.rules)
+        or bool(policy.assign.preferred)
+        or policy.external.keep_approvals_on_update_merge
     )
+
+
+def fetch_files(gh: GitHub, pull: PullFacts) -> ChangeSet:
+    """`GET …/pulls/{n}/files`, every page; GitHub stops at 3,000 files.
+
+    The pull request's `changed_files` count (when known) tells a cut list apart.
+    """
+    items = gh.paginate(gh.repo_path(f"/pulls/{pull.number}/files"))
+    return ChangeSet.from_api(items, pull.changed_files)
+
+
+def unchanged_since(gh: GitHub, pull: PullFacts, changes: ChangeSet, commits: set[str]) -> set[str]:
+    """The older commits from which the head changes no file of the PR.
+
+    One `GET …/compare/{commit}...{head}` per commit: the head must be strictly
+    ahead of it (a force push that rewrote it does not qualify), and the files that
+    differ must all lie outside the PR's own files (a merge of the base branch).
+    A list at the compare API's cap, or a PR over the files cap, never qualifies.
+    """
+    if changes.truncated:
+        return set()
+    return {
+        commit
+        for commit in sorted(commits)
+        if only_outside(gh.get(gh.repo_path(f"/compare/{commit}...{pull.head_sha}")), changes)
+    }
+
+
+@dataclass
+class ReviewFacts:
+    """Everything the policy reads about one pull request, gathered once."""
+
+    pull: PullFacts
+    reviews: list[ReviewFact]
+    is_member: bool = False
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    unchanged: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # what could not be read, and so what
+
+    def verdict(self, policy: ReviewPolicy) -> Verdict:
+        verdict = evaluate(
+            policy,
+            self.pull,
+            self.reviews,
+            is_member=self.is_member,
+            changes=self.changes,
+            unchanged_since=self.unchanged,
+        )
+        verdict.reasons[1:1] = self.notes
+        return verdict
+
+
+def stale_approved_commits(
+    policy: ReviewPolicy, pull: PullFacts, reviews: list[ReviewFact], is_member: bool
+) -> set[str]:
+    """Commits of approvals that count only on the head and are not on it."""
+    if not policy.external.keep_approvals_on_update_merge:
+        return set()
+    req = requirement(policy, pull.author, pull.author_type, is_member=is_member)
+    if req.kind is not Kind.EXTERNAL:
+        return set()
+    return {
+        review.commit_id
+        for review in latest_reviews(reviews).values()
+        if review.state == APPROVED and review.commit_id and review.commit_id != pull.head_sha
+    }
+
+
+def gather(
+    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+) -> ReviewFacts:
+    """Reviews (paginated); only when the policy needs them: one membership lookup,
+    the changed files (paginated) and one compare per stale approved commit."""
+    policy = config.review
+    reviews = fetch_reviews(gh, pull.number)
+    member = membership(gh, policy, pull, private=private_members)
+    facts = ReviewFacts(pull, reviews, member)
+    if needs_files(policy):
+        facts.changes = fetch_files(gh, pull)
+        stale = stale_approved_commits(policy, pull, reviews, member)
+        if stale:
+            try:
+                facts.unchanged = unchanged_since(gh, pull, facts.changes, stale)
+            except (PermissionDenied, NotFound):
+                # The compare API needs contents: read; without it nothing shows the
+                # head only merged the base branch, so those approvals do not count.
+                facts.notes.append(
+                    "the compare API could not be read (it needs contents: read), so "
+                    "approvals of older commits count only if they are on the head"
+                )
+    return facts
+
+
+def verdict_for(
+    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+) -> Verdict:
+    """The policy's answer for a live pull request (what `check` and `explain` ask).
+
+    `private_members`: the token is an App's with `members: read` (see `membership`).
+    """
+    return gather(gh, config, pull, private_members=private_members).verdict(config.review)
 
 
 def facts_from_event(pr: events.PullRequest) -> PullFacts:
@@ -90,88 +203,24 @@ def facts_from_event(pr: events.PullRequest) -> PullFacts:
         draft=bool(pr.draft),
         requested=tuple(r.login for r in pr.requested_reviewers if r.login),
         author_association=pr.author_association,
+        base_ref=pr.base.ref,
+        head_ref=pr.head.ref,
+        title=pr.title or "",
+        body=pr.body or "",
+        changed_files=pr.changed_files,
     )
 
 
 # ---------------------------------------------------------------- requesting reviewers
 
 
-def candidates(policy: ReviewPolicy, pull: PullFacts) -> list[str]:
-    """The map entry of the author, else the '*' entry (admins for bots, if so configured)."""
-    entry = policy.entry_for(pull.author)
-    if entry is not None:
-        return list(entry)
-    if policy.is_bot(pull.author, pull.author_type) and policy.bots.treatment == "admins":
-        return list(policy.admins)
-    return list(policy.reviewers[EXTERNAL])
-
-
-@dataclass
-class Selection:
-    chosen: list[str]
-    skipped: list[tuple[str, str]]  # (login, why)
-
-
-def select(
-    policy: ReviewPolicy,
-    repository: str,
-    pull: PullFacts,
-    people: Iterable[str],
-    already_reviewed: Iterable[str] = (),
-) -> Selection:
-    """Whom to request: each once, never the author, a bot, or someone already asked."""
-    requested = {login.casefold() for login in pull.requested}
-    reviewed = {login.casefold() for login in already_reviewed}
-    seen: set[str] = set()
-    chosen: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    for login in people:
-        key = login.casefold()
-        if key in seen:
-            continue
-        seen.add(key)
-        if key == pull.author.casefold():
-            skipped.append((login, "the author"))
-        elif policy.is_bot(login):
-            skipped.append((login, "a bot"))
-        elif key in requested:
-            skipped.append((login, "already requested"))
-        elif key in reviewed:
-            skipped.append((login, "already reviewed"))
-        else:
-            chosen.append(login)
-    if policy.pick is not None and len(chosen) > policy.pick:
-        # Seeded by repository and PR number: a re-run picks the same people, and a
-        # test can fix the draw.
-        rng = random.Random(f"{repository.casefold()}#{pull.number}")  # noqa: S311 - not crypto
-        picked = set(rng.sample(chosen, policy.pick))
-        skipped += [
-            (login, f"not drawn (review.pick is {policy.pick})")
-            for login in chosen
-            if login not in picked
-        ]
-        chosen = [login for login in chosen if login in picked]
-    if len(chosen) > MAX_REQUESTED:
-        skipped += [
-            (login, f"GitHub allows at most {MAX_REQUESTED}") for login in chosen[MAX_REQUESTED:]
-        ]
-        chosen = chosen[:MAX_REQUESTED]
-    return Selection(chosen, skipped)
-
-
-def is_collaborator(gh: GitHub, login: str) -> bool:
-    try:
-        gh.request("GET", gh.repo_path(f"/collaborators/{login}"))
-    except NotFound:
-        return False
-    return True
-
-
 def request_reviewers(gh: GitHub, number: int, logins: list[str]) -> tuple[list[str], list[str]]:
     """Request `logins`; returns (requested, not collaborators).
 
-    GitHub refuses the whole call with 422 when one login is not a collaborator, so
-    on that answer each login is checked and the call repeated without the others.
+    GitHub refuses the whole call with 422 when one login is not a collaborator. Then
+    each login is requested on its own and the refused ones are the outsiders: asking
+    `GET /collaborators/{login}` instead would need push access (docs/github-facts.md), which a
+    job that may only write pull requests does not have.
     """
     if not logins:
         return [], []
@@ -182,17 +231,44 @@ def request_reviewers(gh: GitHub, number: int, logins: list[str]) -> tuple[list[
     except Unprocessable as exc:
         if "collaborator" not in exc.message.lower():
             raise
-    outsiders = [login for login in logins if not is_collaborator(gh, login)]
-    rest = [login for login in logins if login not in outsiders]
-    if not outsiders:
-        # GitHub named collaborators as the problem yet all of them are: do not guess.
-        raise Unprocessable(
-            "POST",
-            path,
-            422,
-            "GitHub refused the reviewers as non-collaborators, "
-            f"but each of {', '.join(logins)} is a collaborator",
+    requested: list[str] = []
+    outsiders: list[str] = []
+    for login in logins:
+        try:
+            gh.request("POST", path, data={"reviewers": [login]})
+        except Unprocessable as exc:
+            if "collaborator" not in exc.message.lower():
+                raise
+            outsiders.append(login)
+        else:
+            requested.append(login)
+    return requested, outsiders
+
+
+def remove_requests(gh: GitHub, number: int, logins: list[str]) -> None:
+    """`DELETE …/requested_reviewers`: withdraw review requests nobody needs any more."""
+    if logins:
+        gh.request(
+            "DELETE",
+            gh.repo_path(f"/pulls/{number}/requested_reviewers"),
+            data={"reviewers": logins},
         )
-    if rest:
-        gh.request("POST", path, data={"reviewers": rest})
-    return rest, outsiders
+
+
+def original_reviewers(gh: GitHub, number: int, author: str) -> list[str] | None:
+    """Who was asked for or gave a review on the original of a backport (assign.go
+    backportReviewers): pending requests, then reviewers, no bots, never the author.
+    None when `number` is not a pull request (an issue, or nothing)."""
+    try:
+        original = gh.get(gh.repo_path(f"/pulls/{number}"))
+    except NotFound:
+        return None
+    people = [str(r["login"]) for r in original.get("requested_reviewers") or () if r.get("login")]
+    people += [review.login for review in fetch_reviews(gh, number)]
+    seen = {author.casefold()}
+    out = []
+    for login in people:
+        if login.casefold() not in seen and "[bot]" not in login.casefold():
+            seen.add(login.casefold())
+            out.append(login)
+    return out

@@ -117,6 +117,7 @@ def test_the_installed_wheel_generates_what_the_checkout_generates(
 def test_the_installed_wheel_scaffolds_with_init(venv: Path, tmp_path: Path) -> None:
     done = run(
         venv, "repowarden", "init", str(tmp_path), "--defaults", "--data", "repository=o/r",
+        "--data", "admins=[alice]",
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -129,5 +130,7 @@ def test_no_top_level_generator_or_runtime_module(venv: Path, tmp_path: Path) ->
         done = run(venv, "python", "-P", "-c", f"import {module}", cwd=tmp_path)
         assert done.returncode != 0
         assert "ModuleNotFoundError" in done.stderr
-    ok = run(venv, "python", "-P", "-c", "import repowarden.runtime.commands.verify", cwd=tmp_path)
+    # The dispatch subpackages too: an editable install would hide one the wheel lacks.
+    modules = "repowarden.runtime.dispatch.commands.verify, repowarden.runtime.dispatch.kinds"
+    ok = run(venv, "python", "-P", "-c", f"import {modules}", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr

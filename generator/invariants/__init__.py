@@ -1,20 +1,22 @@
-"""Security invariants of DESIGN.md, one module each, checked on every rendered file.
+"""The security invariants of docs/design.md, one module each, checked on every rendered file.
 
-Each module has `INVARIANT` (its number in DESIGN.md), `TITLE`, and
+Each module is an `Invariant` (base.py): a stable string `ID`, a `TITLE`, and
 `check(files: Mapping[str, ParsedFile]) -> list[Violation]`. `check_all` runs them
 all on parsed files; `repowarden.generator.render.check_invariants` parses text first.
+A new invariant is a module here, an entry in `MODULES`, a row in docs/design.md's
+table and a test module in tests/generator/invariants/.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import ModuleType
 
 from . import (
     artifacts,
     checkout,
     codeowners,
     dispatch_gate,
+    gate_writers,
     no_caches,
     no_expressions_in_run,
     permissions,
@@ -25,10 +27,10 @@ from . import (
     unprivileged,
     workflow_shape,
 )
-from .base import ParsedFile, Violation, parse
+from .base import Invariant, ParsedFile, Violation, parse
 
-# In DESIGN.md order.
-MODULES: tuple[ModuleType, ...] = (
+# In the order of docs/design.md's table.
+MODULES: tuple[Invariant, ...] = (
     permissions,
     pinned_uses,
     no_expressions_in_run,
@@ -42,6 +44,7 @@ MODULES: tuple[ModuleType, ...] = (
     suppressions,
     codeowners,
     workflow_shape,
+    gate_writers,
 )
 
 
@@ -49,4 +52,4 @@ def check_all(files: Mapping[str, ParsedFile]) -> list[Violation]:
     return [violation for module in MODULES for violation in module.check(files)]
 
 
-__all__ = ["MODULES", "ParsedFile", "Violation", "check_all", "parse"]
+__all__ = ["MODULES", "Invariant", "ParsedFile", "Violation", "check_all", "parse"]

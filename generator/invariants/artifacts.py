@@ -1,20 +1,20 @@
-"""Invariant 8 (the workflow half): the artifact is data, verified before use.
+"""`artifacts-are-data` (the workflow half): the artifact is data, verified before use.
 
 One artifact per dispatch, named by the payload id, uploaded only by the
 unprivileged job; privileged jobs download exactly that name (no patterns, no other
 run or repository) into `runner.temp`, never the workspace, and the very next step
 is the runtime's `verify`, which checks it against its manifest (the runtime half
-of invariant 8). zizmor has no audit for artifact poisoning, so this one is ours.
+of `artifacts-are-data`). zizmor has no audit for artifact poisoning, so this one is ours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import LOCAL_ACTION, ParsedFile, Violation, job_steps, jobs, workflows
+from .base import LOCAL_ACTIONS, ParsedFile, Violation, job_steps, jobs, workflows
 from .unprivileged import is_unprivileged
 
-INVARIANT = 8
+ID = "artifacts-are-data"
 TITLE = "one artifact named by the dispatch id, downloaded into runner.temp, verified first"
 
 ARTIFACT_NAME = "${{ steps.event.outputs.dispatch-id }}"
@@ -33,7 +33,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "artifacts"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         uploads = 0
@@ -66,7 +66,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 following = steps[position + 1] if position + 1 < len(steps) else None
                 if not (
                     following is not None
-                    and following.uses == LOCAL_ACTION
+                    and following.uses in LOCAL_ACTIONS
                     and verifies_artifact(following.with_)
                 ):
                     bad(wf.path, f"{step.where}: the next step must verify the artifact")

@@ -1,8 +1,9 @@
-"""What every invariant module shares: parsed files, violations, and walkers.
+"""What every invariant module shares: the interface, parsed files, violations, walkers.
 
-An invariant module exposes `INVARIANT` (its number in DESIGN.md), `TITLE`, and
-`check(files: Mapping[str, ParsedFile]) -> list[Violation]`, in the manner of a
-zizmor audit: it looks at every file and reports each place that breaks the rule.
+An invariant module is an `Invariant` (below), in the manner of a zizmor audit: a
+stable string `ID`, a `TITLE`, and `check`, which looks at every file and reports
+each place that breaks the rule. docs/design.md ("Security invariants") lists every
+id with what it enforces and the test that proves it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from repowarden.runtime.generated import split_header
 from ruamel.yaml import YAML
@@ -24,7 +25,13 @@ WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 ACTION_RE = re.compile(r"^\.github/actions/[^/]+/action\.ya?ml$")
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 LOCAL_ACTION = "$/.github/actions/repowarden"
+# The same action from the job's own checkout (config `local_action: checkout`, for
+# GitHub Enterprise Server and runners before 2.336.0, which have no `$/`).
+CHECKED_OUT_ACTION = "./.github/actions/repowarden"
+LOCAL_ACTIONS = (LOCAL_ACTION, CHECKED_OUT_ACTION)
 EXPRESSION_RE = re.compile(r"\$\{\{")
+# Invariant ids are kebab-case names, never numbers: a number says nothing and shifts.
+ID_RE = re.compile(r"\A[a-z]+(?:-[a-z]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,19 @@ class Violation:
     def __str__(self) -> str:
         rule = f"[{self.rule}] " if self.rule else ""
         return f"{self.path}: {rule}{self.message}"
+
+
+class Invariant(Protocol):
+    """The uniform interface of a module in generator/invariants/.
+
+    The module's docstring opens with its id in backticks, then says why the rule
+    matters; tests/generator/invariants/test_check_all.py holds every module to this.
+    """
+
+    ID: str  # stable, matches ID_RE; every Violation the module reports carries it
+    TITLE: str  # the rule in one line
+
+    def check(self, files: Mapping[str, ParsedFile]) -> list[Violation]: ...
 
 
 @dataclass(frozen=True)
@@ -184,7 +204,7 @@ def repowarden_commands(job_steps_: list[Step]) -> list[str]:
     return [
         str(step.with_.get("command"))
         for step in job_steps_
-        if step.uses == LOCAL_ACTION and step.with_.get("command") is not None
+        if step.uses in LOCAL_ACTIONS and step.with_.get("command") is not None
     ]
 
 

@@ -1,12 +1,14 @@
-"""Invariant 7: every repository_dispatch job is gated on the trusted sender's numeric id.
+"""`dispatch-sender-gate`: every repository_dispatch job is gated on the sender's numeric id.
 
 `types:` filters the event type, and each job's `if:` is a conjunction one of whose
 terms is `github.event.sender.id == <digits>` (or a parenthesised `||` of such
 comparisons), or the whole condition is such an `||`: no other top-level `||` that
 could bypass it, no login comparison (a login
 can be renamed; zizmor's bot-conditions audit flags `github.actor`). Job names carry
-the payload id (`unprivileged-<id>`, `privileged-<id>`) so check_run events match a
-dispatch. The runtime re-verifies the event and payload itself.
+the dispatch id (`unprivileged-<id>`, `privileged-<id>`) so check_run events match a
+dispatch, but only as the output of the `verify` job, which checked it: no job name or
+concurrency group expands a payload field itself (an id ending in a newline would
+otherwise reach them unchecked). The runtime re-verifies the event and payload itself.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, jobs, triggers, workflows
 
-INVARIANT = 7
+ID = "dispatch-sender-gate"
 TITLE = "dispatch: types: filtered; every job if: gated on github.event.sender.id"
 
 _SENDER = r"github\.event\.sender\.id == [1-9][0-9]*"
 _SENDER_RE = re.compile(rf"^(?:{_SENDER}|\({_SENDER}(?: \|\| {_SENDER})*\))$")
 _ONLY_SENDERS_RE = re.compile(rf"^{_SENDER}(?: \|\| {_SENDER})*$")
-_ID = "${{ github.event.client_payload.id }}"
-_NAME_RE = re.compile(r"^(unprivileged|privileged)-\$\{\{ github\.event\.client_payload\.id \}\}$")
+VERIFY_JOB, VERIFY_NAME = "verify", "verify-dispatch"
+_ID = "${{ needs.verify.outputs.dispatch-id }}"
+_NAME_RE = re.compile(
+    r"^(unprivileged|privileged)-\$\{\{ needs\.verify\.outputs\.dispatch-id \}\}\Z"
+)
+_PAYLOAD = "github.event.client_payload"
 
 
 def _top_level(expression: str, operator: str) -> list[str]:
@@ -62,7 +68,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "dispatch-gate"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         on = triggers(wf)
@@ -78,6 +84,19 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
             condition = job.get("if")
             if not isinstance(condition, str) or not gated(condition):
                 bad(wf.path, f"job {job_id}: `if:` must require github.event.sender.id == <id>")
-            if not _NAME_RE.match(str(job.get("name", ""))):
+            name = str(job.get("name", ""))
+            concurrency = job.get("concurrency")
+            group = str(concurrency.get("group", "")) if isinstance(concurrency, dict) else ""
+            if _PAYLOAD in name or _PAYLOAD in group:
+                bad(wf.path, f"job {job_id}: an unverified payload field in its name or group")
+            if job_id == VERIFY_JOB:
+                if name != VERIFY_NAME or "needs" in job:
+                    bad(wf.path, f"job {job_id}: the first job, named {VERIFY_NAME}")
+                continue
+            needs = job.get("needs")
+            needs = [needs] if isinstance(needs, str) else list(needs or [])
+            if VERIFY_JOB not in needs:
+                bad(wf.path, f"job {job_id}: needs the {VERIFY_JOB} job that checks the id")
+            if not _NAME_RE.match(name):
                 bad(wf.path, f"job {job_id}: name must be unprivileged-{_ID} or privileged-{_ID}")
     return found

@@ -1,4 +1,4 @@
-"""Invariant 5: no caches, and no writes to GITHUB_ENV / GITHUB_PATH.
+"""`no-caches`: no caches, and no writes to GITHUB_ENV / GITHUB_PATH.
 
 Untrusted code in a dispatch, schedule or push job can write default-branch cache
 entries that privileged jobs would restore; and an environment file written from
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, steps
 
-INVARIANT = 5
+ID = "no-caches"
 TITLE = "no caches anywhere; no GITHUB_ENV / GITHUB_PATH writes"
 
 _CACHE_INPUTS = {"cache", "cache-dependency-path", "enable-cache", "cache-key"}
@@ -29,26 +29,22 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
         path = step.file.path
         action = step.action or ""
         if action.endswith("/cache") or "/cache/" in (step.uses or ""):
-            found.append(Violation(path, f"{step.where}: {step.uses} is a cache", "no-caches"))
+            found.append(Violation(path, f"{step.where}: {step.uses} is a cache", ID))
         for key in sorted(set(step.with_) & _CACHE_INPUTS):
             if key == "enable-cache" and _is_false(step.with_[key]):
                 continue
-            found.append(
-                Violation(path, f"{step.where}: `with: {key}` enables a cache", "no-caches")
-            )
+            found.append(Violation(path, f"{step.where}: `with: {key}` enables a cache", ID))
         switch = _CACHING_BY_DEFAULT.get(action)
         if switch is not None and not _is_false(step.with_.get(switch)):
             found.append(
                 Violation(
                     path,
                     f"{step.where}: {action} caches unless told `{switch}: false`",
-                    "no-caches",
+                    ID,
                 )
             )
         if step.run is not None and _ENV_FILES_RE.search(step.run):
-            found.append(
-                Violation(path, f"{step.where}: run: touches GITHUB_ENV/GITHUB_PATH", "no-caches")
-            )
+            found.append(Violation(path, f"{step.where}: run: touches GITHUB_ENV/GITHUB_PATH", ID))
     return found
 
 

@@ -1,4 +1,4 @@
-"""Invariant 3: no `${{ … }}` inside `run:`.
+"""`no-expressions-in-run`: no `${{ … }}` inside `run:`.
 
 An expression in a script is expanded before the shell parses it, so data in it can
 become code. Values reach scripts through `env:`; event data is read by the runtime
@@ -11,13 +11,13 @@ from collections.abc import Mapping
 
 from .base import EXPRESSION_RE, ParsedFile, Violation, steps
 
-INVARIANT = 3
+ID = "no-expressions-in-run"
 TITLE = "no ${{ }} inside run:; values reach scripts through env:"
 
 
 def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     return [
-        Violation(step.file.path, f"{step.where}: `${{{{` inside run:; pass it via env:", "run")
+        Violation(step.file.path, f"{step.where}: `${{{{` inside run:; pass it via env:", ID)
         for step in steps(files)
         if step.run is not None and EXPRESSION_RE.search(step.run)
     ]

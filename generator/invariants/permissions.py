@@ -1,9 +1,15 @@
-"""Invariant 1: least privilege, spelled out.
+"""`least-privilege-permissions`: least privilege, spelled out.
 
 The workflow grants nothing at the top (`permissions: {}`); every job has an explicit
 map that is exactly the union of what its runtime commands declare
 (`repowarden.runtime.commands`), plus `contents: read` when it checks out and
 `id-token: write` when it publishes, and every scope carries a `# why` comment.
+
+A job that mints a GitHub App token (actions/create-github-app-token) runs its
+commands with that token: its own map is then only what checkout needs, and the App
+token's `permission-<scope>` inputs are the union of the commands' App declarations
+(`members: read` may be left out where org membership decides nothing), each with
+its `# why`; an App token without such inputs would hold all the App's permissions.
 """
 
 from __future__ import annotations
@@ -14,9 +20,9 @@ from collections.abc import Iterable, Mapping
 from repowarden.runtime import commands
 from repowarden.runtime.commands import Permission
 
-from .base import ParsedFile, Violation, job_steps, jobs, repowarden_commands, workflows
+from .base import ParsedFile, Step, Violation, job_steps, jobs, repowarden_commands, workflows
 
-INVARIANT = 1
+ID = "least-privilege-permissions"
 TITLE = "top-level permissions: {}; each job the union of its commands' needs, each with # why"
 
 CHECKOUT = Permission(
@@ -26,6 +32,9 @@ PUBLISH = Permission(
     "id-token", "write", "trusted publishing: pypi-publish exchanges an OIDC token for PyPI"
 )
 _LEVELS = {"read": 1, "write": 2}
+APP_TOKEN = "actions/create-github-app-token"  # noqa: S105 - an action name
+# Left out of an App token where org membership decides nothing (no review.external.org).
+OPTIONAL_APP_SCOPES = frozenset({"members"})
 _WHY_RE = re.compile(r"\s#\s*\S")
 
 
@@ -48,12 +57,17 @@ def union(permissions: Iterable[Permission]) -> list[Permission]:
 
 
 def required(
-    command_names: Iterable[str], *, checkout: bool, publish: bool = False
+    command_names: Iterable[str], *, checkout: bool, publish: bool = False, app: bool = False
 ) -> list[Permission]:
-    """What a job running these commands needs, from the commands' own declarations."""
+    """What a job running these commands needs, from the commands' own declarations.
+
+    `app`: the job mints an App token for its commands; its own token then needs only
+    what the commands declare it still does beside the App.
+    """
     needed: list[Permission] = [CHECKOUT] if checkout else []
     for name in command_names:
-        needed.extend(commands.load(name).permissions)
+        command = commands.load(name)
+        needed.extend(command.permissions_beside_app if app else command.permissions)
     if publish:
         needed.append(PUBLISH)
     return union(needed)
@@ -63,7 +77,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "permissions"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         top = wf.data.get("permissions", None)
@@ -83,8 +97,13 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
             if unknown:
                 bad(wf.path, f"job {job_id}: unknown runtime command(s) {', '.join(unknown)}")
                 continue
+            app_steps = [s for s in steps if s.action == APP_TOKEN]
+            for step in app_steps:
+                for problem in _app_token_problems(wf, step, names):
+                    bad(wf.path, f"job {job_id}: {problem}")
             expected = required(
                 names,
+                app=bool(app_steps),
                 checkout=any(s.action == "actions/checkout" for s in steps),
                 publish=any(s.action == "pypa/gh-action-pypi-publish" for s in steps),
             )
@@ -96,3 +115,33 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                     f"job {job_id}: permissions {have} differ from what its steps need {want}",
                 )
     return found
+
+
+def _app_token_problems(wf: ParsedFile, step: Step, names: list[str]) -> list[str]:
+    inputs = step.node.get("with")
+    granted = {
+        str(key).removeprefix("permission-"): str(value)
+        for key, value in (inputs or {}).items()
+        if str(key).startswith("permission-")
+    }
+    if not granted:
+        return [
+            f"{step.where}: an App token without `permission-<scope>` inputs holds all "
+            "of the App's permissions"
+        ]
+    problems = [
+        f"{step.where}: permission-{scope} has no `# why` comment"
+        for scope in granted
+        if not _WHY_RE.search(wf.line_of_key(inputs, f"permission-{scope}"))
+    ]
+    declared = union(p for name in names for p in commands.load(name).app_permissions)
+    want = {p.scope: p.level for p in declared}
+    optional = {scope for scope in want if scope in OPTIONAL_APP_SCOPES}
+    if not (set(want) - optional <= set(granted) <= set(want)) or any(
+        granted[scope] != want[scope] for scope in granted
+    ):
+        problems.append(
+            f"{step.where}: App token permissions {granted} differ from what its commands "
+            f"declare {want}"
+        )
+    return problems

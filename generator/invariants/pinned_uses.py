@@ -1,8 +1,9 @@
-"""Invariant 2: every remote action is pinned by commit from the one pin table.
+"""`pinned-uses`: every remote action is pinned by commit from the one pin table.
 
 `uses: owner/repo@<40-hex sha> # vX.Y.Z`, with the sha and tag of generator/pins.json,
 and only `with:` keys that the pinned commit's action.yml declares. The local
-composite action is referenced as `$/…` (zizmor's self-repository audit flags `./`).
+composite action is referenced as `$/…` (zizmor's self-repository audit flags `./`),
+or with `local_action: checkout` as `./…` from the job's checkout (invariant 4).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Mapping
 
 from repowarden.generator.pins import pins
 
-from .base import LOCAL_ACTION, ParsedFile, Violation, steps
+from .base import CHECKED_OUT_ACTION, LOCAL_ACTION, ParsedFile, Violation, steps
 
-INVARIANT = 2
+ID = "pinned-uses"
 TITLE = "remote uses: pinned to the table's 40-hex sha with its tag comment; local via $/"
 
 _REMOTE_RE = re.compile(r"^(?P<action>[A-Za-z0-9-]+/[A-Za-z0-9._-]+)@(?P<sha>[0-9a-f]{40})$")
@@ -33,11 +34,11 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
         path = step.file.path
 
         def bad(message: str, path: str = path, where: str = step.where) -> None:
-            found.append(Violation(path, f"{where}: {message}", "pinned-uses"))
+            found.append(Violation(path, f"{where}: {message}", ID))
 
-        if uses.startswith("$/"):
-            if uses != LOCAL_ACTION:
-                bad(f"{uses}: the only local action is {LOCAL_ACTION}")
+        if uses.startswith(("$/", "./")):
+            if uses not in (LOCAL_ACTION, CHECKED_OUT_ACTION):
+                bad(f"{uses}: the only local action is {LOCAL_ACTION} (or {CHECKED_OUT_ACTION})")
             elif local is not None:
                 for key in step.with_:
                     if key not in local_inputs:
@@ -45,7 +46,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
             continue
         match = _REMOTE_RE.match(uses)
         if match is None:
-            bad(f"{uses!r} is not owner/repo@<40-hex sha> (local actions use $/, not ./)")
+            bad(f"{uses!r} is not owner/repo@<40-hex sha>")
             continue
         pin = table.get(match["action"])
         if pin is None:

@@ -1,4 +1,4 @@
-"""Invariant 10: every job is bounded in time and serialised by a concurrency group.
+"""`bounded-jobs`: every job is bounded in time and serialised by a concurrency group.
 
 A hung job holds a token (and a runner) for six hours by default; two runs of the
 same job for the same pull request or dispatch race on the same GitHub state.
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, jobs, workflows
 
-INVARIANT = 10
+ID = "bounded-jobs"
 TITLE = "timeout-minutes and a concurrency group on every job"
 
 
@@ -23,12 +23,12 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 isinstance(timeout, int) and not isinstance(timeout, bool) and 0 < timeout <= 60
             ):
                 found.append(
-                    Violation(wf.path, f"job {job_id}: timeout-minutes 1..60 required", "bounds")
+                    Violation(wf.path, f"job {job_id}: timeout-minutes 1..60 required", ID)
                 )
             concurrency = job.get("concurrency")
             group = concurrency.get("group") if isinstance(concurrency, dict) else None
             if not isinstance(group, str) or not group.strip():
                 found.append(
-                    Violation(wf.path, f"job {job_id}: a concurrency group is required", "bounds")
+                    Violation(wf.path, f"job {job_id}: a concurrency group is required", ID)
                 )
     return found

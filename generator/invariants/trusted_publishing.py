@@ -1,4 +1,4 @@
-"""Invariant 9: publishing by trusted publishing (OIDC) only.
+"""`trusted-publishing`: publishing by trusted publishing (OIDC) only.
 
 pypi-publish gets no `password`/`user` (no long-lived token), runs in a job with an
 `environment:` (protection rules, and the PyPI publisher is bound to it) and
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, job_steps, jobs, workflows
 
-INVARIANT = 9
+ID = "trusted-publishing"
 TITLE = "pypi-publish via OIDC only: environment + id-token: write on that job alone"
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
@@ -22,7 +22,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "trusted-publishing"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         for job_id, job in jobs(wf):

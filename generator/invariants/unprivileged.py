@@ -1,4 +1,4 @@
-"""Invariant 6: tokens only through `env:`/token inputs; the unprivileged job holds none.
+"""`token-isolation`: tokens only through `env:`/token inputs; the unprivileged job holds none.
 
 A token on a command line shows up in process listings and logs; the job that runs
 untrusted code (`unprivileged`, named `unprivileged-<id>`) gets no secret, no token
@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .base import LOCAL_ACTION, ParsedFile, Violation, job_steps, jobs, steps, strings, workflows
+from .base import LOCAL_ACTIONS, ParsedFile, Violation, job_steps, jobs, steps, strings, workflows
 
-INVARIANT = 6
+ID = "token-isolation"
 TITLE = "tokens via env:, never on a command line; nothing secret in the unprivileged job"
 
 _SECRET_RE = re.compile(r"\b(secrets\.|github\.token\b|inputs\.token\b)")
 _TOKEN_IN_RUN_RE = re.compile(r"\$\{?[A-Z_]*TOKEN\b")
 _TOKEN_INPUTS = {"token", "github-token"}
+# Inputs made to take a secret: the App's private key, from which the action mints a
+# short-lived, scoped installation token.
+_KEY_INPUTS = {"actions/create-github-app-token": {"private-key"}}
 
 
 def is_unprivileged(job_id: str, job: Mapping[str, object]) -> bool:
@@ -29,13 +32,14 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "tokens"))
+        found.append(Violation(path, message, ID))
 
     for step in steps(files):
         if step.run is not None and _TOKEN_IN_RUN_RE.search(step.run):
             bad(step.file.path, f"{step.where}: a token on a command line; the program reads env")
+        inputs = _TOKEN_INPUTS | _KEY_INPUTS.get(step.action or "", set())
         for key, value in step.with_.items():
-            if key not in _TOKEN_INPUTS and _SECRET_RE.search(str(value)):
+            if key not in inputs and _SECRET_RE.search(str(value)):
                 bad(step.file.path, f"{step.where}: a token in `with: {key}`")
 
     for wf in workflows(files):
@@ -48,7 +52,8 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 bad(wf.path, f"job {job_id}: unprivileged permissions must be ⊆ contents: read")
             labels = job.get("runs-on")
             labels = [labels] if isinstance(labels, str) else list(labels or [])
-            if "self-hosted" in labels:
+            # GitHub matches labels case-insensitively: `Self-Hosted` is self-hosted too.
+            if "self-hosted" in {str(label).casefold() for label in labels}:
                 bad(
                     wf.path,
                     f"job {job_id}: untrusted code on a self-hosted runner can outlive the job "
@@ -59,6 +64,6 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
             if any(_SECRET_RE.search(text) for text in strings(job)):
                 bad(wf.path, f"job {job_id}: a secret or token reaches the unprivileged job")
             for step in job_steps(wf, job_id, job):
-                if step.uses == LOCAL_ACTION and "token" in step.with_:
+                if step.uses in LOCAL_ACTIONS and "token" in step.with_:
                     bad(wf.path, f"{step.where}: the unprivileged runtime gets no token")
     return found

@@ -1,4 +1,4 @@
-"""Invariant 12 (the part we can see without the linters): well-formed, named, typo-free.
+"""`well-formed-workflows` (what we see without the linters): named, typo-free.
 
 actionlint and check-jsonschema prove the rest in tests/generator/test_linters.py;
 this catches at render time what they would: a misspelt trigger filter such as
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from .base import ParsedFile, Violation, jobs, steps, triggers, workflows
 
-INVARIANT = 12
+ID = "well-formed-workflows"
 TITLE = "named workflows, jobs, steps; known trigger filters; uses: xor run:"
 
 _FILTERS = {
@@ -22,6 +22,7 @@ _FILTERS = {
     "pull_request_review": {"types"},
     "push": {"branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore"},
     "merge_group": {"types"},
+    "workflow_run": {"workflows", "types", "branches", "branches-ignore"},
     "repository_dispatch": {"types"},
     "workflow_dispatch": {"inputs"},
     "schedule": set(),
@@ -32,7 +33,7 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(path: str, message: str) -> None:
-        found.append(Violation(path, message, "shape"))
+        found.append(Violation(path, message, ID))
 
     for wf in workflows(files):
         if not wf.data.get("name"):

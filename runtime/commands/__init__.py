@@ -4,7 +4,7 @@ Each module defines `COMMAND = Command(...)`: its name, the GitHub token
 permissions it needs (each with the reason), how it parses arguments, and `run`.
 The generator renders every job's `permissions:` as the union of what the
 commands that job runs declare here, so a declaration is the single source of
-truth for least privilege (tests/runtime/test_least_privilege.py proves each one).
+truth for least privilege (tests/support/least_privilege.py proves each one).
 
 Loading a command module must stay cheap (the standard library, this package's
 errors, context and github modules): every job, and the generator reading the
@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Scope = Literal["actions", "checks", "contents", "id-token", "issues", "pull-requests", "statuses"]
+Scope = Literal[
+    "actions", "checks", "contents", "id-token", "issues", "members", "pull-requests", "statuses"
+]
 Level = Literal["read", "write"]
 
 
@@ -40,29 +42,38 @@ class Command:
     run: Callable[[argparse.Namespace], int]
     # Commands run inside a workflow job; others (explain) are for people.
     in_workflows: bool = field(default=True)
+    # With `app:` in the config the command calls GitHub with the App's installation
+    # token instead: what that token must hold (actions/create-github-app-token's
+    # `permission-<scope>` inputs). Empty: the command never uses the App.
+    app_permissions: tuple[Permission, ...] = field(default=())
+    # What the job's own GITHUB_TOKEN still needs while the App token does the rest
+    # (apply writes its result comment as github-actions, which announce created).
+    permissions_beside_app: tuple[Permission, ...] = field(default=())
 
 
 def no_arguments(parser: argparse.ArgumentParser) -> None:
     """For a command with only the options every command shares (`--config`, in __main__)."""
 
 
-# name -> module under repowarden.runtime.commands; imported only when used.
+# name -> module, relative to repowarden.runtime; imported only when used. The
+# dispatch workflow's commands live in the dispatch package, beside its pipeline.
 MODULES: dict[str, str] = {
-    "assign": "assign",
-    "check": "check",
-    "dismiss-approvals": "dismiss_approvals",
-    "dismiss-runs": "dismiss_runs",
-    "explain": "explain",
-    "verify-generated": "verify_generated",
-    "operate": "operate",
-    "announce": "announce",
-    "verify": "verify",
-    "apply": "apply",
+    "assign": "commands.assign",
+    "check": "commands.check",
+    "dismiss-approvals": "commands.dismiss_approvals",
+    "dismiss-runs": "commands.dismiss_runs",
+    "sweep": "commands.sweep",
+    "explain": "commands.explain",
+    "verify-generated": "commands.verify_generated",
+    "operate": "dispatch.commands.operate",
+    "announce": "dispatch.commands.announce",
+    "verify": "dispatch.commands.verify",
+    "apply": "dispatch.commands.apply",
 }
 
 
 def load(name: str) -> Command:
-    module = importlib.import_module(f"{__name__}.{MODULES[name]}")
+    module = importlib.import_module(f"repowarden.runtime.{MODULES[name]}")
     command: Command = module.COMMAND
     assert command.name == name, (
         f"{module.__name__} declares {command.name!r}, registered as {name!r}"

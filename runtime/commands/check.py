@@ -1,13 +1,16 @@
-"""check: is this pull request approved under the review policy?
+"""check: evaluate a pull request under the default branch's policy and write its gate.
 
-Answers three ways: the job's exit code, a job summary saying who approved, who is
-missing and why, and one commit status per head SHA (context
-`review.status_context`) that branch protection should require. A later run
-replaces the status of the same SHA, so a stale failing run never blocks a merge.
+Runs only where GitHub runs the default branch's workflow and code:
+- `pull_request_target` (opened, synchronize, labeled, ...): the pull request of the event;
+- `workflow_run` after the permission-less "review recorded" workflow: after a review,
+  the pull request is derived from the run (its `pull_requests`, or for a fork run,
+  whose list is empty, its head repository and SHA, then branch); after a merge-queue
+  run, from the merge group's branch `gh-readonly-queue/<base>/pr-<N>-<sha>`, and the
+  gate is written on the merge group's commit, success only if that PR is approved now.
 
-On `pull_request_review` from a fork the token is read-only: the status is left to
-the dismiss-runs cron (which runs with write access) and the summary says so.
-If the reviews cannot be read the check fails (exit 3); it never passes by default.
+Nothing of the triggering run is trusted but what identifies the pull request; the
+PR, its labels and every review are read again (runtime/gate.py). Answers three ways:
+the exit code (0 approved, 1 not, 3 GitHub failed), the job summary, and the gate.
 """
 
 from __future__ import annotations
@@ -22,100 +25,105 @@ from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
 
 if TYPE_CHECKING:
-    from repowarden.runtime import events
+    from repowarden.runtime.gate import Settled
 
-EVENTS = ("pull_request_target", "pull_request_review", "merge_group", "pull_request")
-# Events whose token GitHub makes read-only when the pull request comes from a fork.
-READ_ONLY_FROM_FORKS = ("pull_request_review", "pull_request")
+EVENTS = ("pull_request_target", "workflow_run")
+# The runs of the review workflow whose pull request the gate re-evaluates.
+REVIEW_RUN_EVENTS = ("pull_request_review", "merge_group")
 
 
 def run(args: argparse.Namespace) -> int:
     from repowarden.runtime import events
     from repowarden.runtime.config import load_config
-    from repowarden.runtime.policy import merge_group_verdict, status_description, summary_markdown
-    from repowarden.runtime.reviews import facts_from_event, verdict_for, write_status
+    from repowarden.runtime.gate import (
+        error_gate,
+        merge_queue_pull,
+        pulls_for_head,
+        settle,
+        writer_for,
+    )
 
     ctx = RunContext.from_env()
     config = load_config(args.config)
-    event = load_event(ctx)
+    event = events.load_event(ctx, *EVENTS)
     gh = GitHub(ctx.repository)
-    context = config.review.status_context
+    writer = writer_for(gh, config, ctx.run_url)
 
-    if isinstance(event, events.MergeGroupEvent):
-        # A required status must report on the merge group's commit or the queue stalls.
-        verdict = merge_group_verdict()
-        write_status(
-            gh, event.merge_group.head_sha, context, "success", verdict.reasons[0], ctx.run_url
-        )
-        ctx.write_summary(summary_markdown(verdict))
-        print(verdict.reasons[0])
-        return Exit.OK
+    target_sha: str | None = None
+    if isinstance(event, events.PullRequestEvent):
+        numbers, known_sha = [event.pull_request.number], event.pull_request.head.sha
+    else:
+        assert isinstance(event, events.WorkflowRunEvent)
+        wf_run = event.workflow_run
+        known_sha = wf_run.head_sha
+        if wf_run.event not in REVIEW_RUN_EVENTS:
+            print(
+                f"a {wf_run.event!r} run of {wf_run.path or wf_run.name!r} decides nothing: "
+                f"the gate follows only {', '.join(REVIEW_RUN_EVENTS)} runs"
+            )
+            return Exit.OK
+        if wf_run.event == "merge_group":
+            number = merge_queue_pull(wf_run.head_branch or "")
+            if number is None:
+                print(f"{wf_run.head_branch!r} is not a merge queue branch: nothing to decide")
+                return Exit.OK
+            numbers, target_sha = [number], wf_run.head_sha
+        else:
+            numbers = [item.number for item in wf_run.pull_requests]
+            head_repo = wf_run.head_repository.full_name if wf_run.head_repository else ""
+            if not numbers and head_repo:
+                numbers = pulls_for_head(gh, head_repo, wf_run.head_sha, wf_run.head_branch)
+            if not numbers:
+                print(f"no open pull request has head {wf_run.head_sha[:7]}: nothing to decide")
+                return Exit.OK
 
-    pull = facts_from_event(event.pull_request)
-    writable = not (ctx.event_name in READ_ONLY_FROM_FORKS and pull.from_fork)
+    results: list[Settled] = []
     try:
-        verdict = verdict_for(gh, config, pull)
+        for number in numbers:
+            results.append(settle(gh, config, number, writer, target_sha=target_sha))
     except GitHubError as exc:
-        if writable:
-            _report_error(gh, pull.head_sha, context, ctx.run_url)
+        # The answer is unknown now: replace an earlier success (best effort).
+        with contextlib.suppress(GitHubError):
+            writer.write(target_sha or known_sha, error_gate("could not read the reviews; re-run"))
         ctx.write_summary(
             f"### Review check: ❌ could not evaluate\n\n- {exc}\n- failing closed: "
             "a check that cannot read the reviews never passes\n"
         )
         raise
-
-    description = status_description(verdict)
-    summary = summary_markdown(verdict, title=f"Review check for #{pull.number}")
-    if writable:
-        write_status(
-            gh,
-            pull.head_sha,
-            context,
-            "success" if verdict.approved else "failure",
-            description,
-            ctx.run_url,
-        )
-    else:
-        summary += (
-            f"\n> The `{context}` status was not written: on {ctx.event_name} from a fork "
-            "GitHub gives this job a read-only token. The dismiss-runs workflow refreshes "
-            "the status of open fork pull requests on its schedule.\n"
-        )
-    ctx.write_summary(summary)
-    print(f"#{pull.number} {'approved' if verdict.approved else 'NOT approved'}: {description}")
-    for reason in verdict.reasons:
-        print(f"  - {reason}")
-    return Exit.OK if verdict.approved else Exit.FAILED
+    return _report(ctx, results, config.review.status_context)
 
 
-def load_event(
-    ctx: RunContext,
-) -> events.PullRequestEvent | events.PullRequestReviewEvent | events.MergeGroupEvent:
-    from repowarden.runtime import events
-
-    event = events.load_event(ctx, *EVENTS)
-    assert isinstance(
-        event, events.PullRequestEvent | events.PullRequestReviewEvent | events.MergeGroupEvent
-    )
-    return event
-
-
-def _report_error(gh: GitHub, sha: str, context: str, url: str) -> None:
-    # Replace any earlier success on this SHA: the answer is unknown now. Best effort,
-    # the command exits 3 whatever happens here.
-    from repowarden.runtime.reviews import write_status
-
-    with contextlib.suppress(GitHubError):
-        write_status(gh, sha, context, "error", "could not read the reviews; re-run the check", url)
+def _report(ctx: RunContext, results: list[Settled], context: str) -> int:
+    code = Exit.OK
+    for result in results:
+        if result.gate is not None:
+            ctx.write_summary(result.gate.summary)
+        ctx.write_summary(f"- gate `{context}`: {result.line}")
+        if result.gate is not None and result.verdict is not None:
+            answer = "approved" if result.verdict.approved else "NOT approved"
+            print(f"#{result.number} {answer}: {result.gate.title}")
+            for reason in result.verdict.reasons:
+                print(f"  - {reason}")
+        print(f"gate {context}: {result.line}")
+        if result.action == "capped":
+            code = max(code, Exit.GITHUB)
+        elif result.verdict is not None and not result.verdict.approved:
+            code = max(code, Exit.FAILED)
+    return code
 
 
 COMMAND = Command(
     name="check",
-    summary="Fail unless the pull request is approved under the review policy; "
-    "write the job summary and the commit status.",
+    summary="Evaluate the pull request under the default branch's policy and write its gate "
+    "(a commit status, or with an App a check run); fail unless approved.",
     permissions=(
-        Permission("pull-requests", "read", "list the pull request's reviews"),
-        Permission("statuses", "write", "set the review status on the head commit"),
+        Permission("pull-requests", "read", "read the pull request and its reviews"),
+        Permission("statuses", "write", "read and set the review status on the head commit"),
+    ),
+    app_permissions=(
+        Permission("checks", "write", "read and create the gate's check run"),
+        Permission("pull-requests", "read", "read the pull request and its reviews"),
+        Permission("members", "read", "recognise private members of review.external.org"),
     ),
     add_arguments=no_arguments,
     run=run,

@@ -1,38 +1,39 @@
-"""dismiss-runs: delete stale runs of the check workflow, refresh fork PRs' statuses.
+"""dismiss-runs (opt-in, `dismiss.delete_runs`): delete superseded runs of open PRs' checks.
 
-Runs on schedule (and workflow_dispatch). Every pull request keeps only its newest
-run of `repowarden-check.yml`, so an old failing run can never be mistaken for the
-current answer; completed older runs are deleted, running ones are left alone.
+Off by default: run logs are the audit trail of how a pull request was decided. When
+switched on, each open pull request keeps its newest run of `repowarden-check.yml`
+and loses its older completed ones, so an old failing job is not mistaken for the
+current answer (the gate itself is the commit status or check run, which `check`
+and `sweep` keep current). Runs of closed and merged pull requests are never
+touched, running ones are left alone, and one sweep deletes at most
+`MAX_DELETES` runs (each DELETE costs 5 points of GitHub's secondary rate limit).
 
 Runs are grouped per pull request: by the run's `pull_requests` when GitHub fills
 it, else (runs from forks, where it is always empty) by matching head repository
 and head SHA, then head repository and branch, against the open pull requests. Two
 forks that both push a branch `patch-1` stay apart because their head
 repositories differ.
-
-An open fork PR whose newest run came from `pull_request_review` ran with a
-read-only token and could not write its status; this job re-evaluates it and
-writes the status with its own token.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
+from repowarden.runtime.generated import CHECK_WORKFLOW
 from repowarden.runtime.github import GitHub, NotFound
 
-if TYPE_CHECKING:
-    from repowarden.runtime.config import Config
-
-WORKFLOW = "repowarden-check.yml"
-PR_EVENTS = ("pull_request_target", "pull_request_review", "pull_request")
-READ_ONLY_EVENTS = ("pull_request_review", "pull_request")
+WORKFLOW = CHECK_WORKFLOW
+PR_EVENTS = ("pull_request_target", "pull_request")
 EVENTS = ("schedule", "workflow_dispatch")
+# GitHub's secondary limits allow 80 content-creating requests a minute per account,
+# shared with every other job of the repository (docs/github-facts.md): one sweep
+# leaves most of that minute to them.
+MAX_DELETES = 40
 
 Key = tuple[str, ...]
 
@@ -91,99 +92,56 @@ def run(args: argparse.Namespace) -> int:
     from repowarden.runtime.config import load_config
 
     ctx = RunContext.from_env()
-    config = load_config(args.config)
+    load_config(args.config)  # a broken config stops the sweep before any call
     if ctx.event_name not in EVENTS:
         raise BadInput(
             f"dismiss-runs runs on {', '.join(EVENTS)}, but GITHUB_EVENT_NAME is {ctx.event_name!r}"
         )
     gh = GitHub(ctx.repository)
     pulls = _OpenPulls(gh)
+    pulls.load()
 
     groups: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     runs_path = gh.repo_path(f"/actions/workflows/{WORKFLOW}/runs")
     for item in gh.paginate(runs_path, key="workflow_runs"):
         if item.get("event") in PR_EVENTS:
-            groups[_key(item, ctx.repository, pulls)].append(item)
+            key = _key(item, ctx.repository, pulls)
+            if key[0] == "pr" and int(key[1]) in pulls.by_number:
+                groups[key].append(item)  # runs of closed PRs stay: their audit trail
 
     deleted = 0
-    refresh: list[int] = []
-    for key, runs in groups.items():
+    left = 0
+    for runs in groups.values():
         runs.sort(key=_newest_first, reverse=True)
-        newest, older = runs[0], runs[1:]
-        for stale in older:
+        for stale in runs[1:]:
             if stale.get("status") != "completed":
                 continue  # a running check finishes first; the next cron deletes it
+            if deleted >= MAX_DELETES:
+                left += 1
+                continue
             try:
                 gh.request("DELETE", gh.repo_path(f"/actions/runs/{stale['id']}"))
             except NotFound:
                 continue  # deleted meanwhile (another cron, a person)
             deleted += 1
-        if (
-            key[0] == "pr"
-            and newest.get("event") in READ_ONLY_EVENTS
-            and _head_repo(newest) != ctx.repository.casefold()
-        ):
-            refresh.append(int(key[1]))
-
-    refreshed = _refresh_fork_statuses(gh, config, ctx, pulls, refresh)
     lines = [
-        "### Stale check runs",
+        "### Superseded check runs of open pull requests",
         "",
-        f"- pull requests with runs of {WORKFLOW}: {len(groups)}",
-        f"- stale completed runs deleted: {deleted}",
-        f"- fork pull request statuses refreshed: {_listed(refreshed)}",
+        f"- open pull requests with runs of {WORKFLOW}: {len(groups)}",
+        f"- superseded completed runs deleted: {deleted}",
+        f"- left for the next sweep (at most {MAX_DELETES} per sweep): {left}",
     ]
     ctx.write_summary("\n".join(lines))
     print("\n".join(lines[2:]))
     return Exit.OK
 
 
-def _listed(items: list[str], limit: int = 20) -> str:
-    if not items:
-        return "none"
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return f"{', '.join(items[:limit])}{more}"
-
-
-def _refresh_fork_statuses(
-    gh: GitHub, config: Config, ctx: RunContext, pulls: _OpenPulls, numbers: list[int]
-) -> list[str]:
-    from repowarden.runtime.policy import PullFacts, status_description
-    from repowarden.runtime.reviews import verdict_for, write_status
-
-    if not numbers:
-        return []
-    pulls.load()
-    done = []
-    for number in sorted(numbers):
-        raw = pulls.by_number.get(number)
-        if raw is None:
-            continue  # closed: its status no longer matters
-        pull = PullFacts.from_api(raw)
-        if not pull.from_fork:
-            continue  # same-repository review runs had write access
-        verdict = verdict_for(gh, config, pull)
-        state = "success" if verdict.approved else "failure"
-        write_status(
-            gh,
-            pull.head_sha,
-            config.review.status_context,
-            state,
-            status_description(verdict),
-            ctx.run_url,
-        )
-        done.append(f"#{number} {state}")
-    return done
-
-
 COMMAND = Command(
     name="dismiss-runs",
-    summary="Delete all but the newest run of the check workflow per pull request; "
-    "refresh the review status of open fork pull requests.",
+    summary="Opt-in: delete all but the newest run of the check workflow per open pull request.",
     permissions=(
-        Permission("actions", "write", "list the check workflow's runs and delete stale ones"),
-        Permission("pull-requests", "read", "match fork runs to open pull requests; read reviews"),
-        Permission("statuses", "write", "refresh the review status of open fork pull requests"),
+        Permission("actions", "write", "list the check workflow's runs and delete superseded ones"),
+        Permission("pull-requests", "read", "match runs to open pull requests"),
     ),
     add_arguments=no_arguments,
     run=run,

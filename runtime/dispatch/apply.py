@@ -7,14 +7,22 @@ on the base commit's tree, a commit, and a ref:
 
 - no PR: branch `repowarden/<operation>/<id>` off the dispatched default-branch
   commit, and a pull request into the default branch;
-- `format` on a same-repository PR: a fast-forward push to the PR branch, refused
-  when the PR head moved since the unprivileged job ran;
+- `format` on a same-repository PR: a fast-forward push to the PR's own head branch,
+  only from the exact head the unprivileged job ran on (a moved head is refused,
+  never forced), and never to the default branch;
 - another operation on a same-repository PR: the branch as above, with a pull
   request into the PR's branch;
 - a fork PR: nothing is pushed; the patch goes into the PR comment.
 
 Re-running (same id) is idempotent: a branch whose tip already has the computed
 tree, or a PR head that is already our commit, is left alone.
+
+Every URL path segment built from data is quoted: a branch may be named `main#x`,
+which unquoted would end the path at `main` (the rest read as a URL fragment).
+
+With an App (`app:` in the config) the pushes and pull requests are made with its
+installation token (`pusher`), so GitHub starts the PR's workflows for them; made
+with GITHUB_TOKEN they start none, and the result says so.
 """
 
 from __future__ import annotations
@@ -22,14 +30,23 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
+from urllib.parse import quote
 
-from repowarden.runtime.config import Config, Format
+from repowarden.runtime.config import Config
 from repowarden.runtime.dispatch.artifact import Verification
+from repowarden.runtime.dispatch.kinds import kind_of
 from repowarden.runtime.dispatch.patch import FilePatch, PatchError, apply_hunks
 from repowarden.runtime.dispatch.payload import DispatchRequest
 from repowarden.runtime.dispatch.report import MAX_COMMENT, NOTHING, SUCCESS, marker
-from repowarden.runtime.github import GitHub, NotFound
+from repowarden.runtime.github import GitHub, NotFound, PermissionDenied
+
+NO_CI = (
+    "CI will not run on this commit by itself: GitHub starts no workflow run for a push "
+    "or a pull request made with a workflow's GITHUB_TOKEN. Configure a GitHub App "
+    "(`app:` in `.github/repowarden.yml`, see repowarden's README) so results are pushed "
+    "with its token; until then, close and reopen the pull request to run CI."
+)
 
 
 class ApplyRefused(Exception):
@@ -47,6 +64,16 @@ def branch_name(request: DispatchRequest) -> str:
     return f"repowarden/{request.operation}/{request.id}"
 
 
+def sha_segment(sha: str) -> str:
+    """A git object id as one URL path segment."""
+    return quote(sha, safe="")
+
+
+def ref_segments(ref: str) -> str:
+    """A branch name as URL path segments: its slashes stay, `#`, `?` and `%` are quoted."""
+    return quote(ref, safe="/")
+
+
 class _Trees:
     """Reads of one repository's trees, each fetched once."""
 
@@ -56,7 +83,7 @@ class _Trees:
 
     def entries(self, tree_sha: str) -> list[dict[str, Any]]:
         if tree_sha not in self._cache:
-            body = self.gh.get(self.gh.repo_path(f"/git/trees/{tree_sha}"))
+            body = self.gh.get(self.gh.repo_path(f"/git/trees/{sha_segment(tree_sha)}"))
             self._cache[tree_sha] = list(body.get("tree") or [])
         return self._cache[tree_sha]
 
@@ -77,14 +104,14 @@ class _Trees:
 
 def _commit(gh: GitHub, sha: str) -> dict[str, Any]:
     try:
-        result: dict[str, Any] = gh.get(gh.repo_path(f"/git/commits/{sha}"))
+        result: dict[str, Any] = gh.get(gh.repo_path(f"/git/commits/{sha_segment(sha)}"))
     except NotFound:
         raise ApplyRefused(f"commit {sha} does not exist in {gh.repository}") from None
     return result
 
 
 def _read_blob(gh: GitHub, sha: str) -> bytes:
-    body = gh.get(gh.repo_path(f"/git/blobs/{sha}"))
+    body = gh.get(gh.repo_path(f"/git/blobs/{sha_segment(sha)}"))
     if body.get("encoding") != "base64":
         raise ApplyRefused(f"blob {sha} came back in encoding {body.get('encoding')!r}")
     return base64.b64decode(body.get("content") or "")
@@ -132,7 +159,7 @@ def _write_tree(gh: GitHub, base_tree: str, files: list[tuple[str, str, bytes]])
 
 def _ref_sha(gh: GitHub, branch: str) -> str | None:
     try:
-        body = gh.get(gh.repo_path(f"/git/ref/heads/{branch}"))
+        body = gh.get(gh.repo_path(f"/git/ref/heads/{ref_segments(branch)}"))
     except NotFound:
         return None
     return str(body["object"]["sha"])
@@ -143,7 +170,8 @@ def _code(text: str) -> str:
     return "`" + text.replace("`", "'")[:200] + "`"
 
 
-def _fence(text: str) -> str:
+def code_fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks in `text`: nothing can close it."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
 
@@ -156,19 +184,26 @@ def apply_patch(
     patch_text: bytes,
     *,
     run_url: str,
+    pusher: GitHub | None = None,
 ) -> Applied:
-    """Apply a verified patch artifact; ApplyRefused if it cannot be done safely."""
+    """Apply a verified patch artifact; ApplyRefused if it cannot be done safely.
+
+    `pusher` (the App's client, if any) makes every write that should start CI.
+    """
     manifest = verified.manifest
-    assert manifest is not None
-    assert not verified.violations
-    assert config.dispatch is not None
-    op = config.dispatch.operation(request.operation)
+    if manifest is None or verified.violations:
+        raise ApplyRefused("the artifact was not verified; nothing is applied")
+    op = config.dispatch.operation(request.operation) if config.dispatch else None
+    if op is None:
+        raise ApplyRefused(f"operation {request.operation!r} is not configured")
+    writer = pusher or gh
     patches = verified.patches
     pull: dict[str, Any] | None = None
     same_repo = False
     if request.pr is not None:
         pull = gh.get(gh.repo_path(f"/pulls/{request.pr}"))
-        assert pull is not None
+        if not isinstance(pull, dict) or not isinstance(pull.get("head"), dict):
+            raise ApplyRefused(f"pull request #{request.pr} could not be read")
         if pull.get("state") != "open":
             raise ApplyRefused(f"pull request #{request.pr} is not open")
         head_repo = (pull.get("head") or {}).get("repo") or {}
@@ -190,7 +225,7 @@ def apply_patch(
                 f"{manifest.head_sha}; dispatch again"
             )
         text = patch_text.decode("utf-8", "replace")
-        fence = _fence(text)
+        fence = code_fence(text)
         detail = (
             f"This PR comes from a fork, so repowarden does not push to it. It changes "
             f"{changed}. To apply the change, save the patch below as `repowarden.patch` "
@@ -212,7 +247,7 @@ def apply_patch(
     base_commit = _commit(gh, manifest.head_sha)
     base_tree = base_commit["tree"]["sha"]
     files = new_contents(gh, base_tree, patches)
-    tree = _write_tree(gh, base_tree, files)
+    tree = _write_tree(writer, base_tree, files)
     if tree == base_tree:
         return Applied(NOTHING, "The patch leaves every file as it was.", pushed=False)
     message = (
@@ -220,8 +255,19 @@ def apply_patch(
         f"Dispatch {request.id}, {run_url}\n"
     )
 
-    if pull is not None and isinstance(op, Format):
-        return _push_to_pr(gh, request, pull, manifest.head_sha, tree, message, changed)
+    result = kind_of(op).result
+    match result:
+        case "push" if pull is not None:
+            applied = _push_to_pr(
+                writer, config, request, pull, manifest.head_sha, tree, message, changed
+            )
+            return _with_ci_note(applied, pusher)
+        case "push" | "pull-request":
+            pass  # a new branch and a pull request, below
+        case "publish":
+            raise ApplyRefused(f"{op.kind} is published by the publish job, not applied")
+        case _:
+            assert_never(result)
 
     if pull is not None:
         base_ref = pull["head"]["ref"]
@@ -236,14 +282,14 @@ def apply_patch(
     tip = _ref_sha(gh, branch)
     pushed = False
     if tip is None:
-        commit = gh.request(
+        commit = writer.request(
             "POST",
-            gh.repo_path("/git/commits"),
+            writer.repo_path("/git/commits"),
             data={"message": message, "tree": tree, "parents": [manifest.head_sha]},
         )
-        gh.request(
+        writer.request(
             "POST",
-            gh.repo_path("/git/refs"),
+            writer.repo_path("/git/refs"),
             data={"ref": f"refs/heads/{branch}", "sha": commit["sha"]},
         )
         pushed = True
@@ -253,17 +299,25 @@ def apply_patch(
             raise ApplyRefused(
                 f"branch {branch} already exists with other contents; dispatch again with a new id"
             )
-    number, url = _open_or_update_pr(gh, request, branch, base_ref, changed, run_url)
-    return Applied(
+    number, url = _open_or_update_pr(writer, request, branch, base_ref, changed, run_url, pusher)
+    applied = Applied(
         SUCCESS,
         f"Opened [#{number}]({url}) from {_code(branch)} into {_code(base_ref)}, "
         f"changing {changed}.",
         pushed=pushed,
     )
+    return _with_ci_note(applied, pusher)
+
+
+def _with_ci_note(applied: Applied, pusher: GitHub | None) -> Applied:
+    if pusher is not None or applied.state != SUCCESS:
+        return applied
+    return Applied(applied.state, f"{applied.detail}\n\n{NO_CI}", applied.pushed)
 
 
 def _push_to_pr(
     gh: GitHub,
+    config: Config,
     request: DispatchRequest,
     pull: dict[str, Any],
     worked_on: str,
@@ -271,16 +325,28 @@ def _push_to_pr(
     message: str,
     changed: str,
 ) -> Applied:
-    head_sha, head_ref = pull["head"]["sha"], pull["head"]["ref"]
-    if head_sha != worked_on:
-        current = _commit(gh, head_sha)
-        parents = [p["sha"] for p in current.get("parents") or []]
-        if parents == [worked_on] and current["tree"]["sha"] == tree:
+    """Fast-forward the PR's own head branch from exactly `worked_on` to our commit."""
+    head_sha, head_ref = str(pull["head"].get("sha")), str(pull["head"].get("ref"))
+    repository = gh.get(gh.repo_path())
+    defaults = {config.default_branch, str((repository or {}).get("default_branch"))}
+    if head_ref in defaults:
+        raise ApplyRefused(
+            f"the PR's head branch {_code(head_ref)} is the default branch; repowarden never "
+            "pushes to it (open the PR from another branch)"
+        )
+    current = _ref_sha(gh, head_ref)
+    if current is None:
+        raise ApplyRefused(f"the PR's head branch {_code(head_ref)} could not be read")
+    if head_sha != worked_on or current != worked_on:
+        moved = current if current != worked_on else head_sha
+        tip = _commit(gh, moved)
+        parents = [p["sha"] for p in tip.get("parents") or []]
+        if current == head_sha and parents == [worked_on] and tip["tree"]["sha"] == tree:
             return Applied(
                 SUCCESS, f"Already pushed to {_code(head_ref)} ({head_sha[:12]}).", pushed=False
             )
         raise ApplyRefused(
-            f"the PR head moved to {head_sha} since the operation ran on {worked_on}; "
+            f"the PR head moved to {moved} since the operation ran on {worked_on}; "
             "refusing to push (dispatch again)"
         )
     commit = gh.request(
@@ -288,10 +354,11 @@ def _push_to_pr(
         gh.repo_path("/git/commits"),
         data={"message": message, "tree": tree, "parents": [worked_on]},
     )
-    # force=False: GitHub refuses anything but a fast-forward of the PR branch.
+    # The branch was at `worked_on` a moment ago and our commit's only parent is
+    # `worked_on`; force=False makes GitHub refuse anything but that fast-forward.
     gh.request(
         "PATCH",
-        gh.repo_path(f"/git/refs/heads/{head_ref}"),
+        gh.repo_path(f"/git/refs/heads/{ref_segments(head_ref)}"),
         data={"sha": commit["sha"], "force": False},
     )
     return Applied(
@@ -308,6 +375,7 @@ def _open_or_update_pr(
     base_ref: str,
     changed: str,
     run_url: str,
+    pusher: GitHub | None,
 ) -> tuple[int, str]:
     title = f"repowarden {request.operation}: update {changed.replace('`', '')}"[:250]
     body = (
@@ -321,12 +389,25 @@ def _open_or_update_pr(
         pr = mine[0]
         if pr.get("title") != title or pr.get("body") != body:
             gh.request(
-                "PATCH", gh.repo_path(f"/pulls/{pr['number']}"), data={"title": title, "body": body}
+                "PATCH",
+                gh.repo_path(f"/pulls/{int(pr['number'])}"),
+                data={"title": title, "body": body},
             )
         return int(pr["number"]), str(pr.get("html_url", ""))
-    created = gh.request(
-        "POST",
-        gh.repo_path("/pulls"),
-        data={"title": title, "head": branch, "base": base_ref, "body": body},
-    )
+    try:
+        created = gh.request(
+            "POST",
+            gh.repo_path("/pulls"),
+            data={"title": title, "head": branch, "base": base_ref, "body": body},
+        )
+    except PermissionDenied as exc:
+        if pusher is not None:
+            raise
+        raise ApplyRefused(
+            f"GitHub refused to open the pull request from {_code(branch)} ({exc.message}). "
+            "A workflow's GITHUB_TOKEN may open pull requests only when the repository "
+            "setting 'Allow GitHub Actions to create and approve pull requests' is on "
+            "(Settings, Actions, General); better, configure `app:` so the App opens it "
+            "and CI runs on it. The branch is pushed: open the PR by hand meanwhile."
+        ) from None
     return int(created["number"]), str(created.get("html_url", ""))

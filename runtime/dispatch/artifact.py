@@ -1,4 +1,4 @@
-"""Verify an unprivileged job's artifact on the privileged side (invariant 8).
+"""Verify an unprivileged job's artifact on the privileged side (`artifacts-are-data`).
 
 Whatever the unprivileged job left is untrusted data: the untrusted code it ran
 could have written any file, link or manifest. `verify_artifact` reads the
@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from hashlib import sha256
 from pathlib import Path, PurePosixPath
+from typing import assert_never
 
-from repowarden.runtime.config import BuildAndPublish, Config, Format, PipCompile
+from repowarden.runtime.config import Config
+from repowarden.runtime.dispatch.kinds import BuildAndPublish, Kind, OperationModel, kind_of
 from repowarden.runtime.dispatch.manifest import (
     DIST,
     MANIFEST,
@@ -63,6 +65,10 @@ def unsafe_path(path: str) -> str | None:
     """Why a relative artifact/patch path is unsafe, or None."""
     if not path:
         return "is empty"
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # a name that was not UTF-8 on disk (surrogate escapes)
+        return "is not valid UTF-8"
     if _CONTROL.search(path):
         return "contains a backslash or a control character"
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
@@ -93,14 +99,16 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("^" + "".join(out) + "$")
+    return re.compile("^" + "".join(out) + r"\Z")
 
 
 def path_allowed(path: str, patterns: list[str]) -> bool:
-    """True if `path`, or a directory containing it, matches one of `patterns`."""
-    parts = path.split("/")
-    candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    return any(glob_regex(p).match(c) for p in patterns for c in candidates)
+    """True if the file's own path matches one of `patterns`.
+
+    A pattern names files. Matching a directory above the file would let
+    `src/**/*.py` accept `src/x/evil.py/conftest.sh`; write `src/**` for a tree.
+    """
+    return any(glob_regex(p).match(path) for p in patterns)
 
 
 def touches_github_dir(path: str) -> bool:
@@ -140,7 +148,7 @@ def verify_artifact(
     request: DispatchRequest | None = None,
     base_sha: str | None = None,
 ) -> Verification:
-    """Check `directory` against its manifest and invariant 8; see module docstring."""
+    """Check `directory` against its manifest and `artifacts-are-data`; see module docstring."""
     result = Verification()
     violations = result.violations
     dispatch = config.dispatch
@@ -225,10 +233,17 @@ def verify_artifact(
         else:
             intact.append(path)
 
-    if isinstance(op, (PipCompile, Format)):
-        _check_patch(directory, listed, intact, op, result)
-    elif isinstance(op, BuildAndPublish):
-        _check_dists(directory, listed, intact, op, violations)
+    kind = kind_of(op)
+    match kind.artifact:
+        case "patch":
+            _check_patch(directory, listed, intact, op, kind, result)
+        case "dists":
+            if isinstance(op, BuildAndPublish):
+                _check_dists(directory, listed, intact, op, violations)
+            else:
+                violations.append(f"{op.kind}: distributions of which project? (a bug)")
+        case _:
+            assert_never(kind.artifact)
     return result
 
 
@@ -236,7 +251,8 @@ def _check_patch(
     directory: Path,
     listed: dict[str, FileEntry],
     intact: list[str],
-    op: PipCompile | Format,
+    op: OperationModel,
+    kind: Kind,
     result: Verification,
 ) -> None:
     violations = result.violations
@@ -259,6 +275,8 @@ def _check_patch(
         return
     result.patch_bytes = data
     allowed = op.allowed_paths
+    # A formatter edits the files it is given; only pip-compile may write a missing .txt.
+    creates_files = kind.creates_files
     seen: set[str] = set()
     for fp in patches:
         for path in sorted(fp.paths):
@@ -277,6 +295,10 @@ def _check_patch(
             violations.append(f"{PATCH}: {name} is renamed or copied; only edits are allowed")
         if fp.deleted:
             violations.append(f"{PATCH}: deletes {name}; only edits and new files are allowed")
+        if fp.new_file and not creates_files:
+            violations.append(f"{PATCH}: creates {name}; {op.kind} only edits existing files")
+        if fp.new_file and fp.new_mode != "100644":
+            violations.append(f"{PATCH}: creates {name} with mode {fp.new_mode}, not 100644")
         if fp.binary:
             violations.append(f"{PATCH}: binary change to {name} is not supported")
         for mode in (fp.old_mode, fp.new_mode):
@@ -290,18 +312,18 @@ def _check_patch(
     result.patches = patches
 
 
-def _dist_name(filename: str, project: str) -> tuple[str, str] | None:
-    """(kind, "name-version" prefix) if `filename` is a dist of `project`, else None."""
+def _dist_name(filename: str, project: str) -> tuple[str, str, str] | None:
+    """(kind, "name-version" prefix, version) if `filename` is a dist of `project`."""
     wanted = normalize_project(project)
     if filename.endswith(".tar.gz"):
         stem = filename[: -len(".tar.gz")]
         name, sep, version = stem.rpartition("-")
         if sep and version and normalize_project(name) == wanted:
-            return "sdist", stem
+            return "sdist", stem, version
     elif filename.endswith(".whl"):
         parts = filename[: -len(".whl")].split("-")
         if len(parts) in (5, 6) and normalize_project(parts[0]) == wanted:
-            return "wheel", f"{parts[0]}-{parts[1]}"
+            return "wheel", f"{parts[0]}-{parts[1]}", parts[1]
     return None
 
 
@@ -312,7 +334,9 @@ def _check_dists(
     op: BuildAndPublish,
     violations: list[str],
 ) -> None:
-    kinds: set[str] = set()
+    """One release of the configured project: one sdist, wheels, one version throughout."""
+    found: dict[str, list[str]] = {"sdist": [], "wheel": []}
+    versions: dict[str, str] = {}  # where a version was read -> the version
     for path in sorted(listed):
         pure = PurePosixPath(path)
         if len(pure.parts) != 2 or pure.parts[0] != DIST:
@@ -327,26 +351,45 @@ def _check_dists(
                 "(expected <project>-<version>.tar.gz or a <project>-... .whl)"
             )
             continue
-        kind, prefix = parsed
-        kinds.add(kind)
+        kind, prefix, version = parsed
+        found[kind].append(path)
+        versions[f"{path} (file name)"] = version
         if path not in intact:
             continue
         check = _check_sdist if kind == "sdist" else _check_wheel
-        problem = check(directory / path, prefix, op.project)
+        problem, metadata = check(directory / path, prefix, op)
         if problem:
             violations.append(f"{path}: {problem}")
-    if not kinds:
-        violations.append(f"{DIST}/: no sdist or wheel of {op.project!r}")
+            continue
+        problem, meta_version = _metadata(metadata, op.project)
+        if problem:
+            violations.append(f"{path}: {problem}")
+        else:
+            versions[f"{path} (metadata)"] = meta_version
+    if len(found["sdist"]) != 1:
+        violations.append(
+            f"{DIST}/: {len(found['sdist'])} sdists of {op.project!r}; a release has exactly one"
+        )
+    if not found["wheel"]:
+        violations.append(f"{DIST}/: no wheel of {op.project!r}; a release has an sdist and wheels")
+    if len(set(versions.values())) > 1:
+        violations.append(
+            f"{DIST}/: more than one version: "
+            + ", ".join(f"{where} {show(v, 40)}" for where, v in sorted(versions.items()))
+        )
 
 
-def _name_matches(metadata: bytes, project: str) -> str | None:
+def _metadata(metadata: bytes, project: str) -> tuple[str | None, str]:
+    """(problem or None, version) from a PKG-INFO/METADATA file of `project`."""
     headers = BytesHeaderParser().parsebytes(metadata)
-    name = headers.get("Name")
+    name, version = headers.get("Name"), headers.get("Version")
     if not name:
-        return "metadata has no Name"
+        return "metadata has no Name", ""
     if normalize_project(str(name)) != normalize_project(project):
-        return f"metadata names the project {show(str(name))}, expected {project!r}"
-    return None
+        return f"metadata names the project {show(str(name))}, expected {project!r}", ""
+    if not version:
+        return "metadata has no Version", ""
+    return None, str(version)
 
 
 def _member_problem(name: str) -> str | None:
@@ -354,54 +397,66 @@ def _member_problem(name: str) -> str | None:
     return f"archive member {show(name, 120)} {why}" if why else None
 
 
-def _check_sdist(path: Path, prefix: str, project: str) -> str | None:
+def _pth_problem(name: str, op: BuildAndPublish) -> str | None:
+    # A .pth file in site-packages runs its `import` lines at every interpreter start.
+    if name.endswith(".pth") and not op.allow_pth:
+        return (
+            f"archive member {show(name, 120)} is a .pth file, which runs code at every "
+            "interpreter start; set allow_pth: true on the operation if that is intended"
+        )
+    return None
+
+
+Checked = tuple[str | None, bytes]
+
+
+def _check_sdist(path: Path, prefix: str, op: BuildAndPublish) -> Checked:
     try:
         with tarfile.open(path, mode="r:gz") as tar:
             pkg_info: bytes | None = None
             for count, member in enumerate(tar, 1):
                 if count > MAX_ARCHIVE_MEMBERS:
-                    return f"more than {MAX_ARCHIVE_MEMBERS} archive members"
-                problem = _member_problem(member.name)
+                    return f"more than {MAX_ARCHIVE_MEMBERS} archive members", b""
+                problem = _member_problem(member.name) or _pth_problem(member.name, op)
                 if problem:
-                    return problem
+                    return problem, b""
                 if not (member.isfile() or member.isdir()):
-                    return f"archive member {show(member.name, 120)} is a link or special file"
+                    return f"archive member {show(member.name, 120)} is a link or special file", b""
                 if member.name.split("/")[0] != prefix:
-                    return f"archive member {show(member.name, 120)} is outside {prefix}/"
+                    return f"archive member {show(member.name, 120)} is outside {prefix}/", b""
                 if member.name == f"{prefix}/PKG-INFO" and member.isfile():
                     if member.size > MAX_METADATA_BYTES:
-                        return "PKG-INFO is too large"
+                        return "PKG-INFO is too large", b""
                     fh = tar.extractfile(member)
                     pkg_info = fh.read(MAX_METADATA_BYTES) if fh else None
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        return f"not a valid sdist (gzip-compressed tar): {exc}"
+    except (tarfile.TarError, OSError, EOFError, UnicodeError) as exc:
+        return f"not a valid sdist (gzip-compressed tar): {exc}", b""
     if pkg_info is None:
-        return f"not a valid sdist: {prefix}/PKG-INFO is missing"
-    return _name_matches(pkg_info, project)
+        return f"not a valid sdist: {prefix}/PKG-INFO is missing", b""
+    return None, pkg_info
 
 
-def _check_wheel(path: Path, prefix: str, project: str) -> str | None:
+def _check_wheel(path: Path, prefix: str, op: BuildAndPublish) -> Checked:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ARCHIVE_MEMBERS:
-                return f"more than {MAX_ARCHIVE_MEMBERS} archive members"
+                return f"more than {MAX_ARCHIVE_MEMBERS} archive members", b""
             for info in infos:
-                problem = _member_problem(info.filename)
+                problem = _member_problem(info.filename) or _pth_problem(info.filename, op)
                 if problem:
-                    return problem
+                    return problem, b""
                 if stat.S_ISLNK(info.external_attr >> 16):
-                    return f"archive member {show(info.filename, 120)} is a symbolic link"
+                    return f"archive member {show(info.filename, 120)} is a symbolic link", b""
             names = {info.filename for info in infos}
             dist_info = f"{prefix}.dist-info"
             metadata_name = f"{dist_info}/METADATA"
             if metadata_name not in names or f"{dist_info}/WHEEL" not in names:
-                return f"not a valid wheel: {dist_info}/METADATA or WHEEL is missing"
+                return f"not a valid wheel: {dist_info}/METADATA or WHEEL is missing", b""
             info = zf.getinfo(metadata_name)
             if info.file_size > MAX_METADATA_BYTES:
-                return "METADATA is too large"
+                return "METADATA is too large", b""
             with zf.open(info) as fh:
-                metadata = fh.read(MAX_METADATA_BYTES)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-        return f"not a valid wheel (zip): {exc}"
-    return _name_matches(metadata, project)
+                return None, fh.read(MAX_METADATA_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, UnicodeError) as exc:
+        return f"not a valid wheel (zip): {exc}", b""

@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from repowarden.runtime.config import DISPATCH_ID_RE, OPERATION_NAME_RE, OWNER_REPO_RE
+from repowarden.runtime.config import DISPATCH_ID, OWNER_REPO_RE
 from repowarden.runtime.errors import Exit
+from repowarden.runtime.fields import OPERATION_NAME_RE
 from repowarden.runtime.github import GitHub, GitHubError
 
 WORKFLOW = "repowarden-dispatch.yml"
@@ -31,8 +33,10 @@ EVENT_TYPE = "repowarden"
 ACTIONS_APP = "github-actions"
 RECENT_RUNS = 20
 # The job names the dispatch workflow renders, around the one dispatch-id pattern.
-_JOB_NAME = re.compile(rf"(un)?privileged-({DISPATCH_ID_RE.pattern.strip('^$')})")
-_OK = frozenset({"success", "skipped", "neutral"})
+_JOB_NAME = re.compile(rf"(un)?privileged-({DISPATCH_ID})")
+# A privileged job that does not apply to the operation is skipped (publish for
+# pip-compile, apply for a release); the unprivileged job never is, when all went well.
+_FINE = frozenset({"success", "skipped", "neutral"})
 
 # Injected by tests to keep waits short without sleeping for real.
 Sleep = Callable[[float], None]
@@ -40,9 +44,7 @@ Clock = Callable[[], float]
 
 
 def new_id() -> str:
-    ident = f"rw-{secrets.token_hex(12)}"
-    assert DISPATCH_ID_RE.match(ident)
-    return ident
+    return f"rw-{secrets.token_hex(12)}"  # 27 characters of DISPATCH_ID
 
 
 def match_check_run(payload: Any, issued_ids: Collection[str], repository_id: int) -> str | None:
@@ -124,14 +126,14 @@ class Jobs:
 def find_jobs(gh: GitHub, workflow: str, dispatch_id: str) -> Jobs:
     """The run of `workflow` whose jobs carry `dispatch_id`, and those jobs."""
     runs = gh.get(
-        gh.repo_path(f"/actions/workflows/{workflow}/runs"),
+        gh.repo_path(f"/actions/workflows/{quote(workflow, safe='')}/runs"),
         event="repository_dispatch",
         per_page=RECENT_RUNS,
     )
     for run in (runs or {}).get("workflow_runs", [])[:RECENT_RUNS]:
         ours = [
             job
-            for job in gh.paginate(gh.repo_path(f"/actions/runs/{run['id']}/jobs"), key="jobs")
+            for job in gh.paginate(gh.repo_path(f"/actions/runs/{int(run['id'])}/jobs"), key="jobs")
             if isinstance(job.get("name"), str)
             and (m := _JOB_NAME.fullmatch(job["name"]))
             and m.group(2) == dispatch_id
@@ -142,8 +144,7 @@ def find_jobs(gh: GitHub, workflow: str, dispatch_id: str) -> Jobs:
 
 
 def _print_jobs(found: Jobs) -> None:
-    assert found.run is not None
-    print(f"run: {found.run.get('html_url')}")
+    print(f"run: {(found.run or {}).get('html_url')}")
     for job in found.jobs:
         state = job.get("conclusion") or job.get("status")
         print(f"  {job['name']}: {state} {job.get('html_url')}")
@@ -214,17 +215,28 @@ def dispatch(
     except GitHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return Exit.GITHUB
-    conclusions = {job["name"]: job.get("conclusion") for job in found.jobs}
-    failed = {name: c for name, c in conclusions.items() if c not in _OK}
-    if failed or f"unprivileged-{dispatch_id}" not in conclusions:
-        print(
-            "failed: "
-            + (", ".join(f"{n}={c}" for n, c in failed.items()) or "no unprivileged job ran"),
-            file=sys.stderr,
-        )
+    problems = watch_problems(found, dispatch_id)
+    if problems:
+        print("failed: " + "; ".join(problems), file=sys.stderr)
         return Exit.FAILED
     print("success")
     return Exit.OK
+
+
+def watch_problems(found: Jobs, dispatch_id: str) -> list[str]:
+    """Why the finished jobs of a dispatch do not add up to success (empty if they do).
+
+    Skipped is not success: an event the workflow's sender gate refused skips every
+    job, and that must not read as a finished operation.
+    """
+    conclusions = {job["name"]: job.get("conclusion") for job in found.jobs}
+    unprivileged = f"unprivileged-{dispatch_id}"
+    problems = [f"{n}={c}" for n, c in conclusions.items() if c not in _FINE]
+    if conclusions.get(unprivileged) != "success":
+        problems.append(f"{unprivileged} did not succeed ({conclusions.get(unprivileged)})")
+    if not any(c == "success" for n, c in conclusions.items() if n != unprivileged):
+        problems.append("no privileged job succeeded (every one was skipped or failed)")
+    return problems
 
 
 def _finished(found: Jobs) -> bool:

@@ -2,7 +2,7 @@
 
 Paths are never passed on the command line (the composite action's `args` hold
 only fixed flags), so each command defaults them from the runner's environment;
-see /work/team/dispatch-contract.md for the workflow that relies on this.
+templates/workflows/repowarden-dispatch.yml.j2 is the workflow that relies on this.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from repowarden.runtime.dispatch.payload import DispatchRequest, show, verify_ev
 ARTIFACTS = "repowarden-artifacts"  # under $RUNNER_TEMP
 WORKTREE = "target"  # under $GITHUB_WORKSPACE
 UPSTREAM_RESULT = "REPOWARDEN_UPSTREAM_RESULT"
+# The App's installation token, minted in the apply job when the config has `app:`.
+APP_TOKEN = "REPOWARDEN_APP_TOKEN"  # noqa: S105 (the variable's name, not a token)
 
 
 def artifacts_dir(ctx: RunContext) -> Path:

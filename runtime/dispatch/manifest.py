@@ -25,8 +25,8 @@ PATCH = "patch.diff"
 DIST = "dist"
 MAX_MANIFEST_BYTES = 1_000_000
 MAX_FILES = 1000
-_SHA1 = re.compile(r"^[0-9a-f]{40}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA1 = re.compile(r"^[0-9a-f]{40}\Z")
+_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
 _KEYS = frozenset({"operation", "id", "repository", "base_sha", "head_sha", "files"})
 _FILE_KEYS = frozenset({"path", "size", "sha256"})
 
@@ -110,6 +110,8 @@ def parse_manifest(data: bytes) -> Manifest:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestError([f"{MANIFEST} is not JSON: {exc}"]) from None
+    except RecursionError:
+        raise ManifestError([f"{MANIFEST} is nested too deeply to be a manifest"]) from None
     if not isinstance(obj, dict):
         raise ManifestError([f"{MANIFEST} is not a JSON object"])
     problems: list[str] = []

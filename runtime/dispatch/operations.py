@@ -14,14 +14,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from repowarden.runtime.config import BuildAndPublish, Config, Format, PipCompile
-from repowarden.runtime.dispatch.artifact import path_allowed, touches_github_dir
+from repowarden.runtime.config import Config
+from repowarden.runtime.dispatch.artifact import path_allowed, touches_github_dir, unsafe_path
+from repowarden.runtime.dispatch.kinds import kind_of
 from repowarden.runtime.dispatch.manifest import DIST, PATCH, Manifest, write_manifest
-from repowarden.runtime.dispatch.payload import DispatchRequest
+from repowarden.runtime.dispatch.payload import DispatchRequest, show
+from repowarden.runtime.dispatch.sandbox import Sandbox, readable_by_all
 
 # Names removed from the child environment: tokens, the runner's artifact/cache/OIDC
 # endpoints, and the files through which a step controls later steps.
@@ -68,12 +70,63 @@ def scrubbed_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], what: str) -> None:
+@dataclass
+class Programs:
+    """Where the operation's untrusted programs run: as the job's user, or in a sandbox.
+
+    Our own git calls count as untrusted too: the checkout's `.git/config` and
+    `.gitattributes` (filters) belong to the code under operation.
+    """
+
+    env: dict[str, str]
+    sandbox: Sandbox | None = None
+    extra_path: list[Path] = field(default_factory=list)
+
+    @property
+    def python(self) -> str:
+        return str(self.sandbox.python) if self.sandbox else sys.executable
+
+    def run(
+        self, argv: Sequence[str], cwd: Path, *, capture: bool = False
+    ) -> subprocess.CompletedProcess[bytes]:
+        if self.sandbox is not None:
+            return self.sandbox.run(
+                argv,
+                cwd,
+                self.env,
+                timeout=COMMAND_TIMEOUT,
+                capture=capture,
+                extra_path=self.extra_path,
+            )
+        env = dict(self.env)
+        if self.extra_path:
+            env["PATH"] = os.pathsep.join([*map(str, self.extra_path), env.get("PATH", "")])
+        return subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            timeout=COMMAND_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            capture_output=capture,
+            check=False,
+        )
+
+
+def _trusted(argv: Sequence[str], cwd: Path, env: Mapping[str, str], what: str) -> None:
+    """One of our own setup steps (no code from the checkout runs in it)."""
+    _checked(argv, what, lambda: subprocess.run(list(argv), cwd=cwd, env=dict(env), check=False))
+
+
+def _run(programs: Programs, argv: Sequence[str], cwd: Path, what: str) -> None:
+    _checked(argv, what, lambda: programs.run(argv, cwd))
+
+
+def _checked(
+    argv: Sequence[str], what: str, start: Callable[[], subprocess.CompletedProcess[bytes]]
+) -> None:
     print(f"$ {' '.join(argv)}", flush=True)
     try:
-        proc = subprocess.run(
-            list(argv), cwd=cwd, env=dict(env), timeout=COMMAND_TIMEOUT, stdin=subprocess.DEVNULL
-        )
+        proc = start()
     except FileNotFoundError:
         raise OperationFailed(f"{what}: program {argv[0]!r} not found") from None
     except subprocess.TimeoutExpired:
@@ -82,15 +135,8 @@ def _run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], what: str) -> N
         raise OperationFailed(f"{what}: {argv[0]} exited with status {proc.returncode}")
 
 
-def _git(worktree: Path, env: Mapping[str, str], *args: str) -> bytes:
-    proc = subprocess.run(
-        ["git", *_GIT_SAFE, *args],
-        cwd=worktree,
-        env=dict(env),
-        capture_output=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+def _git(programs: Programs, worktree: Path, *args: str) -> bytes:
+    proc = programs.run(["git", *_GIT_SAFE, *args], worktree, capture=True)
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip()
         raise OperationFailed(f"git {args[0]} failed: {message}")
@@ -107,35 +153,35 @@ def run_operation(
     workspace: Path,
     runner_temp: Path,
     environ: Mapping[str, str] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Outcome:
-    """Run the requested operation in `worktree` and write the artifact to `output`."""
-    assert config.dispatch is not None
-    op = config.dispatch.operation(request.operation)
-    assert op is not None, "verify_event() guarantees a configured operation"
+    """Run the requested operation in `worktree` and write the artifact to `output`.
+
+    With a `sandbox`, the operation works on the sandbox user's copy of `worktree`,
+    and every program that reads the checkout runs as that user (sandbox.py).
+    """
+    op = config.dispatch.operation(request.operation) if config.dispatch else None
+    if op is None:
+        raise OperationFailed(f"operation {request.operation!r} is not configured")
     env = scrubbed_env(environ)
     if not (worktree / ".git").exists():
         raise OperationFailed(f"{worktree} is not a git checkout")
-    head_sha = _git(worktree, env, "rev-parse", "--verify", "HEAD^{commit}").decode().strip()
+    programs = Programs(env, sandbox)
+    if sandbox is not None:
+        worktree = sandbox.take(worktree, "work")
+    head_sha = _git(programs, worktree, "rev-parse", "--verify", "HEAD^{commit}").decode().strip()
     if request.pr is None and head_sha != base_sha:
         raise OperationFailed(
             f"{worktree} is at {head_sha}, but the dispatch was for {base_sha} ($GITHUB_SHA)"
         )
-    if _git(worktree, env, "status", "--porcelain", "--untracked-files=all"):
+    if _git(programs, worktree, "status", "--porcelain", "--untracked-files=all"):
         raise OperationFailed(f"{worktree} has local changes before the operation ran")
     if output.exists() and any(output.iterdir()):
         raise OperationFailed(f"{output} is not empty")
     output.mkdir(parents=True, exist_ok=True)
 
-    changed: list[str] = []
-    dropped: list[str] = []
-    if isinstance(op, PipCompile):
-        _pip_compile(op, worktree, env)
-        changed, dropped = _write_patch(worktree, output, env, op.allowed_paths)
-    elif isinstance(op, Format):
-        _format(op, worktree, env, workspace, runner_temp)
-        changed, dropped = _write_patch(worktree, output, env, op.allowed_paths)
-    elif isinstance(op, BuildAndPublish):
-        _build(worktree, output / DIST, env)
+    job = Job(programs, worktree, output, workspace, runner_temp)
+    kind_of(op).run(op, job)
     manifest = write_manifest(
         output,
         operation=request.operation,
@@ -144,103 +190,106 @@ def run_operation(
         base_sha=base_sha,
         head_sha=head_sha,
     )
-    return Outcome(manifest, changed, dropped)
+    # The privileged side refuses these anyway; saying so here gives a clear failure
+    # where the names were made, instead of an artifact that can only be rejected.
+    unsafe = [f"{show(f.path, 200)} {why}" for f in manifest.files if (why := unsafe_path(f.path))]
+    if unsafe:
+        raise OperationFailed("the operation left unusable file names: " + "; ".join(unsafe))
+    return Outcome(manifest, job.changed, job.dropped)
 
 
-def _pip_compile(op: PipCompile, worktree: Path, env: Mapping[str, str]) -> None:
-    for source in op.requirements:
-        target = source.removesuffix(".in") + ".txt"
-        if not (worktree / source).is_file():
-            raise OperationFailed(f"pip-compile: {source} does not exist in the checkout")
-        _run(
-            [
-                sys.executable,
-                "-m",
-                "piptools",
-                "compile",
-                "--quiet",
-                "--generate-hashes",
-                "--strip-extras",
-                # The runner's own index settings do not belong in the repository's file.
-                "--no-emit-index-url",
-                "--no-emit-find-links",
-                *(["--upgrade"] if op.upgrade else []),
-                "--output-file",
-                target,
-                source,
-            ],
-            worktree,
-            env,
-            f"pip-compile {source}",
-        )
+@dataclass
+class Job:
+    """What a kind's `run` may do (kinds/base.py `OperationJob`), for one operation."""
 
+    programs: Programs
+    worktree: Path
+    output: Path
+    workspace: Path
+    runner_temp: Path
+    changed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
-def _format(
-    op: Format, worktree: Path, env: dict[str, str], workspace: Path, runner_temp: Path
-) -> None:
-    if op.requirements:
-        # The formatters come from the trusted default-branch checkout's pinned file,
-        # installed with hashes into a venv of their own.
-        requirements = workspace / op.requirements
-        if not requirements.is_file():
-            raise OperationFailed(f"format: {op.requirements} not found in {workspace}")
-        venv = runner_temp / "repowarden-format-venv"
+    @property
+    def python(self) -> str:
+        return self.programs.python
+
+    def run(self, argv: Sequence[str], what: str) -> None:
+        _run(self.programs, argv, self.worktree, what)
+
+    def add_to_path(self, directory: Path) -> None:
+        self.programs.extra_path.append(directory)
+
+    def install_tools(self, name: str, requirements: Path, what: str) -> Path:
+        box = self.programs.sandbox
+        venv = (box.home if box else self.runner_temp) / name
         shutil.rmtree(venv, ignore_errors=True)
-        # No pip inside (ensurepip is slow); the runtime's pip installs into it.
-        _run(
-            [sys.executable, "-m", "venv", "--without-pip", str(venv)],
-            runner_temp,
+        env = self.programs.env
+        # No pip inside (ensurepip is slow); the runtime's pip installs into it. In a
+        # sandbox the venv is built on the interpreter its user may run.
+        _trusted(
+            [self.python, "-m", "venv", "--without-pip", str(venv)],
+            self.runner_temp,
             env,
-            "format: venv",
+            f"{what}: venv",
         )
-        python = venv / "bin" / "python"
-        _run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "--python",
-                str(python),
-                "install",
-                "--require-hashes",
-                "-r",
-                str(requirements),
-            ],
-            runner_temp,
-            env,
-            "format: install formatters",
+        pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+        install = [*pip, "install", "--require-hashes", "-r", str(requirements)]
+        _trusted(
+            install, self.runner_temp, env, f"{what}: install the tools of {requirements.name}"
         )
-        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    for argv in op.commands:
-        _run(argv, worktree, env, f"format: {' '.join(argv)}")
+        if box is not None:
+            readable_by_all(venv)
+        return venv / "bin"
 
+    def write_patch(self, allowed: list[str], *, creates_files: bool) -> None:
+        self.changed, self.dropped = _write_patch(
+            self.worktree, self.output, self.programs, allowed, creates_files
+        )
 
-def _build(worktree: Path, outdir: Path, env: Mapping[str, str]) -> None:
-    outdir.mkdir(parents=True, exist_ok=True)
-    _run(
-        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(outdir), "."],
-        worktree,
-        env,
-        "build",
-    )
+    def write_dists(self, argv_for_outdir: Callable[[str], Sequence[str]]) -> None:
+        outdir = self.output / DIST
+        outdir.mkdir(parents=True, exist_ok=True)
+        box = self.programs.sandbox
+        built = box.mkdir("dist") if box else outdir
+        _run(self.programs, argv_for_outdir(str(built)), self.worktree, "build")
+        if box is not None:
+            # Only regular files leave the sandbox; a link points wherever its user chose.
+            for entry in sorted(built.iterdir()):
+                if not entry.is_file() or entry.is_symlink():
+                    raise OperationFailed(f"build left {show(entry.name)}, which is not a file")
+                shutil.copyfile(entry, outdir / entry.name, follow_symlinks=False)
 
 
 def _write_patch(
-    worktree: Path, output: Path, env: Mapping[str, str], allowed: list[str]
+    worktree: Path, output: Path, programs: Programs, allowed: list[str], creates_files: bool
 ) -> tuple[list[str], list[str]]:
-    """Stage everything, keep the allowed paths, and write git's own binary diff."""
-    _git(worktree, env, "add", "--all")
-    names = _git(worktree, env, "diff", "--cached", "--name-only", "--no-renames", "-z", "HEAD")
-    paths = [p.decode("utf-8", "surrogateescape") for p in names.split(b"\0") if p]
-    keep = [p for p in paths if path_allowed(p, allowed) and not touches_github_dir(p)]
+    """Stage everything, keep the allowed paths, and write git's own binary diff.
+
+    New files stay out unless the kind may create them (the privileged side would
+    refuse the whole patch for one).
+    """
+    _git(programs, worktree, "add", "--all")
+
+    def staged(*options: str) -> list[str]:
+        names = _git(
+            programs, worktree, "diff", "--cached", "--name-only", "--no-renames", "-z", *options
+        )
+        return [p.decode("utf-8", "surrogateescape") for p in names.split(b"\0") if p]
+
+    paths = staged("HEAD")
+    new = set() if creates_files else set(staged("--diff-filter=A", "HEAD"))
+    keep = [
+        p for p in paths if path_allowed(p, allowed) and not touches_github_dir(p) and p not in new
+    ]
     dropped = [p for p in paths if p not in keep]
     for path in dropped:
         print(f"warning: {path!r} changed but the operation may not change it; left out")
     patch = b""
     if keep:
         patch = _git(
+            programs,
             worktree,
-            env,
             "--literal-pathspecs",
             "diff",
             "--cached",

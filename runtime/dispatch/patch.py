@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_MODE = re.compile(r"^[0-7]{6}$")
+_MODE = re.compile(r"^[0-7]{6}\Z")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 MAX_LINE_NUMBER = 10_000_000
 
@@ -55,9 +55,8 @@ class FilePatch:
 
     @property
     def path(self) -> str:
-        path = self.new_path or self.old_path
-        assert path is not None
-        return path
+        # parse_patch refuses a section without a path, so one of the two is set.
+        return self.new_path or self.old_path or ""
 
 
 def unquote(text: str) -> str:
@@ -200,10 +199,18 @@ def parse_patch(data: bytes) -> list[FilePatch]:
                     i += 1
             else:
                 raise PatchError(f"line {i}: unexpected header line {text[:60]!r}")
+        if current.new_file and current.deleted:
+            raise PatchError(f"line {i}: a section both creates and deletes a file")
         if current.new_file:
             current.old_path = None
         if current.deleted:
             current.new_path = None
+        if current.old_path is None and current.new_path is None:
+            raise PatchError(f"line {i}: a section names /dev/null on both sides")
+        if current.new_file != (current.old_path is None):
+            raise PatchError(f"line {i}: '--- /dev/null' and 'new file mode' disagree")
+        if current.deleted != (current.new_path is None):
+            raise PatchError(f"line {i}: '+++ /dev/null' and 'deleted file mode' disagree")
         for mode in (current.old_mode, current.new_mode):
             if mode is not None and not _MODE.match(mode):
                 raise PatchError(f"line {i}: bad file mode {mode[:20]!r}")

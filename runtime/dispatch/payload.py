@@ -1,4 +1,4 @@
-"""Verify a repository_dispatch event before anything else runs (invariant 7).
+"""Verify a repository_dispatch event before anything else runs (`dispatch-sender-gate`).
 
 Both sides of the pipeline call `verify_event` first. The workflow's `if:` on
 `github.event.sender.id` is only the first gate; this is the second, and the one
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repowarden.runtime.config import DISPATCH_ID_RE, OWNER_REPO_RE, BuildAndPublish, Config
+from repowarden.runtime.config import DISPATCH_ID_RE, OWNER_REPO_RE, Config
 from repowarden.runtime.context import RunContext
+from repowarden.runtime.dispatch.kinds import kind_of
 from repowarden.runtime.errors import BadInput
 
 EVENT_NAME = "repository_dispatch"
@@ -78,6 +79,8 @@ def read_event(path: Path) -> dict[str, Any]:
         event = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise EventRejected([f"the event file {path} is not JSON: {exc}"]) from None
+    except RecursionError:
+        raise EventRejected([f"the event file {path} is nested too deeply"]) from None
     if not isinstance(event, dict):
         raise EventRejected(["the event is not a JSON object"])
     return event
@@ -159,30 +162,33 @@ def check_event(
                 f"client_payload.operation {show(operation)} is not a configured operation; "
                 f"configured: {', '.join(o.name for o in dispatch.operations)}"
             )
+        # The sender names the repository it means; the operation always runs on the
+        # one this workflow belongs to, so anything else is a dispatch sent astray.
         repo = payload.get("repo")
-        allowed = dispatch.repositories or [config.repository]
         if "repo" in payload and not (
-            isinstance(repo, str) and OWNER_REPO_RE.match(repo) and repo in allowed
+            isinstance(repo, str)
+            and OWNER_REPO_RE.match(repo)
+            and repo.casefold() == repository.casefold()
         ):
             problems.append(
-                f"client_payload.repo {show(repo)} is not allowed; allowed: {', '.join(allowed)}"
+                f"client_payload.repo {show(repo)} is not this repository {show(repository)}"
             )
+        repo = repository if isinstance(repo, str) else None
         if "pr" in payload:
             raw_pr = payload["pr"]
             if not (_is_int(raw_pr) and 1 <= raw_pr <= MAX_PR):
                 problems.append(f"client_payload.pr {show(raw_pr)} is not a positive integer")
-            elif isinstance(op, BuildAndPublish):
+            elif op is not None and not kind_of(op).takes_pr:
                 problems.append(
-                    f"operation {op.name!r} (build-and-publish) takes no pr; "
-                    "it always builds the default branch"
+                    f"operation {op.name!r} ({op.kind}) takes no pr; "
+                    "it always works on the default branch"
                 )
             else:
                 pr = raw_pr
-    if problems:
-        raise EventRejected(problems)
-    assert isinstance(operation, str)
-    assert isinstance(ident, str)
-    assert isinstance(repo, str)
+    if problems or not (
+        isinstance(operation, str) and isinstance(ident, str) and isinstance(repo, str)
+    ):
+        raise EventRejected(problems or ["client_payload is incomplete"])
     return DispatchRequest(
         operation=operation,
         id=ident,

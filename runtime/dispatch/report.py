@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from repowarden.runtime.github import GitHub
 
 STARTED, SUCCESS, FAILURE, NOTHING = "started", "success", "failure", "no-changes"
 _MARKER = re.compile(r"<!-- repowarden-dispatch id=([A-Za-z0-9_-]{1,64}) state=([a-z-]+) -->")
 MAX_COMMENT = 65_536
+# Who the workflow's GITHUB_TOKEN acts as: announce and apply both comment with it.
+COMMENTER = "github-actions[bot]"
 
 
 def marker(dispatch_id: str, state: str) -> str:
@@ -29,12 +32,21 @@ class Found:
     body: str
 
 
-def find_comment(gh: GitHub, pr: int, dispatch_id: str) -> Found | None:
-    """Our comment for this dispatch id on PR `pr`, if one exists."""
+def commenter_id(gh: GitHub) -> int:
+    """The numeric user id our comments are written by (logins can be renamed; ids not)."""
+    body = gh.get(f"/users/{quote(COMMENTER, safe='[]')}")
+    return int(body["id"])
+
+
+def find_comment(gh: GitHub, pr: int, dispatch_id: str, author_id: int) -> Found | None:
+    """Our comment for this dispatch id on PR `pr`, if one exists.
+
+    Only a comment by `author_id` counts: anyone else (a person, or another bot that
+    comments on PRs) pasting the marker cannot steer what we edit or keep.
+    """
     for comment in gh.paginate(gh.repo_path(f"/issues/{pr}/comments")):
         user: dict[str, Any] = comment.get("user") or {}
-        # Only comments a bot wrote count: a person pasting the marker cannot steer us.
-        if user.get("type") != "Bot":
+        if user.get("id") != author_id or isinstance(user.get("id"), bool):
             continue
         match = _MARKER.search(comment.get("body") or "")
         if match and match.group(1) == dispatch_id:
@@ -73,7 +85,7 @@ def render(
 
 def post(gh: GitHub, pr: int, dispatch_id: str, body: str, *, only_if_started: bool) -> str:
     """Create or update our comment; returns "created", "updated" or "kept"."""
-    found = find_comment(gh, pr, dispatch_id)
+    found = find_comment(gh, pr, dispatch_id, commenter_id(gh))
     if found is None:
         gh.request("POST", gh.repo_path(f"/issues/{pr}/comments"), data={"body": body})
         return "created"
@@ -81,5 +93,7 @@ def post(gh: GitHub, pr: int, dispatch_id: str, body: str, *, only_if_started: b
         return "kept"
     if found.body == body:
         return "kept"
-    gh.request("PATCH", gh.repo_path(f"/issues/comments/{found.comment_id}"), data={"body": body})
+    gh.request(
+        "PATCH", gh.repo_path(f"/issues/comments/{int(found.comment_id)}"), data={"body": body}
+    )
     return "updated"

@@ -89,7 +89,7 @@ def test_runtime_cold_start_quick(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_api_economy_quick(tmp_path: Path) -> None:
     data = run_quick("api_economy", tmp_path)
-    assert len(data["rows"]) == 5
+    assert len(data["rows"]) == 7
     for row in data["rows"]:
         assert row["calls"] >= row["lower_bound"] >= 1, row
         assert sum(row["by_shape"].values()) == row["calls"]
@@ -106,6 +106,16 @@ def test_scale_quick(tmp_path: Path) -> None:
     assert [r["n"] for r in generate] == sorted(r["n"] for r in generate)
     for row in dismiss:
         assert row["calls"] >= row["lower_bound"]
+
+
+@pytest.mark.slow
+def test_explain_rules_quick(tmp_path: Path) -> None:
+    data = run_quick("explain_rules", tmp_path)
+    fresh, alone = data["rows"]
+    assert fresh["what"].startswith("explain --snapshot: 300 files, 50 reviews")
+    assert fresh["rules_matched"] >= 1
+    for row in (fresh, alone):
+        assert positive(row["wall_s"]["median"])
 
 
 @pytest.mark.slow

@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}": _one("metadata", READ),
     "GET /repos/{owner}/{repo}/collaborators": _one("metadata", READ),
     "GET /repos/{owner}/{repo}/collaborators/{username}": _one("metadata", READ),
+    "GET /repos/{owner}/{repo}/collaborators/{username}/permission": _one("metadata", READ),
     # pulls
     "GET /repos/{owner}/{repo}/pulls": _one("pull-requests", READ),
     "POST /repos/{owner}/{repo}/pulls": _one("pull-requests", WRITE),
@@ -89,7 +90,7 @@ PERMISSIONS: dict[str, Need] = {
     "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}": _one("actions", WRITE),
     "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs": _one("actions", READ),
     "GET /repos/{owner}/{repo}/actions/jobs/{job_id}": _one("actions", READ),
-    # repository_dispatch needs contents: write (FACTS.md)
+    # repository_dispatch needs contents: write (docs/github-facts.md)
     "POST /repos/{owner}/{repo}/dispatches": _one("contents", WRITE),
     # git data and contents
     "GET /repos/{owner}/{repo}/git/ref/{ref}": _one("contents", READ),
@@ -105,6 +106,23 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}/git/commits/{commit_sha}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/contents/{path}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/commits/{ref}": _one("contents", READ),
+    # repository settings (routes_protection.py): "Administration" repository permission
+    "GET /repos/{owner}/{repo}/branches/{branch}/protection": _one("administration", READ),
+    "PUT /repos/{owner}/{repo}/branches/{branch}/protection": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/rulesets": _one("administration", READ),
+    "POST /repos/{owner}/{repo}/rulesets": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}": _one("administration", READ),
+    "PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/environments/{environment_name}": _one("administration", READ),
+    "PUT /repos/{owner}/{repo}/environments/{environment_name}": _one("administration", WRITE),
+    "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies": _one(
+        "administration", READ
+    ),
+    "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies": _one(
+        "administration", WRITE
+    ),
+    "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/"
+    "{branch_policy_id}": _one("administration", WRITE),
 }
 
 

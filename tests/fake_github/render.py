@@ -11,6 +11,7 @@ import base64
 import zlib
 from typing import Any
 
+from fake_github.rules import RuleSwitches, rule
 from fake_github.state import (
     CheckRun,
     Comment,
@@ -28,6 +29,14 @@ from fake_github.state import (
 HTML = "https://github.com"
 EPOCH = "2024-01-01T00:00:00Z"
 
+PRIVATE_MEMBERS_ASSOCIATION = rule(
+    "private-members-are-not-member-association",
+    "author_association is MEMBER only for public members of the owning organization; "
+    "a private member shows as CONTRIBUTOR (has a merged pull request here) or NONE.",
+    "https://docs.github.com/en/graphql/reference/enums#commentauthorassociation",
+    documented=False,
+)
+
 
 def node_id(kind: str, ident: int | str) -> str:
     # GitHub's legacy global ids: base64 of "<len>:<Type><id>".
@@ -36,9 +45,10 @@ def node_id(kind: str, ident: int | str) -> str:
 
 
 class Renderer:
-    def __init__(self, api: str, state: State) -> None:
+    def __init__(self, api: str, state: State, rules: RuleSwitches | None = None) -> None:
         self.api = api.rstrip("/")
         self.state = state
+        self.rules = rules or RuleSwitches()
 
     # -- users ------------------------------------------------------------------
 
@@ -190,14 +200,24 @@ class Renderer:
         }
 
     def association(self, repo: str, login: str) -> str:
+        """What GitHub shows everyone (webhooks, GITHUB_TOKEN): private membership hidden."""
         r = self.state.repo(repo)
-        if r and login.lower() == r.owner.lower():
+        key, org = login.lower(), repo.split("/")[0].lower()
+        if r and key == r.owner.lower():
             return "OWNER"
-        if login.lower() in self.state.org_members.get(repo.split("/")[0].lower(), set()):
+        members = self.state.org_members.get(org, set())
+        if self.rules(PRIVATE_MEMBERS_ASSOCIATION):
+            members = members - self.state.private_members.get(org, set())
+        if key in members:
             return "MEMBER"
-        if r and login.lower() in r.collaborators:
+        if r and key in r.collaborators:
             return "COLLABORATOR"
-        return "CONTRIBUTOR"
+        if any(
+            p.merged and p.author.lower() == key and p.repo.lower() == repo.lower()
+            for p in self.state.pulls.values()
+        ):
+            return "CONTRIBUTOR"
+        return "NONE"
 
     def pull(self, p: Pull, *, full: bool = False) -> dict[str, Any]:
         repo = self.state.repo(p.repo)
@@ -416,21 +436,29 @@ class Renderer:
         return self.repo(r)
 
     def app(self, slug: str) -> dict[str, Any]:
+        registered = self.state.apps.get(slug.lower())
         ident = 15368 if slug == "github-actions" else zlib.crc32(slug.encode()) % 10**6
         owner = "github" if slug == "github-actions" else slug
+        client_id = f"Iv1.{ident:016x}"
+        name = "GitHub Actions" if slug == "github-actions" else slug
+        permissions = {"checks": "write", "metadata": "read"}
+        if registered is not None:
+            ident, client_id, name = registered.id, registered.client_id, registered.name
+            slug = registered.slug
+            permissions = {"metadata": "read", **registered.permissions}
         return {
             "id": ident,
             "slug": slug,
-            "client_id": f"Iv1.{ident:016x}",
+            "client_id": client_id,
             "node_id": node_id("App", ident),
             "owner": self.user(owner),
-            "name": "GitHub Actions" if slug == "github-actions" else slug,
+            "name": name,
             "description": "",
             "external_url": f"{HTML}/features/actions",
             "html_url": f"{HTML}/apps/{slug}",
             "created_at": EPOCH,
             "updated_at": EPOCH,
-            "permissions": {"checks": "write", "metadata": "read"},
+            "permissions": {k.replace("-", "_"): v for k, v in permissions.items()},
             "events": [],
         }
 
@@ -531,7 +559,7 @@ class Renderer:
             "url": url,
             "html_url": f"{HTML}/{repo.full_name}/actions/runs/{r.id}",
             # GitHub lists only pull requests whose head is in this repository:
-            # the list is empty for runs from forks (FACTS.md).
+            # the list is empty for runs from forks (docs/github-facts.md).
             "pull_requests": [
                 self.pull_minimal(p)
                 for p in pulls

@@ -16,7 +16,10 @@ from urllib.parse import urlencode
 
 from fake_github.gitstore import EMPTY_TREE, Identity, TreeEntry
 from fake_github.render import node_id
+from fake_github.rules import rule
 from fake_github.state import (
+    ACTIONS,
+    INSTALLATION,
     CheckRun,
     Comment,
     Dispatch,
@@ -31,6 +34,83 @@ if TYPE_CHECKING:
     from fake_github.server import FakeGitHub
 
 DOCS = "https://docs.github.com/rest"
+ORG_MEMBERS_DOCS = f"{DOCS}/orgs/members"
+REQUESTING_REVIEWS_DOCS = (
+    "https://docs.github.com/en/pull-requests/how-tos/create-pull-requests/"
+    "requesting-a-pull-request-review"
+)
+
+PRIVATE_MEMBERSHIP = rule(
+    "private-org-membership-hidden",
+    "Check or list organization members: a requester who is not an organization member "
+    "(GITHUB_TOKEN included) sees public members only; the check answers 302 to the "
+    "public_members URL. An App token with members permission sees private members.",
+    f"{ORG_MEMBERS_DOCS}#check-organization-membership-for-a-user",
+)
+ACTIONS_CREATE_OR_APPROVE = rule(
+    "actions-cannot-create-or-approve-pulls",
+    "A GITHUB_TOKEN cannot open a pull request or approve one unless the repository "
+    "allows it (Settings > Actions > 'Allow GitHub Actions to create and approve pull "
+    "requests', off by default): 403 'GitHub Actions is not permitted to create or "
+    "approve pull requests.'",
+    "https://github.blog/changelog/2022-05-03-github-actions-prevent-github-actions-"
+    "from-creating-and-approving-pull-requests/",
+)
+DISMISSAL_RESTRICTIONS = rule(
+    "dismissal-restrictions",
+    "With 'Restrict who can dismiss pull request reviews', only administrators and the "
+    "listed people, teams and Apps may dismiss a review; anyone else (GITHUB_TOKEN "
+    "included) gets 403.",
+    f"{DOCS}/pulls/reviews#dismiss-a-review-for-a-pull-request",
+)
+REVIEW_REQUEST_AUTHOR = rule(
+    "review-request-not-the-author",
+    "Requesting a review from the pull request's author is a 422 'Review cannot be "
+    "requested from pull request author.'",
+    REQUESTING_REVIEWS_DOCS,
+    documented=False,
+)
+REVIEW_REQUEST_COLLABORATORS = rule(
+    "review-request-collaborators-only",
+    "Reviews may only be requested from collaborators: one non-collaborator makes the "
+    "whole call a 422 and nobody is requested (the docs say only 'a person or team with "
+    "read access'; collaborators only is the stricter reading).",
+    REQUESTING_REVIEWS_DOCS,
+    documented=False,
+)
+REVIEW_REQUEST_MAX = rule(
+    "review-request-at-most-15",
+    "At most 15 reviewers can be requested on a pull request; more is a 422.",
+    REQUESTING_REVIEWS_DOCS,
+    documented=False,
+)
+STATUSES_PER_CONTEXT = rule(
+    "statuses-at-most-1000-per-sha-and-context",
+    "At most 1,000 statuses per SHA and context in a repository; the 1,001st is a 422 "
+    "'This SHA and context has reached the maximum number of statuses.'",
+    f"{DOCS}/commits/statuses#create-a-commit-status",
+)
+DISPATCH_PAYLOAD = rule(
+    "repository-dispatch-payload-limits",
+    "repository_dispatch: event_type at most 100 characters, client_payload at most 10 "
+    "top-level properties and 65,535 characters; otherwise 422.",
+    f"{DOCS}/repos/repos#create-a-repository-dispatch-event",
+)
+CHECK_RUN_OWNER = rule(
+    "check-runs-updated-only-by-their-app",
+    "A check run belongs to the GitHub App that created it (a check suite is the runs of "
+    "one App); another App's token, GITHUB_TOKEN included, gets 403 'Invalid app_id' "
+    "when it updates it.",
+    "https://docs.github.com/en/rest/guides/using-the-rest-api-to-interact-with-checks",
+    documented=False,
+)
+COLLABORATOR_PUSH_ACCESS = rule(
+    "collaborator-endpoints-need-push-access",
+    "Checking a collaborator or their permission needs push access to the repository: "
+    "a user token of someone without write access gets 403. App installation tokens "
+    "(GITHUB_TOKEN too) need only metadata: read, which every token holds.",
+    f"{DOCS}/collaborators/collaborators#check-if-a-user-is-a-repository-collaborator",
+)
 
 
 @dataclass
@@ -270,19 +350,42 @@ def _org_known(req: Request, org: str) -> bool:
     )
 
 
+def _sees_private_members(req: Request, org: str) -> bool:
+    """Org members and App tokens with `members` see private membership; no one else."""
+    if not req.gh.rules(PRIVATE_MEMBERSHIP):
+        return True
+    token = req.token
+    if token is None or token.kind == ACTIONS:
+        return False
+    if token.kind == INSTALLATION:
+        return "members" in token.permissions
+    return token.login.lower() in req.gh.state.org_members.get(org.lower(), set())
+
+
+def _public_members(req: Request, org: str) -> set[str]:
+    state = req.gh.state
+    return state.org_members.get(org.lower(), set()) - state.private_members.get(org.lower(), set())
+
+
 @route("GET /orgs/{org}/members")
 def list_org_members(req: Request) -> Response:
     org = req.params["org"]
     if not _org_known(req, org):
         raise not_found(req.template)
-    logins = sorted(req.gh.state.org_members.get(org.lower(), set()))
-    return paginate(req, logins, render=_r(req).user)
+    members = req.gh.state.org_members.get(org.lower(), set())
+    if not _sees_private_members(req, org):
+        members = _public_members(req, org)
+    return paginate(req, sorted(members), render=_r(req).user)
 
 
 @route("GET /orgs/{org}/members/{username}")
 def check_org_member(req: Request) -> Response:
-    members = req.gh.state.org_members.get(req.params["org"].lower(), set())
-    if req.params["username"].lower() in members:
+    org, login = req.params["org"], req.params["username"]
+    if not _sees_private_members(req, org):
+        # "Response if requester is not an organization member": a redirect to the
+        # public membership check, which answers for public members only.
+        return Response(302, None, {"Location": f"{req.gh.url}/orgs/{org}/public_members/{login}"})
+    if login.lower() in req.gh.state.org_members.get(org.lower(), set()):
         return Response(204)
     raise not_found(req.template)
 
@@ -324,11 +427,64 @@ def list_collaborators(req: Request) -> Response:
     return paginate(req, users)
 
 
+def _need_push_access(req: Request) -> None:
+    """The collaborator endpoints answer only callers who could push to the repository."""
+    if not req.gh.rules(COLLABORATOR_PUSH_ACCESS):
+        return
+    token = req.token
+    if token is None:
+        raise ApiError(
+            401,
+            {
+                "message": "Requires authentication",
+                "documentation_url": docs_url(req.template),
+                "status": "401",
+            },
+        )
+    if token.kind in (ACTIONS, INSTALLATION):
+        return  # the App permission table asks for metadata: read only
+    if token.login.lower() not in _collaborators(req.repo):
+        raise ApiError(
+            403,
+            {
+                "message": "Must have push access to view repository collaborators.",
+                "documentation_url": docs_url(req.template),
+                "status": "403",
+            },
+        )
+
+
 @route("GET /repos/{owner}/{repo}/collaborators/{username}")
 def check_collaborator(req: Request) -> Response:
+    _need_push_access(req)
     if req.params["username"].lower() in _collaborators(req.repo):
         return Response(204)
     raise not_found(req.template)
+
+
+@route("GET /repos/{owner}/{repo}/collaborators/{username}/permission")
+def collaborator_permission(req: Request) -> Response:
+    _need_push_access(req)
+    login = req.params["username"]
+    if req.gh.state.users.get(login.lower()) is None:
+        raise not_found(req.template)
+    repo = req.repo
+    if login.lower() == repo.owner.lower():
+        role = "admin"
+    elif login.lower() in repo.collaborators:
+        role = "write"
+    else:
+        role = "none" if repo.private else "read"
+    user = _r(req).user(req.gh.state.user(login).login)
+    user["permissions"] = {
+        "admin": role == "admin",
+        "maintain": role == "admin",
+        "push": role in {"admin", "write"},
+        "triage": role in {"admin", "write"},
+        "pull": role != "none",
+    }
+    user["role_name"] = role
+    return Response(200, {"permission": role, "role_name": role, "user": user})
 
 
 # -- pulls ---------------------------------------------------------------------------
@@ -361,8 +517,27 @@ def list_pulls(req: Request) -> Response:
     return paginate(req, pulls, render=_r(req).pull)
 
 
+def _refuse_actions_create_or_approve(req: Request) -> None:
+    token = req.token
+    if (
+        token is not None
+        and token.kind == ACTIONS
+        and not req.repo.can_approve_pull_request_reviews
+        and req.gh.rules(ACTIONS_CREATE_OR_APPROVE)
+    ):
+        raise ApiError(
+            403,
+            {
+                "message": "GitHub Actions is not permitted to create or approve pull requests.",
+                "documentation_url": docs_url(req.template),
+                "status": "403",
+            },
+        )
+
+
 @route("POST /repos/{owner}/{repo}/pulls")
 def create_pull(req: Request) -> Response:
+    _refuse_actions_create_or_approve(req)
     title = req.field("title")
     head = req.field("head")
     base = req.field("base")
@@ -507,6 +682,8 @@ def create_review(req: Request) -> Response:
         raise validation_failed(
             [{"resource": "PullRequestReview", "field": "event", "code": "invalid"}]
         )
+    if event == "APPROVE":
+        _refuse_actions_create_or_approve(req)
     if req.actor.lower() == pull.author.lower() and event in {"APPROVE", "REQUEST_CHANGES"}:
         verb = "approve" if event == "APPROVE" else "request changes on"
         raise validation_failed([f"Can not {verb} your own pull request"], "Unprocessable Entity")
@@ -523,10 +700,32 @@ def create_review(req: Request) -> Response:
     return Response(200, _r(req).review(review))
 
 
+def _may_dismiss(req: Request) -> None:
+    restricted = req.repo.dismissal_restrictions
+    if restricted is None or not req.gh.rules(DISMISSAL_RESTRICTIONS):
+        return
+    token = req.token
+    if token is not None and token.login.lower() == req.repo.owner.lower():
+        return  # administrators always may
+    if token is not None and token.kind in (ACTIONS, INSTALLATION):
+        if token.app.lower() in restricted.apps:
+            return
+        message = "Resource not accessible by integration"
+    else:
+        if token is not None and token.login.lower() in restricted.users:
+            return
+        # GitHub does not document this message.
+        message = "You do not have permission to dismiss this review."
+    raise ApiError(
+        403, {"message": message, "documentation_url": docs_url(req.template), "status": "403"}
+    )
+
+
 @route("PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals")
 def dismiss_review(req: Request) -> Response:
     review = _review(req)
     message = req.field("message")
+    _may_dismiss(req)
     if review.state not in {"APPROVED", "CHANGES_REQUESTED"}:
         kind = {"COMMENTED": "commented", "PENDING": "pending", "DISMISSED": "dismissed"}[
             review.state
@@ -560,10 +759,14 @@ def request_reviewers(req: Request) -> Response:
             [{"resource": "PullRequest", "field": "reviewers", "code": "invalid"}], doc=doc
         )
     # The whole call fails on the first bad login: nothing is added.
-    if any(r.lower() == pull.author.lower() for r in reviewers):
+    if req.gh.rules(REVIEW_REQUEST_AUTHOR) and any(
+        r.lower() == pull.author.lower() for r in reviewers
+    ):
         raise unprocessable("Review cannot be requested from pull request author.", doc)
     collaborators = _collaborators(req.repo)
-    if teams or any(r.lower() not in collaborators for r in reviewers):
+    if req.gh.rules(REVIEW_REQUEST_COLLABORATORS) and (
+        teams or any(r.lower() not in collaborators for r in reviewers)
+    ):
         raise unprocessable(
             "Reviews may only be requested from collaborators. One or more of the users or "
             f"teams you specified is not a collaborator of the {req.repo.full_name} repository.",
@@ -573,7 +776,7 @@ def request_reviewers(req: Request) -> Response:
     for login in reviewers:
         if login.lower() not in {m.lower() for m in merged}:
             merged.append(req.gh.state.user(login).login)
-    if len(merged) > MAX_REVIEWERS:
+    if len(merged) > MAX_REVIEWERS and req.gh.rules(REVIEW_REQUEST_MAX):
         raise validation_failed(
             [f"Pull request reviews may only be requested from up to {MAX_REVIEWERS} users."],
             doc=doc,
@@ -670,6 +873,9 @@ def _resolve_ref(req: Request, ref: str) -> str:
     return sha
 
 
+MAX_STATUSES_PER_CONTEXT = 1000
+
+
 @route("POST /repos/{owner}/{repo}/statuses/{sha}")
 def create_status(req: Request) -> Response:
     sha = req.params["sha"]
@@ -699,12 +905,33 @@ def create_status(req: Request) -> Response:
                 }
             ]
         )
+    context = req.field("context", required=False) or "default"
+    if req.gh.rules(STATUSES_PER_CONTEXT):
+        same = sum(
+            1
+            for s in req.gh.state.statuses
+            if s.sha == sha
+            and s.context == context
+            and s.repo.lower() == req.repo.full_name.lower()
+        )
+        if same >= MAX_STATUSES_PER_CONTEXT:
+            raise validation_failed(
+                [
+                    {
+                        "resource": "Status",
+                        "code": "custom",
+                        "message": "This SHA and context has reached the maximum number of "
+                        "statuses.",
+                    }
+                ],
+                doc=docs_url(req.template),
+            )
     status = Status(
         id=req.gh.state.new_id("status"),
         repo=req.repo.full_name,
         sha=sha,
         state=state,
-        context=req.field("context", required=False) or "default",
+        context=context,
         creator=req.actor,
         description=description,
         target_url=req.field("target_url", required=False),
@@ -799,7 +1026,7 @@ def get_check_run(req: Request) -> Response:
 @route("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}")
 def update_check_run(req: Request) -> Response:
     run = _check_run(req)
-    if req.token and req.token.app != run.app:
+    if req.token and req.token.app != run.app and req.gh.rules(CHECK_RUN_OWNER):
         # Only the App that created a check run may update it.
         raise ApiError(
             403,
@@ -989,16 +1216,25 @@ def get_job(req: Request) -> Response:
 def repository_dispatch(req: Request) -> Response:
     event_type = req.field("event_type")
     payload = req.field("client_payload", dict, required=False) or {}
-    if not event_type or len(event_type) > 100:
+    if not event_type:
         raise validation_failed(
             [{"resource": "Repository", "field": "event_type", "code": "invalid"}]
         )
-    if len(payload) > 10:
-        raise unprocessable(
-            "client_payload can have at most 10 top-level properties", docs_url(req.template)
-        )
-    if len(json.dumps(payload)) > 65535:
-        raise unprocessable("client_payload is too large", docs_url(req.template))
+    if req.gh.rules(DISPATCH_PAYLOAD):
+        if len(event_type) > 100:
+            raise validation_failed(
+                [{"resource": "Repository", "field": "event_type", "code": "invalid"}]
+            )
+        if len(payload) > 10:
+            raise unprocessable(
+                f"Invalid request.\n\nNo more than 10 properties are allowed; {len(payload)} "
+                "were supplied.",
+                docs_url(req.template),
+            )
+        # Measured as JSON with the default separators: the longer reading of
+        # "65,535 characters", so the stricter one.
+        if len(json.dumps(payload)) > 65535:
+            raise unprocessable("client_payload is too large", docs_url(req.template))
     req.gh.state.dispatches.append(
         Dispatch(
             req.repo.full_name,
@@ -1420,3 +1656,7 @@ def get_repo_commit(req: Request) -> Response:
             "files": files,
         },
     )
+
+
+# Repository settings (branch protection, rulesets, environments): their own module.
+from fake_github import routes_protection  # noqa: E402, F401

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import re
 import secrets
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fake_github import permissions
+from fake_github import limits, permissions
 from fake_github.clock import Clock, WallClock
 from fake_github.gitstore import GitError, GitStore
 from fake_github.render import Renderer
@@ -39,8 +40,13 @@ from fake_github.routes import (
 )
 from fake_github.rules import RuleSwitches
 from fake_github.state import (
+    ACTIONS,
+    INSTALLATION,
+    USER,
+    App,
     CheckRun,
     Comment,
+    DismissalRestrictions,
     Job,
     Pull,
     Repo,
@@ -55,6 +61,7 @@ from fake_github.state import (
 # Scopes a workflow's `permissions:` block (and a fine-grained token) can name.
 KNOWN_SCOPES = {
     "actions",
+    "administration",
     "attestations",
     "checks",
     "contents",
@@ -111,11 +118,8 @@ class _Slow:
 def _default_fault_body(status: int, retry_after: float | None) -> dict[str, Any]:
     if status == 403:
         return {
-            "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
-            "before you try again. If you reach out to GitHub Support for help, please "
-            "include the request ID.",
-            "documentation_url": "https://docs.github.com/rest/using-the-rest-api/"
-            "rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            "message": limits.SECONDARY_MESSAGE,
+            "documentation_url": f"{limits.DOCS}#about-secondary-rate-limits",
             "status": "403",
         }
     if status == 429:
@@ -148,14 +152,13 @@ class FakeGitHub:
         self.rules = RuleSwitches(disabled_rules)
         self.calls: list[Call] = []
         self.errors: list[str] = []  # tracebacks of crashes inside the fake
-        self.rate_limit_reset = int(self.state.clock.now()) + 3600
-        self._used: dict[str | None, int] = {}
+        self.limits = limits.RateLimits(self.rules, self.state.clock.now)
         self._faults: list[_Fault] = []
         self._slows: list[_Slow] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
-        self.render = Renderer("http://127.0.0.1", self.state)
+        self.render = Renderer("http://127.0.0.1", self.state, self.rules)
         # GITHUB_TOKEN acts as this Bot; its id is the real one.
         self.add_user("github-actions[bot]", id=41898282, type="Bot")
 
@@ -166,7 +169,7 @@ class FakeGitHub:
         self._server = _Server(("127.0.0.1", 0), handler)
         port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{port}"
-        self.render = Renderer(self.url, self.state)
+        self.render = Renderer(self.url, self.state, self.rules)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -659,13 +662,28 @@ class FakeGitHub:
 
         `repo` limits it to some repositories (like GITHUB_TOKEN); `login` is who
         its calls act as (comment authors, status creators, dispatch senders).
+        The login also says what kind of token it is, which decides its rate
+        limit: github-actions[bot] is a GITHUB_TOKEN, another `[bot]` an App
+        installation token, anyone else a user's personal token.
         """
-        perms = dict(permissions_ or {})
-        for scope, level in perms.items():
-            if scope not in KNOWN_SCOPES:
-                raise ValueError(f"unknown permission scope {scope!r}")
-            if level not in {"read", "write", "none"}:
-                raise ValueError(f"unknown permission level {level!r} for {scope}")
+        perms = _checked_permissions(permissions_)
+        if login.lower() == "github-actions[bot]":
+            kind = ACTIONS
+        elif login.endswith("[bot]"):
+            kind = INSTALLATION
+        else:
+            kind = USER
+        return self._mint(perms, repo=repo, login=login, app=app, kind=kind)
+
+    def _mint(
+        self,
+        perms: dict[str, str],
+        *,
+        repo: str | Iterable[str] | None,
+        login: str,
+        app: str,
+        kind: str,
+    ) -> str:
         repos = None
         if repo is not None:
             names = [repo] if isinstance(repo, str) else list(repo)
@@ -679,8 +697,81 @@ class FakeGitHub:
                 repos=repos,
                 login=login,
                 app=app,
+                kind=kind,
             )
         return value
+
+    # -- GitHub Apps -------------------------------------------------------------------------
+
+    def add_app(
+        self,
+        slug: str,
+        *,
+        id: int | None = None,
+        client_id: str | None = None,
+        permissions: dict[str, str] | None = None,
+        name: str | None = None,
+    ) -> App:
+        """A GitHub App holding at most `permissions`; its bot user is `<slug>[bot]`."""
+        perms = {k: v for k, v in _checked_permissions(permissions).items() if v != "none"}
+        with self.state.lock:
+            if slug.lower() in self.state.apps:
+                raise ValueError(f"App {slug} already exists")
+            ident = id if id is not None else self.state.new_id("app")
+            app = App(
+                slug=slug,
+                id=ident,
+                client_id=client_id or f"Iv23li{ident:014d}",
+                permissions=perms,
+                name=name or slug,
+            )
+            self.state.apps[slug.lower()] = app
+            self.add_user(app.bot, type="Bot")
+            return app
+
+    def app_token(
+        self,
+        slug: str,
+        permissions: dict[str, str] | None = None,
+        repo: str | Iterable[str] | None = None,
+    ) -> str:
+        """An installation token of App `slug`, acting as `<slug>[bot]`.
+
+        It holds `permissions` (None: everything the App has), which must be a subset
+        of the App's, as `actions/create-github-app-token` with `permission-*` inputs
+        asks for; more raises ValueError, like GitHub's 422 for that request.
+        """
+        with self.state.lock:
+            app = self.state.apps.get(slug.lower())
+        if app is None:
+            raise KeyError(f"no App {slug} (add_app it first)")
+        wanted = dict(app.permissions) if permissions is None else _checked_permissions(permissions)
+        for scope, level in wanted.items():
+            have = app.permissions.get(scope)
+            if level != "none" and (have is None or (level == "write" and have != "write")):
+                raise ValueError(
+                    f"App {slug} cannot grant {scope}: {level} (it has {have or 'none'})"
+                )
+        return self._mint(wanted, repo=repo, login=app.bot, app=app.slug, kind=INSTALLATION)
+
+    # -- repository settings ---------------------------------------------------------------
+
+    def set_workflow_permissions(
+        self, repo: str, *, can_approve_pull_request_reviews: bool
+    ) -> None:
+        """Settings > Actions > "Allow GitHub Actions to create and approve pull requests"."""
+        with self.state.lock:
+            self._repo(repo).can_approve_pull_request_reviews = can_approve_pull_request_reviews
+
+    def restrict_dismissals(
+        self, repo: str, *, users: Iterable[str] = (), apps: Iterable[str] = ()
+    ) -> None:
+        """ "Restrict who can dismiss pull request reviews" to these users and App slugs
+        (administrators, i.e. the owner, always may)."""
+        with self.state.lock:
+            self._repo(repo).dismissal_restrictions = DismissalRestrictions(
+                frozenset(u.lower() for u in users), frozenset(a.lower() for a in apps)
+            )
 
     # -- call log and faults ---------------------------------------------------------------
 
@@ -784,10 +875,44 @@ class FakeGitHub:
         logged_body = body if method in {"POST", "PUT", "PATCH", "DELETE"} else None
 
         with self.state.lock:
+            token = self.state.tokens.get(token_value) if token_value is not None else None
+            who = limits.principal(self.state, token, path)
+            too_many = self.limits.enter(who)
             fault = self._take_fault(method, path)
             delay = self._take_delay(method, path)
-        if delay:
-            time.sleep(delay)
+        try:
+            if delay:
+                time.sleep(delay)
+            response = self._answer(
+                method, path, query, body, token_value, headers, who, too_many, fault, parse_error
+            )
+        finally:
+            with self.state.lock:
+                self.limits.leave(who)
+        call = Call(method, path, query, response.status, token_value, logged_body)
+        with self.state.lock:
+            self.calls.append(call)
+        return response, call
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        token_value: str | None,
+        headers: Any,
+        who: limits.Principal,
+        too_many: Response | None,
+        fault: _Fault | None,
+        parse_error: bool,
+    ) -> Response:
+        """The answer to one request, charged to `who`'s rate limits."""
+        with self.state.lock:
+            exhausted = self.limits.exhausted(who)
+            refusal = too_many
+            if refusal is None and fault is None:
+                refusal = self.limits.refuse(who, method)
         if fault is not None:
             headers_out = dict(fault.headers)
             if fault.retry_after is not None:
@@ -797,6 +922,8 @@ class FakeGitHub:
                 fault.body or _default_fault_body(fault.status, fault.retry_after),
                 headers_out,
             )
+        elif refusal is not None:
+            response = refusal
         elif parse_error:
             response = Response(
                 400, {"message": "Problems parsing JSON", "documentation_url": docs_url("")}
@@ -808,17 +935,30 @@ class FakeGitHub:
                 except Exception:
                     # A bug in the fake, not a GitHub answer: keep it for the fixture
                     # to report, and answer 500 so the client does not hang.
-                    self.errors.append(f"{method} {raw_path}\n{traceback.format_exc()}")
+                    self.errors.append(f"{method} {path}\n{traceback.format_exc()}")
                     response = Response(500, {"message": "fake GitHub crashed (see gh.errors)"})
-        call = Call(method, path, query, response.status, token_value, logged_body)
+            if method == "GET" and response.status == 200:
+                response = _conditional(response, headers.get("If-None-Match"))
         with self.state.lock:
-            self.calls.append(call)
-            self._used[token_value] = self._used.get(token_value, 0) + 1
-        return response, call
+            # A request refused for the spent hour does not spend more of it.
+            if not (refusal is not None and too_many is None and exhausted):
+                self.limits.charge(
+                    who,
+                    method,
+                    admitted=refusal is None,
+                    not_modified=response.status == 304 and token_value is not None,
+                )
+            # GitHub's headers on every answer; an injected fault may override them.
+            response.headers = {**self.limits.headers(who), **response.headers}
+        return response
 
-    def rate_limit_used(self, token: str | None) -> int:
-        """How many calls `token` has made (what X-RateLimit-Used reports)."""
-        return self._used.get(token, 0)
+    def rate_limit_used(self, token: str | None, path: str = "/") -> int:
+        """How many requests the budget `token` spends has been charged this window
+        (what X-RateLimit-Used reports); `path` picks the repository of a GITHUB_TOKEN
+        that is not limited to one."""
+        with self.state.lock:
+            found = self.state.tokens.get(token) if token is not None else None
+            return self.limits.used(limits.principal(self.state, found, path))
 
     def _dispatch(
         self, method: str, path: str, query: dict[str, str], body: Any, token_value: str | None
@@ -898,6 +1038,28 @@ class FakeGitHub:
                     "status": "422",
                 },
             )
+
+
+def _conditional(response: Response, if_none_match: str | None) -> Response:
+    """GitHub's ETag on a GET answer, and 304 Not Modified when the client has it."""
+    digest = hashlib.sha256(
+        json.dumps([response.body, response.headers.get("Link")], sort_keys=True).encode()
+    ).hexdigest()
+    etag = f'W/"{digest[:40]}"'
+    offered = {tag.strip() for tag in (if_none_match or "").split(",")}
+    if etag in offered or etag.removeprefix("W/") in offered:
+        return Response(304, None, {"ETag": etag})
+    return Response(response.status, response.body, {**response.headers, "ETag": etag})
+
+
+def _checked_permissions(permissions_: dict[str, str] | None) -> dict[str, str]:
+    perms = dict(permissions_ or {})
+    for scope, level in perms.items():
+        if scope not in KNOWN_SCOPES:
+            raise ValueError(f"unknown permission scope {scope!r}")
+        if level not in {"read", "write", "none"}:
+            raise ValueError(f"unknown permission level {level!r} for {scope}")
+    return perms
 
 
 def _error(exc: ApiError) -> Response:
@@ -983,7 +1145,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        response, call = self.gh.handle(self.command, self.path, self.headers, raw_body)
+        response, _ = self.gh.handle(self.command, self.path, self.headers, raw_body)
         if response.status == 0:
             # Injected network failure: hang up without an answer.
             self.close_connection = True
@@ -997,18 +1159,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
         self.send_header("X-GitHub-Request-Id", f"FAKE:{len(self.gh.calls):08X}")
-        used = self.gh.rate_limit_used(call.token)
-        headers = {
-            # Primary rate limit headers as GitHub sends them; never enforced, and
-            # Remaining stays above 0 so a client never waits for a reset.
-            "X-RateLimit-Limit": "5000",
-            "X-RateLimit-Remaining": str(max(1, 5000 - used)),
-            "X-RateLimit-Used": str(used),
-            "X-RateLimit-Reset": str(self.gh.rate_limit_reset),
-            "X-RateLimit-Resource": "core",
-        }
-        headers.update(response.headers)  # an injected fault may override them
-        for key, value in headers.items():
+        for key, value in response.headers.items():
             self.send_header(key, value)
         self.end_headers()
         if payload and self.command != "HEAD":

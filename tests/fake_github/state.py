@@ -55,10 +55,23 @@ class Repo:
     fork: bool = False
     collaborators: set[str] = field(default_factory=set)  # lower-case logins
     created_at: str = field(default_factory=now)
+    # Settings > Actions > General: "Allow GitHub Actions to create and approve pull
+    # requests" (the API's can_approve_pull_request_reviews); off by default.
+    can_approve_pull_request_reviews: bool = False
+    # "Restrict who can dismiss pull request reviews": None when unrestricted.
+    dismissal_restrictions: DismissalRestrictions | None = None
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class DismissalRestrictions:
+    """Who may dismiss reviews besides administrators: user logins and App slugs."""
+
+    users: frozenset[str]  # lower-case logins
+    apps: frozenset[str]  # App slugs
 
 
 @dataclass
@@ -193,6 +206,27 @@ class Dispatch:
     token: str | None
 
 
+@dataclass(frozen=True)
+class App:
+    """A registered GitHub App; its installation tokens act as `<slug>[bot]`."""
+
+    slug: str
+    id: int
+    client_id: str
+    permissions: dict[str, str]  # scope -> "read" | "write": the most a token may hold
+    name: str
+
+    @property
+    def bot(self) -> str:
+        return f"{self.slug}[bot]"
+
+
+# What kind of credential a token is: each kind has its own primary rate limit.
+ACTIONS = "actions"  # a workflow run's GITHUB_TOKEN (acts as github-actions[bot])
+INSTALLATION = "installation"  # a GitHub App installation token (acts as <slug>[bot])
+USER = "user"  # a personal access token (acts as the user)
+
+
 @dataclass
 class Token:
     value: str
@@ -200,6 +234,7 @@ class Token:
     repos: frozenset[str] | None  # full names (lower-case); None: every repository
     login: str  # who the calls act as
     app: str = "github-actions"  # slug of the App that owns check runs it creates
+    kind: str = ACTIONS  # ACTIONS | INSTALLATION | USER
 
 
 @dataclass
@@ -228,6 +263,7 @@ class State:
     workflow_dispatches: list[dict[str, Any]] = field(default_factory=list)
     deleted_runs: list[Run] = field(default_factory=list)
     tokens: dict[str, Token] = field(default_factory=dict)
+    apps: dict[str, App] = field(default_factory=dict)  # slug -> App
     # Issue numbers are shared by issues and pulls in one repository.
     next_number: dict[str, int] = field(default_factory=dict)
     _ids: dict[str, itertools.count[int]] = field(default_factory=dict)
@@ -246,6 +282,7 @@ class State:
             "workflow": 700_000,
             "run": 800_000,
             "job": 900_000,
+            "app": 1_100_000,
         }
         if kind not in self._ids:
             self._ids[kind] = itertools.count(bases.get(kind, 1_000_000) + 1)

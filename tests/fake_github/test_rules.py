@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from fake_github import limits, render, routes
+from fake_github.client import burst, call
 from fake_github.clock import SimulatedClock
 from fake_github.rules import RULES, RuleSwitches, rule
 from fake_github.server import FakeGitHub
+from fake_github.state import Status
 
 EXAMPLE = rule(
     "example-rule-for-switch-tests",
@@ -46,3 +52,195 @@ def test_a_simulated_clock_stamps_what_the_fake_writes(tmp_path: Path) -> None:
     assert review.submitted_at == "2026-06-01T00:01:30Z"
     with pytest.raises(ValueError, match="backwards"):
         clock.advance(-1)
+
+
+# -- the mutation check: every rule of the REST API changes some outcome -----------------
+
+REPO = "org/app"
+PULLS = f"/repos/{REPO}/pulls"
+
+
+def _read_token(gh: FakeGitHub) -> str:
+    return gh.token({"pull-requests": "read"}, repo=REPO)
+
+
+def _primary(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    token = _read_token(gh)
+    for _ in range(2):  # 1,000 calls paced under the per-minute points
+        burst(gh, "GET", PULLS, 500, token=token)
+        clock.advance(61)
+    return call(gh, "GET", PULLS, token=token).status
+
+
+def _conditional(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    token = _read_token(gh)
+    etag = call(gh, "GET", PULLS, token=token).headers["etag"]
+    for _ in range(3):
+        call(gh, "GET", PULLS, token=token, headers={"If-None-Match": etag})
+    return gh.rate_limit_used(token)
+
+
+def _points(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    return burst(gh, "GET", PULLS, 901, token=gh.token({"pull-requests": "read"}, login="bob"))[-1]
+
+
+def _content(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    number = gh.add_pull(REPO, author="mallory")
+    path = f"/repos/{REPO}/issues/{number}/comments"
+    token = gh.token({"issues": "write"}, login="bob")
+    return burst(gh, "POST", path, 81, token=token, body={"body": "x"})[-1]
+
+
+def _concurrency(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    token = gh.token({"pull-requests": "read"}, login="bob")
+    gh.slow(r"/pulls$", 2.0)
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: statuses.append(call(gh, "GET", PULLS, token=token).status))
+        for _ in range(101)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(set(statuses))
+
+
+def _statuses(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    sha = gh.commit(REPO, {"a.txt": "a\n"})
+    with gh.state.lock:  # the first 1,000 set up directly: the 1,001st goes through the API
+        gh.state.statuses.extend(
+            Status(gh.state.new_id("status"), REPO, sha, "pending", "ci", "bob")
+            for _ in range(1000)
+        )
+    token = gh.token({"statuses": "write"})
+    body = {"state": "success", "context": "ci"}
+    return call(gh, "POST", f"/repos/{REPO}/statuses/{sha}", token=token, body=body).status
+
+
+def _request(gh: FakeGitHub, reviewers: list[str], author: str = "mallory") -> object:
+    number = gh.add_pull(REPO, author=author)
+    token = gh.token({"pull-requests": "write"})
+    path = f"/repos/{REPO}/pulls/{number}/requested_reviewers"
+    return call(gh, "POST", path, token=token, body={"reviewers": reviewers}).status
+
+
+def _dismissal(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    number = gh.add_pull(REPO, author="mallory")
+    review = gh.add_review(REPO, number, user="bob")
+    gh.restrict_dismissals(REPO, users=["carol"])
+    path = f"/repos/{REPO}/pulls/{number}/reviews/{review}/dismissals"
+    token = gh.token({"pull-requests": "write"})
+    return call(gh, "PUT", path, token=token, body={"message": "stale"}).status
+
+
+def _actions_pull(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    gh.commit(REPO, {"b.txt": "b\n"}, branch="topic")
+    body = {"title": "t", "head": "topic", "base": "main"}
+    return call(gh, "POST", PULLS, token=gh.token({"pull-requests": "write"}), body=body).status
+
+
+def _dispatch(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    body = {"event_type": "op", "client_payload": {str(i): i for i in range(11)}}
+    token = gh.token({"contents": "write"})
+    return call(gh, "POST", f"/repos/{REPO}/dispatches", token=token, body=body).status
+
+
+def _collaborator(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    token = gh.token({}, login="mallory")
+    return call(gh, "GET", f"/repos/{REPO}/collaborators/bob", token=token).status
+
+
+def _membership(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    gh.add_org_member("org", "dave", public=False)
+    return call(gh, "GET", "/orgs/org/members/dave", token=gh.token({})).status
+
+
+def _association(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    gh.add_org_member("org", "dave", public=False)
+    number = gh.add_pull(REPO, author="dave")
+    pull = call(gh, "GET", f"{PULLS}/{number}", token=_read_token(gh)).json
+    return pull["author_association"]
+
+
+def _check_run_owner(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    sha = gh.commit(REPO, {"c.txt": "c\n"})
+    run = gh.add_check_run(REPO, sha, name="gate", app="gate", status="in_progress")
+    token = gh.token({"checks": "write"})
+    body = {"conclusion": "success"}
+    return call(gh, "PATCH", f"/repos/{REPO}/check-runs/{run}", token=token, body=body).status
+
+
+MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
+    limits.PRIMARY: _primary,
+    limits.CONDITIONAL: _conditional,
+    limits.POINTS: _points,
+    limits.CONTENT: _content,
+    limits.CONCURRENCY: _concurrency,
+    routes.STATUSES_PER_CONTEXT: _statuses,
+    routes.REVIEW_REQUEST_AUTHOR: lambda gh, _: _request(gh, ["bob"], author="bob"),
+    routes.REVIEW_REQUEST_COLLABORATORS: lambda gh, _: _request(gh, ["bob", "stranger"]),
+    routes.REVIEW_REQUEST_MAX: lambda gh, _: _request(gh, [f"user{i}" for i in range(16)]),
+    routes.DISMISSAL_RESTRICTIONS: _dismissal,
+    routes.ACTIONS_CREATE_OR_APPROVE: _actions_pull,
+    routes.DISPATCH_PAYLOAD: _dispatch,
+    routes.COLLABORATOR_PUSH_ACCESS: _collaborator,
+    routes.CHECK_RUN_OWNER: _check_run_owner,
+    routes.PRIVATE_MEMBERSHIP: _membership,
+    render.PRIVATE_MEMBERS_ASSOCIATION: _association,
+}
+
+
+def _outcome(tmp_path: Path, rule_id: str, *, disabled: bool) -> object:
+    clock = SimulatedClock()
+    root = tmp_path / ("without" if disabled else "with")
+    with FakeGitHub(root, disabled_rules=[rule_id] if disabled else [], clock=clock) as gh:
+        gh.add_repo(REPO)
+        gh.add_org_member("org", "owner-admin")
+        for login in ["bob", "carol", *(f"user{i}" for i in range(16))]:
+            gh.add_collaborator(REPO, login)
+        outcome = MUTATIONS[rule_id](gh, clock)
+    assert not gh.errors, gh.errors
+    return outcome
+
+
+@pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
+def test_switching_a_rule_off_changes_an_outcome(tmp_path: Path, rule_id: str) -> None:
+    with_rule = _outcome(tmp_path, rule_id, disabled=False)
+    without = _outcome(tmp_path, rule_id, disabled=True)
+    assert with_rule != without, f"{rule_id}: {with_rule!r} either way"
+
+
+def test_every_rule_of_the_fake_has_a_mutation_check() -> None:
+    mine = {
+        value
+        for module in (limits, routes, render)
+        for value in vars(module).values()
+        if isinstance(value, str) and value in RULES
+    }
+    assert mine == set(MUTATIONS)
+
+
+RULES_TABLE = Path(__file__).with_name("RULES.md")
+
+
+def test_rules_table_lists_exactly_the_registered_rules() -> None:
+    listed = re.findall(r"^\| `([a-z0-9-]+)` \|", RULES_TABLE.read_text(), flags=re.MULTILINE)
+    assert len(listed) == len(set(listed)), "a rule is listed twice"
+    registered = set(RULES) - {EXAMPLE}
+    assert set(listed) == registered
+
+
+def test_rules_table_rows_name_a_source_and_a_test() -> None:
+    rows = {
+        m[1]: m[0]
+        for m in re.finditer(
+            r"^\| `([a-z0-9-]+)` \|.*$", RULES_TABLE.read_text(), flags=re.MULTILINE
+        )
+    }
+    for rule_id, row in rows.items():
+        if rule_id not in RULES:
+            continue
+        assert RULES[rule_id].source in row, f"{rule_id}: the row must cite {RULES[rule_id].source}"
+        assert "test_" in row, f"{rule_id}: the row must name the test that shows it"
+        assert ("undocumented" in row) == (not RULES[rule_id].documented), rule_id

@@ -86,6 +86,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     gh.add_repo(REPO, files={"README.md": "hello\n", "src/app.py": "print(1)\n"})
     for login in ("bob", "carol", "dave"):
         gh.add_collaborator(REPO, login)
+    # The all-write token is a GITHUB_TOKEN: let it open and approve pull requests.
+    gh.set_workflow_permissions(REPO, can_approve_pull_request_reviews=True)
     gh.add_org_member("org", "alice")
     number = gh.add_pull(
         REPO, author="mallory", head_repo="mallory/app", files={"src/app.py": "print(2)\n"}
@@ -157,6 +159,7 @@ class Case:
     status: int
     request: Callable[[World], tuple[str, Any]]  # -> (path, body)
     perms: dict[str, str] | None = None  # None: the all-write token
+    login: str | None = None  # a personal token of this user (perms or all-write)
 
     @property
     def id(self) -> str:
@@ -170,11 +173,58 @@ def _pulls(w: World, suffix: str = "") -> str:
     return f"{R}/pulls/{w.number}{suffix}"
 
 
+ADMIN = {"administration": "write"}
+PROTECTION = {
+    "required_status_checks": {
+        "strict": False,
+        "checks": [{"context": "repowarden/review", "app_id": 15368}],
+    },
+    "enforce_admins": True,
+    "required_pull_request_reviews": {"require_code_owner_reviews": True},
+    "restrictions": None,
+}
+RULESET = {
+    "name": "repowarden",
+    "target": "branch",
+    "enforcement": "active",
+    "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+    "rules": [
+        {
+            "type": "pull_request",
+            "parameters": {
+                "require_code_owner_review": True,
+                "required_approving_review_count": 0,
+                "dismiss_stale_reviews_on_push": False,
+                "require_last_push_approval": False,
+                "required_review_thread_resolution": False,
+            },
+        }
+    ],
+}
+ENV = f"{R}/environments/gate"
+CUSTOM = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+
+
+def _first_ruleset(w: World) -> int:
+    return int(call(w.gh, "GET", f"{R}/rulesets", token=w.gh.token(ADMIN)).json[0]["id"])
+
+
+def _first_policy(w: World) -> int:
+    answer = call(w.gh, "GET", f"{ENV}/deployment-branch-policies", token=w.gh.token(ADMIN))
+    return int(answer.json["branch_policies"][0]["id"])
+
+
 CASES = [
     Case("GET /users/{username}", 200, lambda w: ("/users/mallory", None)),
     Case("GET /users/{username}", 404, lambda w: ("/users/nobody-at-all", None)),
     Case("GET /orgs/{org}/members", 200, lambda w: ("/orgs/org/members", None)),
-    Case("GET /orgs/{org}/members/{username}", 204, lambda w: ("/orgs/org/members/alice", None)),
+    Case(
+        "GET /orgs/{org}/members/{username}",
+        204,
+        lambda w: ("/orgs/org/members/alice", None),
+        login="alice",
+    ),
+    Case("GET /orgs/{org}/members/{username}", 302, lambda w: ("/orgs/org/members/alice", None)),
     Case(
         "GET /orgs/{org}/public_members/{username}",
         204,
@@ -187,6 +237,11 @@ CASES = [
         "GET /repos/{owner}/{repo}/collaborators/{username}",
         204,
         lambda w: (f"{R}/collaborators/bob", None),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+        200,
+        lambda w: (f"{R}/collaborators/bob/permission", None),
     ),
     Case("GET /repos/{owner}/{repo}/pulls", 200, lambda w: (f"{R}/pulls?state=all", None)),
     Case(
@@ -474,6 +529,75 @@ CASES = [
         200,
         lambda w: (f"{R}/commits/{w.head}", None),
     ),
+    # Repository settings (routes_protection.py): administration permission.
+    Case(
+        "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+        404,
+        lambda w: (f"{R}/branches/main/protection", None),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/branches/{branch}/protection",
+        200,
+        lambda w: (f"{R}/branches/main/protection", PROTECTION),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/branches/{branch}/protection",
+        403,
+        lambda w: (f"{R}/branches/main/protection", PROTECTION),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+        200,
+        lambda w: (f"{R}/branches/main/protection", None),
+        ADMIN,
+    ),
+    Case("POST /repos/{owner}/{repo}/rulesets", 201, lambda w: (f"{R}/rulesets", RULESET), ADMIN),
+    Case("GET /repos/{owner}/{repo}/rulesets", 200, lambda w: (f"{R}/rulesets", None), ADMIN),
+    Case(
+        "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}",
+        200,
+        lambda w: (f"{R}/rulesets/{_first_ruleset(w)}", None),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}",
+        200,
+        lambda w: (f"{R}/rulesets/{_first_ruleset(w)}", RULESET),
+        ADMIN,
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/environments/{environment_name}",
+        200,
+        lambda w: (ENV, CUSTOM),
+        ADMIN,
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/environments/{environment_name}",
+        200,
+        lambda w: (ENV, None),
+        ADMIN,
+    ),
+    Case(
+        "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+        200,
+        lambda w: (f"{ENV}/deployment-branch-policies", {"name": "main", "type": "branch"}),
+        ADMIN,
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+        200,
+        lambda w: (f"{ENV}/deployment-branch-policies", None),
+        ADMIN,
+    ),
+    Case(
+        "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/"
+        "{branch_policy_id}",
+        204,
+        lambda w: (f"{ENV}/deployment-branch-policies/{_first_policy(w)}", None),
+        ADMIN,
+    ),
 ]
 
 
@@ -482,6 +606,8 @@ def test_answer_matches_githubs_schema(case: Case, world: World, spec: dict[str,
     method = case.template.split(" ", 1)[0]
     path, body = case.request(world)
     token = world.token if case.perms is None else world.gh.token(case.perms)
+    if case.login is not None:
+        token = world.gh.token(case.perms or ALL_WRITE, login=case.login)
     answer = call(world.gh, method, path, token=token, body=body)
     assert answer.status == case.status, answer.json
     schema = _response_schema(spec, case.template, case.status)

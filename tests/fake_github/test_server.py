@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from repowarden.runtime.github import GitHub, GitHubError, PermissionDenied, Unprocessable
 
 from fake_github import FakeGitHub
 from fake_github.client import call
+from fake_github.state import Status
 
 REPO = "org/app"
 
@@ -159,8 +161,14 @@ def test_metadata_and_public_org_data_need_no_permission(gh: FakeGitHub) -> None
     gh.add_org_member("org", "alice")
     bare = gh.token({})
     assert call(gh, "GET", f"/repos/{REPO}", token=bare).status == 200
-    assert call(gh, "GET", "/orgs/org/members/alice", token=bare).status == 204
-    assert call(gh, "GET", "/orgs/org/members/mallory", token=bare).status == 404
+    # A GITHUB_TOKEN is no org member: GitHub redirects it to the public check.
+    redirected = call(gh, "GET", "/orgs/org/members/alice", token=bare)
+    assert (redirected.status, redirected.headers["location"]) == (
+        302,
+        f"{gh.url}/orgs/org/public_members/alice",
+    )
+    assert call(gh, "GET", "/orgs/org/public_members/alice", token=bare).status == 204
+    assert call(gh, "GET", "/orgs/org/public_members/mallory", token=bare).status == 404
     assert call(gh, "GET", "/users/alice", token=bare).json["login"] == "alice"
     assert call(gh, "GET", f"/repos/{REPO}/collaborators/bob", token=bare).status == 204
     assert call(gh, "GET", f"/repos/{REPO}/collaborators/mallory", token=bare).status == 404
@@ -611,7 +619,7 @@ def test_fork_pull_shape(gh: FakeGitHub) -> None:
     assert pull["head"]["repo"]["fork"] is True
     assert pull["base"]["repo"]["full_name"] == REPO
     assert pull["user"]["login"] == "mallory"
-    assert pull["author_association"] == "CONTRIBUTOR"
+    assert pull["author_association"] == "NONE"  # no merged pull request here yet
     assert [label["name"] for label in pull["labels"]] == ["do-not-merge"]
     assert pull["draft"] is True
     assert pull["changed_files"] == 1
@@ -688,7 +696,7 @@ def test_rate_limit_headers_and_primary_limit_injection(gh: FakeGitHub) -> None:
     token = gh.token({"pull-requests": "read"})
     first = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
     second = call(gh, "GET", f"/repos/{REPO}/pulls", token=token)
-    assert first.headers["x-ratelimit-limit"] == "5000"
+    assert first.headers["x-ratelimit-limit"] == "1000"  # a GITHUB_TOKEN's hourly budget
     assert (
         int(second.headers["x-ratelimit-remaining"])
         == int(first.headers["x-ratelimit-remaining"]) - 1
@@ -801,3 +809,231 @@ def test_a_crash_inside_the_fake_is_a_500_and_is_kept(monkeypatch: pytest.Monkey
         assert len(gh.errors) == 1
         assert "bug in the fake" in gh.errors[0]
         assert gh.calls[-1].status == 500
+
+
+# -- documented refusals (tests/fake_github/RULES.md) -----------------------------------
+
+
+def test_the_1001st_status_per_sha_and_context_is_422(gh: FakeGitHub) -> None:
+    sha = gh.commit(REPO, {"a.txt": "a\n"})
+    token = gh.token({"statuses": "write"}, login="bob")
+    with gh.state.lock:  # 999 set up directly, the 1,000th and 1,001st through the API
+        gh.state.statuses.extend(
+            Status(gh.state.new_id("status"), REPO, sha, "pending", "ci", "bob") for _ in range(999)
+        )
+    path = f"/repos/{REPO}/statuses/{sha}"
+    assert (
+        call(gh, "POST", path, token=token, body={"state": "success", "context": "ci"}).status
+        == 201
+    )
+    refused = call(gh, "POST", path, token=token, body={"state": "success", "context": "ci"})
+    assert refused.status == 422
+    assert refused.json["errors"][0]["message"] == (
+        "This SHA and context has reached the maximum number of statuses."
+    )
+    # Another context on the same commit is a fresh count.
+    assert (
+        call(gh, "POST", path, token=token, body={"state": "success", "context": "lint"}).status
+        == 201
+    )
+
+
+def test_github_token_may_not_open_or_approve_pulls_unless_the_repository_allows_it(
+    gh: FakeGitHub,
+) -> None:
+    gh.commit(REPO, {"b.txt": "b\n"}, branch="topic")
+    number = gh.add_pull(REPO, author="mallory")
+    github_token = gh.token({"pull-requests": "write"})
+    create = {"title": "t", "head": "topic", "base": "main"}
+    approve = {"event": "APPROVE"}
+    reviews = f"/repos/{REPO}/pulls/{number}/reviews"
+    refused = call(gh, "POST", f"/repos/{REPO}/pulls", token=github_token, body=create)
+    assert (refused.status, refused.json["message"]) == (
+        403,
+        "GitHub Actions is not permitted to create or approve pull requests.",
+    )
+    assert call(gh, "POST", reviews, token=github_token, body=approve).status == 403
+    # Commenting is not approving; an App's or a person's token is not GitHub Actions.
+    comment = {"event": "COMMENT", "body": "noted"}
+    assert call(gh, "POST", reviews, token=github_token, body=comment).status == 200
+    person = gh.token({"pull-requests": "write"}, login="bob")
+    assert call(gh, "POST", reviews, token=person, body=approve).status == 200
+    gh.set_workflow_permissions(REPO, can_approve_pull_request_reviews=True)
+    assert call(gh, "POST", f"/repos/{REPO}/pulls", token=github_token, body=create).status == 201
+    assert call(gh, "POST", reviews, token=github_token, body=approve).status == 200
+
+
+def test_restricted_dismissals_admit_only_the_named_and_administrators(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="mallory")
+    gh.add_app("gatekeeper", permissions={"pull-requests": "write"})
+    gh.restrict_dismissals(REPO, users=["carol"], apps=["gatekeeper"])
+    reviews = [gh.add_review(REPO, number, user=f"reviewer{i}") for i in range(4)]
+
+    def answer(review: int, token: str) -> Any:
+        path = f"/repos/{REPO}/pulls/{number}/reviews/{review}/dismissals"
+        return call(gh, "PUT", path, token=token, body={"message": "stale"})
+
+    def dismiss(review: int, token: str) -> int:
+        return int(answer(review, token).status)
+
+    refused = answer(reviews[0], gh.token({"pull-requests": "write"}))
+    assert (refused.status, refused.json["message"]) == (
+        403,
+        "Resource not accessible by integration",
+    )
+    assert dismiss(reviews[0], gh.token({"pull-requests": "write"}, login="bob")) == 403
+    assert dismiss(reviews[0], gh.token({"pull-requests": "write"}, login="carol")) == 200
+    assert dismiss(reviews[1], gh.app_token("gatekeeper")) == 200
+    assert dismiss(reviews[2], gh.token({"pull-requests": "write"}, login="org")) == 200  # owner
+    assert [r.state for r in gh.reviews(REPO, number)] == ["DISMISSED"] * 3 + ["APPROVED"]
+
+
+def test_repository_dispatch_limits_its_payload(gh: FakeGitHub) -> None:
+    token = gh.token({"contents": "write"})
+    path = f"/repos/{REPO}/dispatches"
+
+    def send(event_type: str, payload: dict[str, object]) -> int:
+        body = {"event_type": event_type, "client_payload": payload}
+        return call(gh, "POST", path, token=token, body=body).status
+
+    assert send("x" * 100, {str(i): i for i in range(10)}) == 204
+    assert send("x" * 101, {}) == 422
+    assert send("op", {str(i): i for i in range(11)}) == 422
+    assert send("op", {"big": "y" * 65_520}) == 204
+    assert send("op", {"big": "y" * 65_535}) == 422
+    assert len(gh.state.dispatches) == 2
+
+
+def test_collaborator_checks_need_push_access(gh: FakeGitHub) -> None:
+    outsider = gh.token({}, login="mallory")
+    refused = call(gh, "GET", f"/repos/{REPO}/collaborators/bob", token=outsider)
+    assert (refused.status, refused.json["message"]) == (
+        403,
+        "Must have push access to view repository collaborators.",
+    )
+    path = f"/repos/{REPO}/collaborators/bob/permission"
+    assert call(gh, "GET", path, token=outsider).status == 403
+    assert call(gh, "GET", f"/repos/{REPO}/collaborators/bob").status == 401
+    writer = gh.token({}, login="carol")
+    answer = call(gh, "GET", path, token=writer).json
+    assert (answer["permission"], answer["user"]["login"]) == ("write", "bob")
+    stranger = call(gh, "GET", f"/repos/{REPO}/collaborators/mallory/permission", token=writer)
+    assert stranger.json["permission"] == "read"  # public repository
+    # Installation tokens, GITHUB_TOKEN among them, need only metadata: read.
+    assert call(gh, "GET", f"/repos/{REPO}/collaborators/bob", token=gh.token({})).status == 204
+
+
+def test_private_members_are_seen_only_by_members_and_apps_with_members_permission(
+    gh: FakeGitHub,
+) -> None:
+    gh.add_org_member("org", "alice")
+    gh.add_org_member("org", "dave", public=False)
+    gh.add_app("directory", permissions={"members": "read"})
+
+    def check(token: str | None) -> int:
+        return call(gh, "GET", "/orgs/org/members/dave", token=token).status
+
+    def listing(token: str | None) -> list[str]:
+        return [u["login"] for u in call(gh, "GET", "/orgs/org/members", token=token).json]
+
+    for outsider in (None, gh.token({}), gh.token({}, login="mallory")):
+        assert check(outsider) == 302
+        assert listing(outsider) == ["alice"]
+    for insider in (gh.app_token("directory"), gh.token({}, login="alice")):
+        assert check(insider) == 204
+        assert listing(insider) == ["alice", "dave"]
+
+
+def test_author_association_hides_private_membership(gh: FakeGitHub) -> None:
+    gh.add_org_member("org", "alice")
+    gh.add_org_member("org", "dave", public=False)
+    token = gh.token({"pull-requests": "read"})
+
+    def association(author: str) -> str:
+        number = gh.add_pull(REPO, author=author)
+        answer = call(gh, "GET", f"/repos/{REPO}/pulls/{number}", token=token)
+        return str(answer.json["author_association"])
+
+    assert association("alice") == "MEMBER"
+    assert association("dave") == "NONE"
+    merged = gh.add_pull(REPO, author="dave", head_ref="old", state="closed")
+    gh.pull(REPO, merged).merged = True
+    assert association("dave") == "CONTRIBUTOR"
+    assert association("bob") == "COLLABORATOR"
+    assert association("org") == "OWNER"
+
+
+# -- GitHub Apps ---------------------------------------------------------------------------
+
+
+def test_app_tokens_hold_a_subset_of_the_apps_permissions(gh: FakeGitHub) -> None:
+    app = gh.add_app(
+        "gate",
+        id=123456,
+        client_id="Iv23liGate",
+        permissions={"checks": "write", "statuses": "write"},
+    )
+    assert (app.bot, gh.state.users["gate[bot]"].type) == ("gate[bot]", "Bot")
+    narrow = gh.app_token("gate", permissions={"checks": "write"}, repo=REPO)
+    assert gh.state.tokens[narrow].permissions == {"checks": "write"}
+    assert gh.state.tokens[gh.app_token("gate")].permissions == {
+        "checks": "write",
+        "statuses": "write",
+    }
+    with pytest.raises(ValueError, match="cannot grant contents"):
+        gh.app_token("gate", permissions={"contents": "read"})
+    with pytest.raises(ValueError, match="cannot grant checks: write"):
+        gh.add_app("reader", permissions={"checks": "read"}) and gh.app_token(
+            "reader", permissions={"checks": "write"}
+        )
+    with pytest.raises(KeyError):
+        gh.app_token("nobody")
+    # The narrow token cannot write statuses, and stays in its repository.
+    sha = gh.commit(REPO, {"c.txt": "c\n"})
+    body = {"state": "success", "context": "gate"}
+    assert call(gh, "POST", f"/repos/{REPO}/statuses/{sha}", token=narrow, body=body).status == 403
+
+
+def test_an_app_tokens_check_runs_and_statuses_are_the_apps(gh: FakeGitHub) -> None:
+    gh.add_app(
+        "gate",
+        id=123456,
+        client_id="Iv23liGate",
+        permissions={"checks": "write", "statuses": "write"},
+    )
+    token = gh.app_token("gate")
+    sha = gh.commit(REPO, {"c.txt": "c\n"})
+    created = call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/check-runs",
+        token=token,
+        body={"name": "repowarden/gate", "head_sha": sha, "conclusion": "success"},
+    ).json
+    assert (created["app"]["slug"], created["app"]["id"], created["app"]["client_id"]) == (
+        "gate",
+        123456,
+        "Iv23liGate",
+    )
+    assert created["app"]["permissions"] == {
+        "metadata": "read",
+        "checks": "write",
+        "statuses": "write",
+    }
+    # Only the App that created a check run may update it; GITHUB_TOKEN is another App.
+    patch = {"conclusion": "failure"}
+    path = f"/repos/{REPO}/check-runs/{created['id']}"
+    assert call(gh, "PATCH", path, token=gh.token({"checks": "write"}), body=patch).status == 403
+    assert call(gh, "PATCH", path, token=token, body=patch).status == 200
+    status = call(
+        gh,
+        "POST",
+        f"/repos/{REPO}/statuses/{sha}",
+        token=token,
+        body={"state": "success", "context": "gate"},
+    ).json
+    assert (status["creator"]["login"], status["creator"]["type"]) == ("gate[bot]", "Bot")
+    listed = call(
+        gh, "GET", f"/repos/{REPO}/commits/{sha}/check-runs", token=token, query={"app_id": 123456}
+    ).json
+    assert [c["name"] for c in listed["check_runs"]] == ["repowarden/gate"]

@@ -72,7 +72,7 @@ CASES = [
         "unknown-key",
         replace("review:\n", "runnner: ubuntu-24.04\nreview:\n"),
         "runnner",
-        "unknown key; see `repowarden schema`",
+        "unknown key; did you mean 'runner'?",
     ),
     (
         "bad-login",

@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 from repowarden.generator import build, vendor
 from repowarden.generator.render import render_templates
-from repowarden.runtime.commands.verify_generated import MANIFEST_PATH
 from repowarden.runtime.config import parse_config
-from repowarden.runtime.generated import problems_with, sha256, split_header
+from repowarden.runtime.generated import (
+    MANIFEST_PATH,
+    Manifest,
+    problems_with,
+    sha256,
+    split_header,
+)
 from ruamel.yaml import YAML
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -37,14 +42,11 @@ def test_the_plan_holds_rendered_vendored_and_schema_files() -> None:
 
 
 def test_every_file_opens_with_a_header_that_verifies() -> None:
-    text, files = plan_of(TELEPORT)
+    _text, files = plan_of(TELEPORT)
     for path, content in files.items():
         header, _ = split_header(content)
         assert header is not None, path
-        assert header.config == ".github/repowarden.yml"
-        assert header.config_hash == sha256(text)
-        assert header.version == build.generator_version()
-        assert problems_with(Path(path), content, text) == []
+        assert problems_with(path, content) == []
 
 
 def test_the_body_under_the_header_is_exactly_what_was_rendered_or_vendored() -> None:
@@ -54,27 +56,29 @@ def test_the_body_under_the_header_is_exactly_what_was_rendered_or_vendored() ->
         **vendor.vendored_files(),
         build.SCHEMA_PATH: build.schema_text(),
     }
-    expected[MANIFEST_PATH] = build.manifest_text(sorted(expected))
+    manifest = Manifest(
+        tuple(sorted(expected)), ".github/repowarden.yml", sha256(text), build.generator_version()
+    )
+    expected[MANIFEST_PATH] = manifest.render()
     assert {path: split_header(content)[1] for path, content in files.items()} == expected
 
 
-def test_same_config_same_bytes_and_any_config_edit_restamps_every_file() -> None:
+def test_same_config_same_bytes_and_a_config_edit_restamps_only_the_manifest() -> None:
     text, first = plan_of(TELEPORT)
     _, second = plan_of(TELEPORT)
     assert first == second
     edited = text + "# a comment changes no setting\n"
     third = build.plan(parse_config(edited), edited)
     assert set(third) == set(first)
-    # same bodies, new config hash: `verify-generated` can tell the files are stale
-    for path in first:
-        assert split_header(third[path])[1] == split_header(first[path])[1]
-        assert third[path] != first[path]
+    # only the manifest records the config's hash: `verify-generated` tells from it
+    assert [path for path in first if third[path] != first[path]] == [MANIFEST_PATH]
+    assert Manifest.parse(split_header(third[MANIFEST_PATH])[1]).config_hash == sha256(edited)
 
 
-def test_the_config_name_in_the_header_is_the_one_given() -> None:
+def test_the_config_name_in_the_manifest_is_the_one_given() -> None:
     text = TELEPORT.read_text("utf-8")
     files = build.plan(parse_config(text), text, "config/repowarden.yml")
-    assert all(split_header(t)[0].config == "config/repowarden.yml" for t in files.values())  # type: ignore[union-attr]
+    assert Manifest.parse(split_header(files[MANIFEST_PATH])[1]).config == "config/repowarden.yml"
 
 
 def test_no_dispatch_section_no_dispatch_workflow() -> None:
@@ -103,7 +107,7 @@ def test_a_rendered_invariant_violation_is_an_invariant_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A template bug cannot be produced from a valid config, so the renderer's own
-    # check is fed a workflow that breaks invariant 1 through the real check.
+    # check is fed a workflow that breaks least-privilege-permissions through the real check.
     from repowarden.generator import render
 
     real = render.render_templates
@@ -139,5 +143,4 @@ def test_a_dispatch_section_adds_the_dispatch_workflow() -> None:
 def test_the_manifest_lists_every_other_generated_file() -> None:
     _, files = plan_of(TRIO)
     _, body = split_header(files[MANIFEST_PATH])
-    listed = [line for line in body.splitlines() if not line.startswith("#")]
-    assert listed == sorted(set(files) - {MANIFEST_PATH})
+    assert list(Manifest.parse(body).files) == sorted(set(files) - {MANIFEST_PATH})

@@ -5,13 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
 from repowarden.generator import build
 from repowarden.generator.cli import Exit, main
-from repowarden.runtime.generated import split_header
+from repowarden.runtime.generated import MANIFEST_PATH, read_manifest, split_header, with_header
+from support.imports import cli_imports
 from support.tree import tree_digest
 
 TELEPORT = Path(__file__).parents[2] / "examples/teleport/.github/repowarden.yml"
@@ -88,7 +90,7 @@ def test_a_config_edit_is_drift_until_regenerated(
     assert generate(repo, "--check") == Exit.DRIFT
     out = capsys.readouterr()
     assert tree_digest(repo) == before
-    # a unified diff per file on stdout: the schedule itself, and every header restamped
+    # a unified diff per file on stdout: the schedule itself, and the manifest
     assert "--- a/.github/workflows/repowarden-dismiss.yml\n" in out.out
     assert '-    - cron: "0,30 * * * *"' in out.out or "0,30 * * * *" in out.out
     assert "15 * * * *" in out.out
@@ -120,9 +122,13 @@ def test_a_deleted_file_is_missing_and_an_old_one_is_removed(
 ) -> None:
     assert generate(repo) == Exit.OK
     (repo / ".github/CODEOWNERS").unlink()
-    # a file a previous version generated (same header) that this one no longer does
+    # a file a previous version generated (listed in its manifest) that this one does not
     old = repo / ".github/workflows/repowarden-retired.yml"
     old.write_text((repo / ".github/workflows/repowarden-check.yml").read_text())
+    manifest = read_manifest(repo)
+    assert manifest is not None
+    listed = replace(manifest, files=(*manifest.files, ".github/workflows/repowarden-retired.yml"))
+    (repo / MANIFEST_PATH).write_text(with_header(listed.render()))
     capsys.readouterr()
     assert generate(repo, "--check") == Exit.DRIFT
     err = capsys.readouterr().err
@@ -168,15 +174,54 @@ def test_an_invariant_violation_exits_4_and_writes_nothing(
     assert tree_digest(repo) == before
 
 
-def test_config_elsewhere_is_named_in_the_headers(repo: Path) -> None:
+def test_config_elsewhere_is_named_in_the_manifest(repo: Path) -> None:
     moved = repo / "config" / "repowarden.yml"
     moved.parent.mkdir()
     (repo / ".github/repowarden.yml").rename(moved)
     assert generate(repo, "--config", str(moved)) == Exit.OK
-    header, _ = split_header((repo / ".github/CODEOWNERS").read_text())
-    assert header is not None
-    assert header.config == "config/repowarden.yml"
+    manifest = read_manifest(repo)
+    assert manifest is not None
+    assert manifest.config == "config/repowarden.yml"
     assert generate(repo, "--config", str(moved), "--check") == Exit.OK
+
+
+def test_config_outside_the_root_is_bad_input(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "repowarden.yml"
+    shutil.copy(TELEPORT, outside)
+    before = tree_digest(repo)
+    assert generate(repo, "--config", str(outside)) == Exit.BAD_INPUT
+    assert "outside the repository root" in capsys.readouterr().err
+    assert tree_digest(repo) == before
+
+
+def test_without_root_the_repository_is_found_from_a_subfolder(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo / ".github/workflows")
+    assert main(["generate", "-q"]) == Exit.OK
+    assert (repo / ".github/workflows/repowarden-check.yml").is_file()
+    assert not (repo / ".github/workflows/.github").exists()
+
+
+def test_quiet_prints_nothing_on_success_but_still_prints_errors(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-q", "generate", "--root", str(repo)]) == Exit.OK
+    assert generate(repo, "--check", "-q") == Exit.OK
+    assert capsys.readouterr().err == ""
+    (repo / ".github/repowarden.yml").write_text("repository: nope\n")
+    assert generate(repo, "-q") == Exit.BAD_INPUT
+    assert "repository" in capsys.readouterr().err
+
+
+def test_version_names_the_installed_distribution(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    assert main(["--version"]) == Exit.OK
+    assert capsys.readouterr().out == f"repowarden {version('repowarden')}\n"
 
 
 def test_help_documents_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,16 +246,8 @@ def test_the_console_script_is_installed(repo: Path) -> None:
 
 def test_generate_does_not_import_the_dispatch_client_or_copier(repo: Path) -> None:
     # `generate --check` runs in pre-commit hooks: keep ghapi and copier out of it.
-    probe = (
-        "import sys; from repowarden.generator import cli; "
-        f"code = cli.main(['generate', '--root', {str(repo)!r}]); "
-        "print(code, sorted(m for m in sys.modules "
-        "if m.startswith(('copier', 'ghapi', 'repowarden.runtime.dispatch.client'))))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "0 []"
+    unwanted = ("copier", "ghapi", "repowarden.runtime.dispatch.client")
+    assert cli_imports(["generate", "--root", str(repo)], unwanted) == (0, [])
 
 
 def test_dispatch_sends_the_operation_through_the_runtime_client(

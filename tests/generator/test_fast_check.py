@@ -10,7 +10,14 @@ from repowarden.generator import build
 from repowarden.generator.cli import Exit, main
 from repowarden.generator.fast_check import proven_current
 from repowarden.runtime.config import parse_config
-from repowarden.runtime.generated import CONFIG_PATH, Header, sha256, split_header
+from repowarden.runtime.generated import (
+    CONFIG_PATH,
+    MANIFEST_PATH,
+    Manifest,
+    read_manifest,
+    with_header,
+)
+from support.imports import cli_imports
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 TELEPORT = EXAMPLES / "teleport/.github/repowarden.yml"
@@ -45,28 +52,28 @@ def test_the_committed_examples_are_proven_current(name: str) -> None:
     assert proven_current(root, (root / CONFIG_PATH).read_text(), CONFIG_PATH) is not None
 
 
-def rewrite(path: Path, body_edit: str = "", *, version: str | None = None) -> None:
-    """Edit a generated file and re-stamp its header so its own hashes stay consistent."""
-    header, body = split_header(path.read_text())
-    assert header is not None
-    body += body_edit
-    stamped = Header(version or header.version, header.config, header.config_hash, sha256(body))
-    path.write_text(stamped.render() + body)
+def restamp(repo: Path, *, generator: str) -> None:
+    """Rewrite the manifest as another build would, its own header consistent."""
+    manifest = read_manifest(repo)
+    assert manifest is not None
+    forged = Manifest(manifest.files, manifest.config, manifest.config_hash, generator)
+    (repo / MANIFEST_PATH).write_text(with_header(forged.render()))
 
 
-def test_a_file_stamped_by_another_generator_build_falls_back_to_the_full_diff(
+def test_a_tree_written_by_another_generator_build_falls_back_to_the_full_diff(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # A forged but self-consistent header from another build must not be trusted:
+    # A forged but self-consistent manifest from another build must not be trusted:
     # only a render can say whether that build's output is what this one writes.
-    rewrite(repo / WORKFLOW, "# an older template's extra line\n", version="0.0.9+0123456789ab")
+    (repo / WORKFLOW).write_text(with_header("# an older template's output\n"))
+    restamp(repo, generator="0.0.9+0123456789ab")
     text = config_text(repo)
     assert proven_current(repo, text, CONFIG_PATH) is None
     capsys.readouterr()
     assert check(repo) == Exit.DRIFT
     diff = capsys.readouterr().out
     assert f"--- a/{WORKFLOW}" in diff
-    assert "-# an older template's extra line" in diff
+    assert "-# an older template's output" in diff
 
 
 @pytest.mark.parametrize(
@@ -80,10 +87,7 @@ def test_a_file_stamped_by_another_generator_build_falls_back_to_the_full_diff(
             id="config changed",
         ),
         pytest.param(lambda r: (r / WORKFLOW).unlink(), id="generated file deleted"),
-        pytest.param(
-            lambda r: shutil.copy(r / WORKFLOW, r / ".github/workflows/old.yml"),
-            id="retired generated file left behind",
-        ),
+        pytest.param(lambda r: (r / MANIFEST_PATH).unlink(), id="manifest deleted"),
         pytest.param(
             lambda r: (r / WORKFLOW).write_text("name: mine\n"), id="user file in a generated path"
         ),
@@ -95,3 +99,14 @@ def test_anything_short_of_proof_means_a_full_check_that_reports_drift(
     spoil(repo)  # type: ignore[operator]
     assert proven_current(repo, config_text(repo), CONFIG_PATH) is None
     assert check(repo) == Exit.DRIFT
+
+
+def test_a_users_copy_of_a_generated_file_does_not_spoil_the_proof(repo: Path) -> None:
+    shutil.copy(repo / WORKFLOW, repo / ".github/workflows/my-check.yml")
+    assert proven_current(repo, config_text(repo), CONFIG_PATH) is not None
+    assert check(repo) == Exit.OK
+
+
+def test_the_fast_path_imports_neither_the_loader_nor_the_renderer(repo: Path) -> None:
+    heavy = ("pydantic", "jinja2", "ruamel", "copier", "ghapi")
+    assert cli_imports(["-q", "generate", "--root", str(repo), "--check"], heavy) == (0, [])

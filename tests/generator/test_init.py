@@ -18,7 +18,7 @@ from support.tree import tree_digest
 PROJECT = Path(__file__).parents[2]
 ANSWERS = {
     "repository": "octo-org/hello",
-    "admins": "[alice]",
+    "admins": "[alice]",  # no default: the owner is often an organisation
     "reviewers": '{alice: [bob], "*": [alice, bob]}',
 }
 
@@ -112,6 +112,19 @@ def test_copy_from_a_git_tag_then_update_to_a_newer_tag(
     assert not list(dst.rglob("*.rej"))
 
 
+@pytest.mark.slow
+def test_copier_folds_an_existing_codeowners_into_the_config(tmp_path: Path) -> None:
+    src = template_repo(tmp_path / "template")
+    dst = tmp_path / "project"
+    (dst / ".github").mkdir(parents=True)
+    (dst / ".github/CODEOWNERS").write_text("/docs/ @alice\n")
+    run_copy(str(src), dst, data=ANSWERS, defaults=True, unsafe=True, vcs_ref="v0.0.1+test")
+    config = load_config(dst / ".github/repowarden.yml")
+    assert [(r.pattern, r.owners) for r in config.codeowners] == [("/docs/", ["@alice"])]
+    assert "/docs/ @alice\n" in (dst / ".github/CODEOWNERS").read_text()
+    assert check(dst) == Exit.OK
+
+
 def init(dst: Path, *data: str, defaults: bool = True) -> int:
     args = ["init", str(dst), *(f"--data={d}" for d in data)]
     return main([*args, "--defaults"] if defaults else args)
@@ -143,14 +156,37 @@ def test_init_scaffolds_and_generates_from_the_packaged_template(tmp_path: Path)
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        (["repository=not a repo"], "must be owner/name"),
-        (["repository=octo-org/hello", "reviewers=[bob]"], 'with a "*" entry'),
+        (["repository=not a repo", "admins=[alice]"], "must be owner/name"),
+        (["repository=octo-org/hello", "admins=[al]", "reviewers=[bob]"], 'with a "*" entry'),
         (
             ["repository=octo-org/hello", "operations=[pip-compile]", "dispatcher_id=x"],
             "dispatcher_id=x: must be a whole number",
         ),
+        (
+            ["repository=octo-org/hello", "admins=[al]", "operations=pip-compile"],
+            "--data dispatcher_id: required",
+        ),
+        (
+            ["repository=octo-org/hello", "admins=[al]", "operations=[pip-compile, lint]"],
+            "--data operations=[pip-compile, lint]: lint not among pip-compile, format",
+        ),
+        (["repository=octo-org/hello", "admins=[al]", "reviewer=x"], "did you mean 'reviewers'"),
+        (["repository=octo-org/hello"], "--data admins: required, --defaults has no answer"),
+        (
+            ["repository=octo-org/hello", "admins=[al]", "operations=[format]", "dispatcher_id=4"],
+            "--data dispatcher_type: required",
+        ),
     ],
-    ids=["repository", "reviewers-not-a-map", "sender-id-not-an-integer"],
+    ids=[
+        "repository",
+        "reviewers-not-a-map",
+        "sender-id-not-an-integer",
+        "a-single-operation-is-a-list-of-one",
+        "unknown-operation",
+        "typo-in-a-key",
+        "no-default-admins-from-the-owner",
+        "a-dispatcher-not-named-a-bot-is-asked-for-its-type",
+    ],
 )
 def test_init_refuses_bad_answers_and_leaves_the_directory_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], data: list[str], says: str
@@ -162,6 +198,30 @@ def test_init_refuses_bad_answers_and_leaves_the_directory_alone(
     assert says in err
     assert "Traceback" not in err
     assert tree_digest(tmp_path) == before
+
+
+def test_init_names_every_missing_answer_on_its_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert init(tmp_path, "operations=[pip-compile]") == Exit.BAD_INPUT
+    lines = capsys.readouterr().err.splitlines()
+    missing = [line.split("--data ")[1].split(":")[0] for line in lines if "required" in line]
+    assert missing == [
+        "repository",
+        "admins",
+        "dispatcher_login",
+        "dispatcher_type",
+        "dispatcher_id",
+    ]
+
+
+def test_a_human_dispatcher_is_written_as_a_user(tmp_path: Path) -> None:
+    data = ["repository=octo-org/hello", "admins=[alice, bob]", "operations=pip-compile"]
+    sender = ["dispatcher_login=carol", "dispatcher_type=User", "dispatcher_id=7"]
+    assert init(tmp_path, *data, *sender) == Exit.OK
+    config = load_config(tmp_path / ".github/repowarden.yml")
+    assert config.dispatch is not None
+    assert [(s.login, s.type) for s in config.dispatch.senders] == [("carol", "User")]
 
 
 def test_init_removes_the_config_when_generate_refuses_it(
@@ -185,7 +245,7 @@ def test_init_never_overwrites_an_existing_config(
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github/repowarden.yml").write_text("repository: mine/mine\n")
     before = tree_digest(tmp_path)
-    assert init(tmp_path, "repository=octo-org/hello") == Exit.BAD_INPUT
+    assert init(tmp_path, "repository=octo-org/hello", "admins=[al]") == Exit.BAD_INPUT
     assert "already exists" in capsys.readouterr().err
     assert tree_digest(tmp_path) == before
 
@@ -218,7 +278,16 @@ def test_root_copier_yml_and_the_packaged_one_share_their_questions() -> None:
 def test_init_runs_as_a_console_command(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "repowarden"
     done = subprocess.run(
-        [str(script), "init", str(tmp_path), "--defaults", "--data", "repository=octo/hi"],
+        [
+            str(script),
+            "init",
+            str(tmp_path),
+            "--defaults",
+            "-d",
+            "repository=octo/hi",
+            "-d",
+            "admins=[al]",
+        ],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,

@@ -8,18 +8,20 @@ shellcheck; zizmor and actionlint skip files they do not find).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, render_templates
+from repowarden.generator.render import ACTION, ACTIONLINT, CHECK, LINT, REVIEW, render_templates
 from repowarden.runtime.config import Config
 
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
+EXAMPLES = Path(__file__).parents[2] / "examples"
 # zizmor exits 11-14 when it has findings (by their highest severity).
 ZIZMOR_FINDINGS = range(11, 15)
 
@@ -104,8 +106,9 @@ def test_zizmor_auditor_reports_nothing_on_every_example(repo: Path) -> None:
     result = zizmor(repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
-    # The only thing suppressed: dangerous-triggers on the two pull_request_target workflows.
-    assert "(2 ignored)" in result.stdout + result.stderr
+    # The only thing suppressed: dangerous-triggers on the two pull_request_target workflows
+    # and on the workflow_run gate.
+    assert "(3 ignored)" in result.stdout + result.stderr
 
 
 def test_check_jsonschema_accepts_every_workflow_and_the_action(repo: Path) -> None:
@@ -131,10 +134,10 @@ def plain(tmp_path: Path) -> dict[str, str]:
 
 
 def test_actionlint_catches_the_review_types_typo(tmp_path: Path, plain: dict[str, str]) -> None:
-    broken = plain[CHECK].replace(
+    broken = plain[REVIEW].replace(
         "pull_request_review:\n    types:", "pull_request_review:\n    type:"
     )
-    root = write_repo(tmp_path, {**plain, CHECK: broken})
+    root = write_repo(tmp_path, {**plain, REVIEW: broken})
     result = actionlint(root)
     assert result.returncode == 1
     assert 'unexpected key "type" for "pull_request_review"' in result.stdout
@@ -192,6 +195,8 @@ dispatch:
       name: "ship.it-now"
       project: edge.pkg
       environment: "pypi: prod #1"
+  custom_runner_is_github_hosted: true  # a larger runner's own label
+app: {id: 1, client_id: Iv23liEdge01, slug: edge-warden, environment: edge.app-env_1}
 codeowners:
   - {pattern: "docs/with space/*", owners: ["@edge-org/docs-team", "@a-b"]}
 """
@@ -210,3 +215,28 @@ def test_linters_are_clean_on_a_custom_runner_and_values_full_of_metacharacters(
         jsonschema(root, "vendor.github-actions", [ACTION]),
     ):
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_linters_are_clean_with_the_action_from_the_checkout_for_ghes(tmp_path: Path) -> None:
+    # `local_action: checkout`: `./` instead of `$/` (GitHub Enterprise Server, runners
+    # before 2.336.0); zizmor's self-repository finding is silenced inline with why.
+    from repowarden.runtime.config import load_config
+
+    trio = EXAMPLES / "trio/.github/repowarden.yml"
+    config = load_config(trio).model_copy(update={"local_action": "checkout"})
+    files = render_templates(config)
+    assert not any("uses: $/" in text for text in files.values())
+    root = write_repo(tmp_path, files)
+    for result in (
+        actionlint(root),
+        zizmor(root),
+        jsonschema(root, "vendor.github-workflows", workflows(root)),
+    ):
+        assert result.returncode == 0, result.stdout + result.stderr
+    # Negative control: without the inline reason zizmor reports the `./` uses.
+    for path in workflows(root):
+        text = (root / path).read_text()
+        (root / path).write_text(re.sub(r"  # zizmor: ignore\[self-repository\].*", "", text))
+    bare = zizmor(root)
+    assert bare.returncode in ZIZMOR_FINDINGS
+    assert "self-repository" in bare.stdout + bare.stderr

@@ -18,7 +18,9 @@ from repowarden.generator.render import (
     CODEOWNERS,
     DISMISS,
     DISPATCH,
+    GATE,
     LINT,
+    REVIEW,
     UnsafeRenderError,
     check_invariants,
     q,
@@ -68,7 +70,7 @@ def test_every_example_renders_the_workflows_codeowners_and_action(
 ) -> None:
     _name, cfg = example
     files = render_templates(cfg)
-    expected = {ASSIGN, CHECK, DISMISS, LINT, CODEOWNERS, ACTION, ACTIONLINT}
+    expected = {ASSIGN, CHECK, REVIEW, GATE, DISMISS, LINT, CODEOWNERS, ACTION, ACTIONLINT}
     if cfg.dispatch is not None:
         expected.add(DISPATCH)
     assert set(files) == expected
@@ -98,18 +100,20 @@ def test_rendering_is_deterministic_whatever_the_order_of_unordered_config_lists
 
 def test_each_job_gets_the_union_of_its_commands_permissions_with_reasons() -> None:
     files = render_templates(config(BASE, PIP_COMPILE, BUILD))
-    runs = {  # job -> (commands it runs, whether it publishes), per PLAN.md
+    runs = {  # job -> (commands it runs, whether it publishes)
         (ASSIGN, "assign"): (["assign"], False),
         (CHECK, "check"): (["check"], False),
         (CHECK, "dismiss-approvals"): (["dismiss-approvals"], False),
-        (DISMISS, "dismiss-runs"): (["dismiss-runs"], False),
+        (GATE, "gate"): (["check"], False),
+        (DISMISS, "sweep"): (["sweep"], False),
         (LINT, "lint"): (["verify-generated"], False),
+        (DISPATCH, "verify"): (["verify"], False),
         (DISPATCH, "unprivileged"): (["verify", "operate"], False),
         (DISPATCH, "announce"): (["announce"], False),
         (DISPATCH, "apply"): (["verify", "apply"], False),
         (DISPATCH, "publish"): (["verify", "verify"], True),
     }
-    seen = set()
+    seen = {(REVIEW, "record")}  # permissions: {} (tests below)
     for (path, job_id), (names, publishes) in runs.items():
         job = jobs(files, path)[job_id]
         want: dict[str, str] = {"contents": "read"}
@@ -140,10 +144,10 @@ def test_every_workflow_grants_nothing_at_the_top() -> None:
 @pytest.mark.parametrize(
     ("operations", "expected_jobs"),
     [
-        ((PIP_COMPILE,), {"unprivileged", "announce", "apply"}),
-        ((FORMAT,), {"unprivileged", "announce", "apply"}),
-        ((BUILD,), {"unprivileged", "publish"}),
-        ((PIP_COMPILE, FORMAT, BUILD), {"unprivileged", "announce", "apply", "publish"}),
+        ((PIP_COMPILE,), {"verify", "unprivileged", "announce", "apply"}),
+        ((FORMAT,), {"verify", "unprivileged", "announce", "apply"}),
+        ((BUILD,), {"verify", "unprivileged", "publish"}),
+        ((PIP_COMPILE, FORMAT, BUILD), {"verify", "unprivileged", "announce", "apply", "publish"}),
     ],
 )
 def test_dispatch_renders_only_the_jobs_its_operations_need(
@@ -152,9 +156,14 @@ def test_dispatch_renders_only_the_jobs_its_operations_need(
     files = render_templates(config(BASE, *operations))
     dispatch = jobs(files, DISPATCH)
     assert set(dispatch) == expected_jobs
-    assert dispatch["unprivileged"]["name"] == "unprivileged-${{ github.event.client_payload.id }}"
-    for job_id in expected_jobs - {"unprivileged"}:
-        assert dispatch[job_id]["name"] == "privileged-${{ github.event.client_payload.id }}"
+    # The id reaches names only as the verify job's output, after it was checked.
+    assert dispatch["verify"]["name"] == "verify-dispatch"
+    assert (
+        dispatch["unprivileged"]["name"] == "unprivileged-${{ needs.verify.outputs.dispatch-id }}"
+    )
+    for job_id in expected_jobs - {"verify", "unprivileged"}:
+        assert dispatch[job_id]["name"] == "privileged-${{ needs.verify.outputs.dispatch-id }}"
+    assert "client_payload" not in str([job.get("concurrency") for job in dispatch.values()])
     assert "id-token" not in dispatch["unprivileged"]["permissions"]
     assert dict(dispatch["unprivileged"]["permissions"]) == {"contents": "read"}
 
@@ -166,7 +175,8 @@ def test_dispatch_jobs_are_gated_on_every_sender_id_and_the_operation() -> None:
     assert dispatch["unprivileged"]["if"] == gate
     assert dispatch["announce"]["if"] == gate
     assert dispatch["apply"]["if"] == (
-        f"${{{{ !cancelled() && ({gate}) && github.event.client_payload.operation != 'release' }}}}"
+        f"${{{{ !cancelled() && needs.verify.result == 'success' && ({gate}) "
+        "&& github.event.client_payload.operation != 'release' }}"
     )
     assert dispatch["publish"]["if"] == (
         f"({gate}) && github.event.client_payload.operation == 'release'"
@@ -179,7 +189,14 @@ def test_each_build_operation_gets_its_own_publish_job_and_apply_skips_them_all(
         "    - {kind: build-and-publish, name: docs, project: widget-docs, environment: docs}\n"
     )
     dispatch = jobs(render_templates(config(BASE, PIP_COMPILE, BUILD, second)), DISPATCH)
-    assert set(dispatch) == {"unprivileged", "announce", "apply", "publish-1", "publish-2"}
+    assert set(dispatch) == {
+        "verify",
+        "unprivileged",
+        "announce",
+        "apply",
+        "publish-1",
+        "publish-2",
+    }
     assert dispatch["publish-1"]["environment"] == "pypi-release"
     assert dispatch["publish-2"]["environment"] == "docs"
     assert dispatch["publish-2"]["if"].endswith("github.event.client_payload.operation == 'docs'")
@@ -213,7 +230,7 @@ def test_publish_job_uses_trusted_publishing_in_the_configured_environment() -> 
     )
     publish = jobs(render_templates(parse_config(text)), DISPATCH)["publish"]
     assert publish["environment"] == "pypi-release"
-    assert publish["needs"] == "unprivileged"
+    assert publish["needs"] == ["verify", "unprivileged"]
     step = publish["steps"][-1]
     assert step["uses"].startswith("pypa/gh-action-pypi-publish@")
     assert dict(step["with"]) == {
@@ -249,11 +266,93 @@ def test_lint_workflow_also_reports_on_the_merge_queue() -> None:
     }
 
 
-def test_check_workflow_listens_for_reviews_with_types_and_on_the_merge_queue() -> None:
-    on = load(render_templates(config())[CHECK])["on"]
-    assert list(on["pull_request_review"]) == ["types"]
-    assert on["merge_group"] == {"types": ["checks_requested"]}
-    assert "synchronize" in on["pull_request_target"]["types"]
+def test_review_and_merge_queue_events_reach_a_permission_less_workflow() -> None:
+    files = render_templates(config())
+    review = load(files[REVIEW])
+    assert review["name"] == render.REVIEW_WORKFLOW_NAME
+    assert dict(review["on"]) == {
+        "pull_request_review": {"types": ["submitted", "dismissed", "edited"]},
+        "merge_group": {"types": ["checks_requested"]},
+    }
+    [(_job_id, job)] = review["jobs"].items()
+    assert job["permissions"] == {}
+    assert [list(step) for step in job["steps"]] == [["name", "run"]]
+    assert "secrets." not in files[REVIEW]
+    assert "$/" not in files[REVIEW]
+    # The check workflow no longer runs on them: it holds statuses: write.
+    assert set(load(files[CHECK])["on"]) == {"pull_request_target"}
+
+
+def test_the_gate_follows_the_review_workflow_by_name() -> None:
+    gate = load(render_templates(config())[GATE])
+    assert dict(gate["on"]) == {
+        "workflow_run": {"workflows": [render.REVIEW_WORKFLOW_NAME], "types": ["completed"]}
+    }
+
+
+def test_every_gate_writer_shares_one_non_cancelling_group_per_pull_request() -> None:
+    files = render_templates(config())
+    check = jobs(files, CHECK)["check"]["concurrency"]
+    gate = jobs(files, GATE)["gate"]["concurrency"]
+    assert check["cancel-in-progress"] is False
+    assert gate["cancel-in-progress"] is False
+    # The same PR yields the same group from either payload: its head repository and branch.
+    assert check["group"] == (
+        "repowarden-gate-${{ github.event.pull_request.head.repo.full_name }}"
+        "-${{ github.event.pull_request.head.ref }}"
+    )
+    assert gate["group"] == (
+        "repowarden-gate-${{ github.event.workflow_run.head_repository.full_name }}"
+        "-${{ github.event.workflow_run.head_branch }}"
+    )
+
+
+APP = """app:
+  id: 42
+  client_id: Iv23liAbCdEf0123
+  slug: octo-gate
+  environment: gate-key
+  private_key_secret: GATE_KEY
+"""
+
+
+def test_with_an_app_the_gate_writers_mint_its_token_in_its_environment() -> None:
+    files = render_templates(parse_config(BASE + APP))
+    writers = {(CHECK, "check"): "check", (GATE, "gate"): "check", (DISMISS, "sweep"): "sweep"}
+    for (path, job_id), command in writers.items():
+        job = jobs(files, path)[job_id]
+        assert job["environment"] == "gate-key"
+        assert dict(job["permissions"]) == {"contents": "read"}
+        mint, run = job["steps"][1], job["steps"][2]
+        assert mint["uses"].startswith("actions/create-github-app-token@")
+        assert dict(mint["with"]) == {
+            "client-id": "Iv23liAbCdEf0123",
+            "private-key": "${{ secrets.GATE_KEY }}",
+            "permission-checks": "write",
+            "permission-pull-requests": "read",
+        }  # no members: read without review.external.org
+        assert run["with"]["token"] == "${{ steps.app-token.outputs.token }}"
+        assert run["with"]["command"] == command
+    with_org = render_templates(
+        parse_config(
+            BASE.replace("  reviewers:", "  external: {org: octo-org}\n  reviewers:") + APP
+        )
+    )
+    assert jobs(with_org, GATE)["gate"]["steps"][1]["with"]["permission-members"] == "read"
+    # Jobs that are not gate writers keep the job token and no environment.
+    assert "environment" not in jobs(files, CHECK)["dismiss-approvals"]
+
+
+def test_run_deletion_is_rendered_only_when_opted_in() -> None:
+    assert set(jobs(render_templates(config()), DISMISS)) == {"sweep"}
+    opted = BASE + "dismiss: {delete_runs: true}\n"
+    assert set(jobs(render_templates(parse_config(opted)), DISMISS)) == {"sweep", "dismiss-runs"}
+
+
+def test_the_default_sweep_avoids_the_busy_minutes() -> None:
+    [entry] = load(render_templates(config())[DISMISS])["on"]["schedule"]
+    minutes = entry["cron"].split()[0].split(",")
+    assert not {"0", "00", "30"} & set(minutes)
 
 
 def test_schedule_runner_python_and_branch_come_from_the_config() -> None:
@@ -343,7 +442,7 @@ def test_a_template_that_breaks_an_invariant_is_refused(monkeypatch: pytest.Monk
     finally:
         render.environment.cache_clear()
     assert caught.value.violations
-    assert {v.rule for v in caught.value.violations} == {"checkout"}
+    assert {v.rule for v in caught.value.violations} == {"safe-checkout"}
     assert all("persist-credentials" in v.message for v in caught.value.violations)
 
 
@@ -438,9 +537,11 @@ def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
     assert tokens == {
         ("assign", "assign"): True,
         ("check", "check"): True,
+        ("gate", "check"): True,
         ("dismiss-approvals", "dismiss-approvals"): True,
-        ("dismiss-runs", "dismiss-runs"): True,
+        ("sweep", "sweep"): True,
         ("lint", "verify-generated"): False,
+        ("verify", "verify"): False,
         ("unprivileged", "verify"): False,
         ("unprivileged", "operate"): False,
         ("announce", "announce"): True,
@@ -454,7 +555,7 @@ SHA_USES_RE = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@[0-9a-f]{40}$")
 
 
 def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str, Config]) -> None:
-    """DESIGN.md's invariants checked directly, independent of generator/invariants/."""
+    """docs/design.md's invariants checked directly, independent of generator/invariants/."""
     _name, cfg = example
     files = render_templates(cfg)
     for path, body in files.items():
@@ -464,55 +565,58 @@ def test_every_rendered_workflow_obeys_the_design_invariants(example: tuple[str,
         document = load(body)
         on = document["on"]
         assert document["name"]
-        assert document["permissions"] == {}  # 1
-        for line in lines:  # 11: the only suppression, on the pull_request_target line
+        assert document["permissions"] == {}  # least-privilege-permissions
+        for line in lines:  # only-dangerous-triggers-suppressed
             if "zizmor:" in line:
                 assert line.startswith(
-                    "  pull_request_target:  # zizmor: ignore[dangerous-triggers] "
+                    (
+                        "  pull_request_target:  # zizmor: ignore[dangerous-triggers] ",
+                        "  workflow_run:  # zizmor: ignore[dangerous-triggers] ",
+                    )
                 )
         for job_id, job in document["jobs"].items():
             where = f"{path} {job_id}"
-            assert isinstance(job["permissions"], dict), where  # 1
+            assert isinstance(job["permissions"], dict), where  # least-privilege-permissions
             for scope in job["permissions"]:
                 assert "  # " in lines[job["permissions"].lc.key(scope)[0]], where
-            assert 1 <= job["timeout-minutes"] <= 60, where  # 10
+            assert 1 <= job["timeout-minutes"] <= 60, where  # bounded-jobs
             assert job["concurrency"]["group"], where
-            if "repository_dispatch" in on:  # 7
+            if "repository_dispatch" in on:  # dispatch-sender-gate
                 assert "github.event.sender.id == " in job["if"], where
                 assert "github.actor" not in job["if"], where
-            if job_id == "unprivileged":  # 6
+            if job_id == "unprivileged":  # token-isolation
                 assert dict(job["permissions"]) == {"contents": "read"}
                 assert "environment" not in job
                 text = str(job)
                 assert "secrets." not in text
                 assert "github.token" not in text
-            if "id-token" in job["permissions"]:  # 9
+            if "id-token" in job["permissions"]:  # trusted-publishing
                 assert job_id.startswith("publish")
                 assert job["environment"]
             for step in job["steps"]:
-                assert step["name"], where  # 12
+                assert step["name"], where  # well-formed-workflows
                 uses = step.get("uses")
                 inputs = dict(step.get("with", {}))
-                if uses is not None and not uses.startswith("$/"):  # 2
+                if uses is not None and not uses.startswith("$/"):  # pinned-uses
                     assert SHA_USES_RE.match(uses), uses
                     line = lines[step.lc.key("uses")[0]]
                     assert re.search(r" # v[0-9]+\.[0-9]+\.[0-9]+$", line), line
-                if "run" in step:  # 3, 5
+                if "run" in step:  # no-expressions-in-run, no-caches
                     assert "${{" not in step["run"], where
                     assert "GITHUB_ENV" not in step["run"]
                     assert "GITHUB_PATH" not in step["run"]
-                assert not {"cache", "cache-dependency-path"} & set(inputs), where  # 5
-                if uses and uses.startswith("actions/checkout@"):  # 4
+                assert not {"cache", "cache-dependency-path"} & set(inputs), where  # no-caches
+                if uses and uses.startswith("actions/checkout@"):  # safe-checkout
                     assert inputs["persist-credentials"] is False, where
                     if "pull_request_target" in on:
                         assert not {"ref", "repository"} & set(inputs), where
-                if uses and uses.startswith("actions/upload-artifact@"):  # 8
+                if uses and uses.startswith("actions/upload-artifact@"):  # artifacts-are-data
                     assert job_id == "unprivileged"
                     assert inputs["name"] == "${{ steps.event.outputs.dispatch-id }}"
-                if uses and uses.startswith("actions/download-artifact@"):  # 8
+                if uses and uses.startswith("actions/download-artifact@"):  # artifacts-are-data
                     assert inputs["name"] == "${{ steps.event.outputs.dispatch-id }}"
                     assert inputs["path"].startswith("${{ runner.temp }}/")
-                if uses and uses.startswith("pypa/gh-action-pypi-publish@"):  # 9
+                if uses and uses.startswith("pypa/gh-action-pypi-publish@"):  # trusted-publishing
                     assert "password" not in inputs
 
 
@@ -560,3 +664,23 @@ def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path: Path
         )
         digests.add(result.stdout)
     assert len(digests) == 1
+
+
+def test_with_an_app_apply_mints_a_scoped_token_in_the_apps_environment() -> None:
+    app = "app: {id: 12, client_id: Iv23liAbCdEf0123, slug: widget-warden}\n"
+    files = render_templates(config(BASE + app, PIP_COMPILE))
+    apply = jobs(files, DISPATCH)["apply"]
+    assert apply["environment"] == "repowarden-app"
+    mint = next(s for s in apply["steps"] if s.get("id") == "app-token")
+    assert mint["uses"].startswith("actions/create-github-app-token@")
+    assert dict(mint["with"]) == {
+        "client-id": "Iv23liAbCdEf0123",
+        "private-key": "${{ secrets.REPOWARDEN_APP_PRIVATE_KEY }}",
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+    }
+    run = apply["steps"][-1]
+    assert run["env"]["REPOWARDEN_APP_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    without = jobs(render_templates(config(BASE, PIP_COMPILE)), DISPATCH)["apply"]
+    assert "environment" not in without
+    assert "REPOWARDEN_APP_TOKEN" not in without["steps"][-1]["env"]

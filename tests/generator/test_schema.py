@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from repowarden.runtime.config import parse_config
+from repowarden.runtime.config import ConfigError, parse_config
 from ruamel.yaml import YAML
 
 SCAFFOLDED = """\
@@ -86,3 +87,46 @@ def test_every_key_carries_its_description_for_editor_hovers(schema: dict[str, A
     assert "'*' entry is required" in review["reviewers"]["description"]
     senders = schema["$defs"]["Sender"]["properties"]
     assert "Numeric user id" in senders["id"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('admins: ["alice"]', 'admins: ["@alice"]'),
+        ('admins: ["alice"]', 'admins: ["carol d"]'),
+        ('    "*": ["alice", "carol"]\n', ""),
+        ('requirements: ["requirements.in"]', 'requirements: ["../x.in"]'),
+        ('requirements: ["requirements.in"]', 'requirements: ["requirements.txt"]'),
+        ('default_branch: "main"\n', 'dismiss: {schedule: "every 30 minutes"}\n'),
+        ('default_branch: "main"\n', "runner: windows-latest\n"),
+        ('default_branch: "main"\n', 'default_branch: "a$b"\n'),
+        ('    "bob": ["alice"]\n', '    "bob": []\n'),
+        ('repository: "octo-org/hello"', 'repository: "octo org"'),
+    ],
+    ids=[
+        "at-login",
+        "space-login",
+        "no-star",
+        "dotdot",
+        "not-in",
+        "cron-words",
+        "windows",
+        "unsafe",
+        "empty-reviewers",
+        "owner-repo",
+    ],
+)
+def test_the_schema_carries_the_loaders_rules(schema: dict[str, Any], old: str, new: str) -> None:
+    # What an editor flags is what `generate` refuses: both reject each of these.
+    text = SCAFFOLDED.replace(old, new)
+    assert text != SCAFFOLDED
+    with pytest.raises(ConfigError):
+        parse_config(text)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(load(text), schema)
+
+
+@pytest.mark.parametrize("name", ["minimal", "teleport", "trio"])
+def test_the_examples_are_valid_against_the_schema(schema: dict[str, Any], name: str) -> None:
+    path = Path(__file__).parents[2] / "examples" / name / ".github/repowarden.yml"
+    jsonschema.validate(load(path.read_text()), schema)

@@ -1,4 +1,4 @@
-"""The writer: atomic apply, ownership by header, and --check's drift report."""
+"""The writer: atomic apply, ownership by header and manifest, and --check's drift report."""
 
 from __future__ import annotations
 
@@ -7,23 +7,30 @@ from pathlib import Path
 
 import pytest
 from repowarden.generator import writer
-from repowarden.runtime.generated import with_header
+from repowarden.runtime.errors import BadInput
+from repowarden.runtime.generated import MANIFEST_PATH, Manifest, with_header
 from support.tree import tree_digest
 
 CONFIG = "repository: octo/hello\n"
 
 
-def generated(body: str, config_text: str = CONFIG) -> str:
-    return with_header(
-        body, version="0.1.0", config=".github/repowarden.yml", config_text=config_text
-    )
+def generated(body: str) -> str:
+    return with_header(body)
 
 
-PLAN = {
-    ".github/CODEOWNERS": generated("/.github/ @admin\n"),
-    ".github/actions/repowarden/action.yml": generated("name: repowarden\n"),
-    ".github/workflows/repowarden-check.yml": generated("name: check\n"),
-}
+def with_manifest(files: dict[str, str]) -> dict[str, str]:
+    """A plan as build.plan makes one: the files and the manifest listing them."""
+    manifest = Manifest(tuple(sorted(files)), ".github/repowarden.yml", "0" * 64, "0.1.0")
+    return {**files, MANIFEST_PATH: generated(manifest.render())}
+
+
+PLAN = with_manifest(
+    {
+        ".github/CODEOWNERS": generated("/.github/ @admin\n"),
+        ".github/actions/repowarden/action.yml": generated("name: repowarden\n"),
+        ".github/workflows/repowarden-check.yml": generated("name: check\n"),
+    }
+)
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -51,17 +58,28 @@ def test_apply_twice_leaves_current_files_alone(tmp_path: Path) -> None:
     assert {rel: (tmp_path / rel).stat().st_ino for rel in PLAN} == inodes
 
 
+OLD = ".github/workflows/repowarden-old.yml"
+GONE = ".github/repowarden/repowarden/runtime/gone.py"
+# The previous run's plan: it also wrote two files this one no longer does.
+PREVIOUS = with_manifest(
+    {
+        **{rel: text for rel, text in PLAN.items() if rel != MANIFEST_PATH},
+        OLD: generated("name: old\n"),
+        GONE: generated("x=1\n"),
+    }
+)
+
+
 def test_apply_rewrites_hand_edited_and_removes_no_longer_generated(tmp_path: Path) -> None:
-    writer.apply(tmp_path, PLAN)
+    writer.apply(tmp_path, PREVIOUS)
     write(tmp_path, ".github/CODEOWNERS", PLAN[".github/CODEOWNERS"] + "* @mallory\n")
-    old = write(tmp_path, ".github/workflows/repowarden-old.yml", generated("name: old\n"))
-    vendored = write(tmp_path, ".github/repowarden/repowarden/runtime/gone.py", generated("x=1\n"))
+    old, vendored = tmp_path / OLD, tmp_path / GONE
     mine = write(tmp_path, ".github/workflows/ci.yml", "name: ci\n")
     readme = write(tmp_path, "README.md", "hello\n")
 
     applied = writer.apply(tmp_path, PLAN)
 
-    assert applied.written == [".github/CODEOWNERS"]
+    assert applied.written == [".github/CODEOWNERS", MANIFEST_PATH]
     assert applied.removed == [
         ".github/repowarden/repowarden/runtime/gone.py",
         ".github/workflows/repowarden-old.yml",
@@ -70,7 +88,7 @@ def test_apply_rewrites_hand_edited_and_removes_no_longer_generated(tmp_path: Pa
     assert not old.exists()
     # folders emptied by a removal go too; folders still holding files stay
     assert not vendored.parent.exists()
-    assert not (tmp_path / ".github/repowarden").exists()
+    assert (tmp_path / MANIFEST_PATH).is_file()
     assert (tmp_path / ".github/workflows").is_dir()
     assert mine.read_text() == "name: ci\n"
     assert readme.read_text() == "hello\n"
@@ -118,16 +136,16 @@ def test_a_symlinked_folder_leading_outside_is_refused(tmp_path: Path) -> None:
 
 
 def test_check_reports_each_kind_of_drift_with_a_unified_diff(tmp_path: Path) -> None:
-    writer.apply(tmp_path, PLAN)
+    writer.apply(tmp_path, PREVIOUS)
     # stale: generated from an older config (header intact, content hash matches)
-    write(tmp_path, ".github/CODEOWNERS", generated("/.github/ @old-admin\n", "old config\n"))
+    write(tmp_path, ".github/CODEOWNERS", generated("/.github/ @old-admin\n"))
     # edited by hand: content no longer matches its header's hash
     action = PLAN[".github/actions/repowarden/action.yml"]
     write(tmp_path, ".github/actions/repowarden/action.yml", action + "# tweak\n")
     # missing
     (tmp_path / ".github/workflows/repowarden-check.yml").unlink()
-    # extra: generated, no longer planned
-    write(tmp_path, ".github/workflows/repowarden-old.yml", generated("name: old\n"))
+    # extra: generated (OLD, by the previous run), no longer planned
+    (tmp_path / GONE).unlink()  # already gone: not drift
     # someone else's file is not drift
     write(tmp_path, ".github/workflows/ci.yml", "name: ci\n")
     before = tree_digest(tmp_path)
@@ -138,6 +156,7 @@ def test_check_reports_each_kind_of_drift_with_a_unified_diff(tmp_path: Path) ->
     assert [(d.path, d.kind) for d in drift] == [
         (".github/CODEOWNERS", "stale"),
         (".github/actions/repowarden/action.yml", "edited"),
+        (MANIFEST_PATH, "stale"),
         (".github/workflows/repowarden-check.yml", "missing"),
         (".github/workflows/repowarden-old.yml", "extra"),
     ]
@@ -163,9 +182,62 @@ def test_check_is_clean_after_apply_and_flags_a_foreign_file_in_the_way(tmp_path
     assert "-* @someone-else\n\\ No newline at end of file\n" in drift.diff
 
 
-def test_only_files_with_the_header_under_github_count_as_generated(tmp_path: Path) -> None:
-    write(tmp_path, ".github/a.yml", generated("a: 1\n"))
-    write(tmp_path, ".github/b.yml", "# Generated by repowarden, honestly\n")
-    write(tmp_path, "docs/c.yml", generated("c: 1\n"))
-    (tmp_path / ".github/bin").write_bytes(b"\xff\xfe binary")
-    assert writer.generated_on_disk(tmp_path) == [".github/a.yml"]
+def test_only_files_the_previous_manifest_lists_are_ever_removed(tmp_path: Path) -> None:
+    writer.apply(tmp_path, PREVIOUS)
+    # A user's copy of a generated workflow under a new name, header kept and edited:
+    # theirs, whatever it starts with.
+    copy = write(
+        tmp_path,
+        ".github/workflows/my-check.yml",
+        PLAN[".github/workflows/repowarden-check.yml"] + "# mine\n",
+    )
+    # A listed file the user replaced with their own (no header) stays too.
+    write(tmp_path, GONE, "mine = True\n")
+    assert writer.retired(tmp_path, PLAN) == [OLD]
+    applied = writer.apply(tmp_path, PLAN)
+    assert applied.removed == [OLD]
+    assert copy.read_text().endswith("# mine\n")
+    assert (tmp_path / GONE).read_text() == "mine = True\n"
+    assert writer.check(tmp_path, PLAN) == []
+
+
+def test_a_manifest_cannot_point_the_removal_outside_github(tmp_path: Path) -> None:
+    outside = write(tmp_path, "docs/c.yml", generated("c: 1\n"))
+    manifest = Manifest(("docs/c.yml", "../escape.yml"), ".github/repowarden.yml", "0" * 64, "0")
+    write(tmp_path, MANIFEST_PATH, generated(manifest.render()))
+    assert writer.retired(tmp_path, PLAN) == []
+    writer.apply(tmp_path, PLAN)
+    assert outside.is_file()
+
+
+def test_without_a_previous_manifest_nothing_is_removed(tmp_path: Path) -> None:
+    stray = write(tmp_path, ".github/workflows/repowarden-old.yml", generated("name: old\n"))
+    assert writer.apply(tmp_path, PLAN).removed == []
+    assert stray.is_file()
+
+
+def test_an_unreadable_generated_file_is_bad_input_not_someone_elses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer.apply(tmp_path, PLAN)
+    target = tmp_path / ".github/CODEOWNERS"
+    before = tree_digest(tmp_path)
+    target.chmod(0)
+    if os.access(target, os.R_OK):
+        # Running as root, where mode 0 does not stop a read: fail the read the way
+        # the kernel does for anyone else (the one thing that cannot exist here).
+        real = Path.read_bytes
+
+        def denied(path: Path) -> bytes:
+            if path == target:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path)
+
+        monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(BadInput, match="CODEOWNERS: cannot read it: Permission denied"):
+        writer.apply(tmp_path, PLAN)
+    with pytest.raises(BadInput, match="Permission denied"):
+        writer.check(tmp_path, PLAN)
+    monkeypatch.undo()
+    target.chmod(0o644)
+    assert tree_digest(tmp_path) == before

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from repowarden.runtime.config import (
     DISPATCH_ID_RE,
+    LOGIN_RE,
+    OWNER_REPO_RE,
+    TEAM_RE,
     Config,
     ConfigError,
     load_config,
@@ -39,7 +43,10 @@ def problems(text: str) -> list[str]:
 def test_valid_config_has_documented_defaults() -> None:
     config = parse_config(VALID)
     assert config.default_branch == "main"
-    assert config.dismiss.schedule == "0,30 * * * *"
+    # Off :00 and :30, when GitHub delays and drops scheduled runs most; hourly: the
+    # sweep costs about 2 calls per open pull request (issue 10).
+    assert config.dismiss.schedule == "17 * * * *"
+    assert config.dismiss.delete_runs is False
     assert config.review.external.approvals == 2
     assert config.review.external.dismiss_on_push is True
     assert config.review.blocking_label == "do-not-merge"
@@ -231,12 +238,22 @@ def test_schema_is_available_for_editors() -> None:
         ("x" * 65, False),
         ("$(id)", False),
         ("a\nb", False),
+        ("d1\n", False),  # `$` would let a final newline through
         ("../x", False),
         ("", False),
     ],
 )
 def test_dispatch_id_pattern(value: str, ok: bool) -> None:
     assert bool(DISPATCH_ID_RE.match(value)) is ok
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [(LOGIN_RE, "alice\n"), (OWNER_REPO_RE, "o/r\n"), (TEAM_RE, "@o/team\n")],
+)
+def test_identity_patterns_refuse_a_final_newline(pattern: re.Pattern[str], value: str) -> None:
+    assert pattern.match(value) is None
+    assert pattern.match(value.rstrip("\n")) is not None
 
 
 def test_operation_names_are_one_word() -> None:
@@ -253,19 +270,35 @@ def test_operation_names_are_one_word() -> None:
     assert "one word of letters, digits and '._-'" in problem
 
 
-def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner() -> None:
-    (problem,) = problems(
-        """\
-        repository: o/r
-        runner: self-hosted
-        review: {reviewers: {"*": [a, b]}, admins: [a]}
-        dispatch:
-          senders: [{login: bot, id: 1}]
-          operations: [{kind: build-and-publish, project: p}]
-        """
-    )
-    assert problem.startswith("repowarden.yml:4:1: dispatch:")
-    assert "self-hosted" in problem
+RUNNER_CONFIG = """\
+repository: o/r
+runner: {runner}
+review: {{reviewers: {{"*": [a, b]}}, admins: [a]}}
+dispatch:
+  senders: [{{login: bot, id: 1}}]
+  operations: [{{kind: build-and-publish, project: p}}]
+"""
+
+
+@pytest.mark.parametrize("runner", ["self-hosted", "Self-Hosted", "SELF-HOSTED"])
+def test_untrusted_dispatch_code_never_runs_on_a_self_hosted_runner(runner: str) -> None:
+    config = RUNNER_CONFIG.format(runner=runner)
+    for text in (config, config + "  custom_runner_is_github_hosted: true\n"):
+        (problem,) = problems(text)
+        assert problem.startswith("repowarden.yml:4:1: dispatch:")
+        assert "must not run on a self-hosted runner" in problem
+
+
+def test_a_custom_runner_label_needs_the_explicit_opt_in() -> None:
+    # A self-hosted runner can carry any label; only the config owner can say this
+    # one names a GitHub-hosted larger runner.
+    config = RUNNER_CONFIG.format(runner="linux-16-core")
+    (problem,) = problems(config)
+    assert "`runner: linux-16-core` is not a GitHub-hosted Linux image" in problem
+    assert "dispatch.custom_runner_is_github_hosted: true" in problem
+    opted_in = parse_config(config + "  custom_runner_is_github_hosted: true\n")
+    assert opted_in.runner == "linux-16-core"
+    assert parse_config(RUNNER_CONFIG.format(runner="ubuntu-24.04-arm")).dispatch is not None
 
 
 def test_app_is_optional_and_validated() -> None:
@@ -286,3 +319,102 @@ def test_app_is_optional_and_validated() -> None:
         "app.slug",
         "app.private_key_secret",
     ]
+
+
+def with_schedule(schedule: str) -> str:
+    return VALID + f'dismiss: {{schedule: "{schedule}"}}\n'
+
+
+@pytest.mark.parametrize(
+    ("schedule", "says"),
+    [
+        ("61 * * * *", "minute 61 is out of range 0-59"),
+        ("0 25 * * *", "hour 25 is out of range 0-23"),
+        ("0 0 0 * *", "day of the month 0 is out of range 1-31"),
+        ("0 0 * 13 *", "month 13 is out of range 1-12"),
+        ("0 0 * * 7", "day of the week 7 is out of range 0-6"),
+        ("0 0 * * FUNDAY", "day of the week 'FUNDAY' is not a number 0-6 or SUN-SAT"),
+        ("*/0 * * * *", "minute step '0' is not a positive number"),
+        ("5/15 * * * *", "a step goes with '*' or a range"),
+        ("30-10 * * * *", "minute range '30-10' runs backwards"),
+        ("* * * * *", "runs every 1 minute(s); GitHub runs a schedule at most every 5"),
+        ("0,2 * * * *", "runs every 2 minute(s)"),
+        ("58 * * * *,", "day of the week '' is not a number"),  # the field '*,'
+        ("every 30 minutes", "is not a cron schedule of five fields"),
+        ("@daily", "is not a cron schedule of five fields"),
+    ],
+)
+def test_cron_is_validated_as_github_documents_it(schedule: str, says: str) -> None:
+    # docs.github.com "Events that trigger workflows" -> schedule: POSIX cron, 0-59,
+    # 0-23, 1-31, 1-12 or JAN-DEC, 0-6 or SUN-SAT; at most every 5 minutes.
+    [problem] = problems(with_schedule(schedule))
+    assert problem.startswith("repowarden.yml:13:11: ")  # where the schedule is
+    assert "dismiss.schedule: " in problem
+    assert says in problem
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "0,30 * * * *",
+        "*/5 * * * *",
+        "15 3 * * MON-FRI",
+        "0 0 1 JAN,jul *",
+        "0 */6 1-31/2 * 0",
+        "55,0 9 * * *",
+    ],
+)
+def test_cron_github_accepts_is_accepted(schedule: str) -> None:
+    assert parse_config(with_schedule(schedule)).dismiss.schedule == schedule
+
+
+@pytest.mark.parametrize("runner", ["windows-latest", "windows-2022", "macos-14", "macOS-latest"])
+def test_a_runner_that_is_not_linux_is_refused(runner: str) -> None:
+    [problem] = problems(f"runner: {runner}\n" + VALID.replace("dispatch:", "x:").split("x:")[0])
+    assert f"runner: {runner!r} is not a Linux runner" in problem
+
+
+@pytest.mark.parametrize("runner", ["ubuntu-24.04", "ubuntu-22.04-arm", "my-linux-box", "machine"])
+def test_linux_and_self_hosted_labels_are_accepted(runner: str) -> None:
+    base = VALID.split("dispatch:")[0]  # dispatch refuses self-hosted runners on its own
+    assert parse_config(f"runner: {runner}\n{base}").runner == runner
+
+
+def test_an_unquoted_star_is_explained() -> None:
+    [problem] = problems(VALID.replace('"*": [admin1, admin2]', "*: [admin1, admin2]"))
+    assert problem.startswith("repowarden.yml:6:")
+    assert "the '*' entry must be quoted" in problem
+    assert 'write "*": [alice, bob]' in problem
+
+
+def test_a_value_that_fits_no_member_of_a_union_is_one_line() -> None:
+    [problem] = problems(
+        VALID.replace("  admins: [admin1]\n", "  admins: [admin1]\n  required: any\n")
+    )
+    assert "review.required: Input should be 'all' or input should be a valid integer" in problem
+
+
+@pytest.mark.parametrize(
+    ("typo", "suggestion"),
+    [
+        ("review:\n", "reviw:\n  x: 1\nreview:\n"),
+        ("  admins:", "  admin: [a]\n  admins:"),
+        ("{kind: pip-compile,", "{kind: pip-compile, upgrde: true,"),
+    ],
+)
+def test_a_mistyped_key_gets_a_did_you_mean(typo: str, suggestion: str) -> None:
+    found = problems(VALID.replace(typo, suggestion, 1))
+    wanted = {"review:\n": "review", "  admins:": "admins", "{kind: pip-compile,": "upgrade"}[typo]
+    assert any(f"did you mean {wanted!r}?" in p for p in found), found
+
+
+def test_a_duplicate_author_in_another_case_is_named() -> None:
+    [problem] = problems(VALID.replace("alice: [bob, carol]", "alice: [bob]\n    Alice: [carol]"))
+    assert "'alice' and 'Alice' are the same author" in problem
+
+
+def test_local_action_defaults_to_self_and_takes_checkout() -> None:
+    assert parse_config(VALID).local_action == "self"
+    assert parse_config("local_action: checkout\n" + VALID).local_action == "checkout"
+    [problem] = problems("local_action: ghes\n" + VALID)
+    assert "local_action: Input should be 'self' or 'checkout'" in problem

@@ -25,7 +25,7 @@ def _ctx(tmp_path: Path, name: str, text: str) -> RunContext:
 def test_every_event_the_runtime_reads_has_examples() -> None:
     found = {p.parent.name for p in PAYLOADS}
     assert found == set(events.MODELS) - {"pull_request_target"}
-    assert len(PAYLOADS) == 59  # 29 + 4 + 2 + 9 + 5 + 8 + 2, as FACTS.md counts them
+    assert len(PAYLOADS) == 59  # 29 + 4 + 2 + 9 + 5 + 8 + 2, as docs/github-facts.md counts them
 
 
 @pytest.mark.parametrize("path", PAYLOADS, ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -66,13 +66,80 @@ def test_empty_listing_is_one_call(github: FakeGitHub, pr: int) -> None:
     assert len(github.calls) == 1
 
 
-def test_5xx_is_retried_with_exponential_backoff(github: FakeGitHub, pr: int) -> None:
+def test_5xx_is_retried_with_exponential_backoff_and_each_retry_is_said(
+    github: FakeGitHub, pr: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     github.fail("GET", r"/pulls/\d+$", status=502, times=2)
     sleeps = Sleeps()
     gh = make(github, sleeps, backoff=0.25)
     assert gh.get(gh.repo_path(f"/pulls/{pr}"))["number"] == pr
     assert sleeps == [0.25, 0.5]
     assert [c.status for c in github.calls] == [502, 502, 200]
+    assert capsys.readouterr().err.splitlines() == [
+        f"repowarden: GET /repos/o/r/pulls/{pr} failed (HTTP 502); retry 1 in 0.25s",
+        f"repowarden: GET /repos/o/r/pulls/{pr} failed (HTTP 502); retry 2 in 0.5s",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "says"),
+    [
+        ("ftp://github.example.com", "the API URL is not valid"),
+        ("https://no-such-host.invalid", "the API host name does not resolve"),
+    ],
+)
+def test_a_bad_url_or_an_unknown_host_is_not_retried(
+    api_url: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sleeps = Sleeps()
+    gh = GitHub("o/r", token="t", api_url=api_url, budget=60.0, sleep=sleeps)
+    with pytest.raises(GitHubError, match=says):
+        gh.get("/repos/o/r")
+    assert sleeps == []
+    assert "retry" not in capsys.readouterr().err
+
+
+def test_unauthorized_is_not_retried(github: FakeGitHub, pr: int) -> None:
+    sleeps = Sleeps()
+    gh = GitHub("o/r", token="not-a-token", sleep=sleeps)
+    with pytest.raises(GitHubError, match="HTTP 401"):
+        gh.get(gh.repo_path(f"/pulls/{pr}"))
+    assert sleeps == []
+    assert len(github.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({}, "https://api.github.com"),
+        ({"GH_HOST": "github.com"}, "https://api.github.com"),
+        ({"GH_HOST": "github.example.com"}, "https://github.example.com/api/v3"),
+        ({"GH_HOST": "http://127.0.0.1:8080"}, "http://127.0.0.1:8080"),
+        (
+            {"GH_HOST": "github.example.com", "GITHUB_API_URL": "https://ghe.test/api/v3"},
+            "https://ghe.test/api/v3",
+        ),
+    ],
+)
+def test_the_api_url_is_read_as_gh_and_the_runner_set_it(
+    env: dict[str, str], url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gh: GH_HOST is a hostname, an Enterprise Server's API is https://HOST/api/v3
+    # (docs.github.com "REST API endpoints ... GitHub Enterprise Server": base URL);
+    # runners set GITHUB_API_URL ("Variables reference": default variables).
+    monkeypatch.delenv("GH_HOST", raising=False)
+    monkeypatch.delenv("GITHUB_API_URL", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert client.api_url_from_env() == url
+
+
+def test_gh_token_is_read_when_github_token_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("GH_TOKEN", "from-gh")
+    assert client.token_from_env() == "from-gh"
+    monkeypatch.setenv("GITHUB_TOKEN", "from-actions")
+    assert client.token_from_env() == "from-actions"
 
 
 def test_5xx_forever_fails_closed_within_the_budget(github: FakeGitHub, pr: int) -> None:
@@ -154,7 +221,7 @@ def test_environment_sets_host_token_and_budget(
     monkeypatch.setenv("REPOWARDEN_RETRY_BUDGET", "0.3")
     monkeypatch.setenv("REPOWARDEN_BACKOFF", "0.1")
     with GitHub("o/r") as gh:
-        assert gh.api_url == github.url  # GH_HOST, set by the fixture
+        assert gh.api_url == github.url  # GITHUB_API_URL, set by the fixture
         assert (gh.budget, gh.backoff) == (0.3, 0.1)
         gh.get(gh.repo_path(f"/pulls/{pr}"))
     assert github.calls[0].token == token

@@ -89,6 +89,10 @@ class Pipeline:
         self.dir.mkdir()
         if gh.state.repo(repo) is None:
             gh.add_repo(repo, files=dict(FILES if files is None else files))
+            # apply opens its pull request with GITHUB_TOKEN, which GitHub refuses unless
+            # "Allow GitHub Actions to create and approve pull requests" is on (off by
+            # default; tests/fake_github/RULES.md). These repositories turn it on.
+            gh.set_workflow_permissions(repo, can_approve_pull_request_reviews=True)
         self.config_path = self.dir / "repowarden.yml"
         self.config_path.write_text(
             CONFIG.format(repo=repo, login=SENDER_LOGIN, id=SENDER_ID, ruff=RUFF, max_file=max_file)

@@ -3,7 +3,7 @@ environment, a token with chosen permissions, against the fake GitHub.
 
 Event payloads are built from the fake's own state with its REST renderer (the
 `pull_request` object of a webhook has the REST pull shape; review states are
-spelled lower case in webhooks, as FACTS.md notes).
+spelled lower case in webhooks, as docs/github-facts.md notes).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def pull_request_review(
     with gh.state.lock:
         rendered_pull = gh.render.pull(pull, full=True)
         rendered_review = gh.render.review(review)
-    # Webhook payloads spell review states in lower case (FACTS.md).
+    # Webhook payloads spell review states in lower case (docs/github-facts.md).
     rendered_review["state"] = rendered_review["state"].lower()
     payload = {"action": action, "review": rendered_review, "pull_request": rendered_pull}
     return payload | _envelope(gh, repo, review.user)

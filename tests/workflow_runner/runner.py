@@ -420,7 +420,7 @@ class Runner:
         except ExpressionError as exc:
             raise RunnerError(f"{where}: {exc}") from None
         if "timeout-minutes" not in job.data:
-            raise RunnerError(f"{where}: no timeout-minutes (invariant 10)")
+            raise RunnerError(f"{where}: no timeout-minutes (bounded-jobs)")
 
         root = run.root / job.id if run.root else self.workdir / job.id
         workspace, temp, home = root / "workspace", root / "temp", root / "home"
@@ -430,7 +430,7 @@ class Runner:
         granted = dict(permissions)
         if from_fork:
             # GitHub: on pull_request(_review) from a fork the token is read-only and
-            # no secret is passed (FACTS.md).
+            # no secret is passed (docs/github-facts.md).
             granted = {k: "read" for k, v in permissions.items() if v != "none" and k != "id-token"}
         # Like GITHUB_TOKEN: exactly the job's permissions, on this repository only.
         token = self.host.token(granted, repo=self.repository)
@@ -706,7 +706,7 @@ class Runner:
             job_result.summary += summary if summary.endswith("\n") else summary + "\n"
         for name in ("GITHUB_ENV", "GITHUB_PATH"):
             if files[name].read_text(encoding="utf-8"):
-                raise StepFailed(f"the step wrote {name}; repowarden's jobs never do (invariant 5)")
+                raise StepFailed(f"the step wrote {name}; repowarden's jobs never do (no-caches)")
         outputs = _parse_kv_file(files["GITHUB_OUTPUT"])
         if proc.returncode != 0:
             raise StepFailed(f"Process completed with exit code {proc.returncode}.")

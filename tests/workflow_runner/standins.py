@@ -1,7 +1,7 @@
 """Local stand-ins for the third-party actions the templates pin.
 
 Each one honours the inputs the templates pass, rejects inputs the real action
-does not have (checked against the action.yml copies in /work/shared/actions, or
+does not have (checked against the action.yml copies in tests/generator/data/actions/, or
 the input list in action-pins.json), and refuses what repowarden must never do
 (persisted credentials, caches, a PyPI password). The pinned sha is ignored: the
 pin format itself is checked when the workflow is loaded.
@@ -27,7 +27,7 @@ from workflow_runner.records import Publish, StepFailed, Upload
 if TYPE_CHECKING:
     from workflow_runner.runner import JobContext
 
-SHARED = Path(os.environ.get("REPOWARDEN_SHARED", "/work/shared"))
+SHARED = Path(os.environ.get("REPOWARDEN_SHARED", Path(__file__).parents[1] / "generator/data"))
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def checkout(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     if not _false(inputs.get("persist-credentials")):
         raise StepFailed(
             "actions/checkout without `persist-credentials: false` leaves the token in "
-            ".git/config for every later step (invariant 4)"
+            ".git/config for every later step (safe-checkout)"
         )
     if inputs.get("allow-unsafe-pr-checkout", "false").lower() != "false":
         raise StepFailed("allow-unsafe-pr-checkout must never be set (FACTS: checkout v7)")
@@ -149,7 +149,7 @@ def _is_pr_ref(ref: str, sha: str, event: dict[str, Any]) -> bool:
 
 def setup_python(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     if inputs.get("cache"):
-        raise StepFailed("setup-python `cache:` is forbidden (invariant 5: no caches)")
+        raise StepFailed("setup-python `cache:` is forbidden (no-caches)")
     # The test's own base interpreter stands in for the requested version (recorded),
     # the way a tool-cache Python is a fixed path shared by every job on a runner.
     python = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
@@ -269,7 +269,7 @@ def download_artifact(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]
 
 def pypi_publish(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     if inputs.get("password"):
-        raise StepFailed("pypi-publish: a password means a long-lived token (invariant 9)")
+        raise StepFailed("pypi-publish: a password means a long-lived token (trusted-publishing)")
     if ctx.permissions.get("id-token") != "write":
         raise StepFailed(
             "pypi-publish: trusted publishing needs `id-token: write` on this job; "

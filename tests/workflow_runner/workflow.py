@@ -80,7 +80,7 @@ def _plain(value: Any) -> Any:
 
 
 def check_pins(text: str, source: str) -> None:
-    """Every remote `uses:` must be `owner/repo@<40-hex sha> # vX.Y.Z` (invariant 2)."""
+    """Every remote `uses:` must be `owner/repo@<40-hex sha> # vX.Y.Z` (`pinned-uses`)."""
     for match in _PIN_LINE_RE.finditer(text):
         ref = match.group("ref").strip("'\"")
         if ref.startswith(("./", "$/", "docker://")):

@@ -1,15 +1,11 @@
-"""Invariant 8 (workflow half): one artifact by the verified id, into runner.temp, verified."""
+"""`artifacts-are-data` (workflow half): one artifact by the verified id, verified first."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, artifacts
+from repowarden.generator.invariants import artifacts
+from support.invariants import DISPATCH, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
 DOWNLOAD_PATH = "          path: ${{ runner.temp }}/repowarden-artifacts\n"
 VERIFY_DIST = "      - name: Verify the distributions against the manifest and the project name\n"
 

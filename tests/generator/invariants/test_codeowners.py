@@ -1,15 +1,11 @@
-"""Invariant 11's backing: CODEOWNERS gives /.github/ and the config to the admins, last."""
+"""`codeowners-own-github`: CODEOWNERS gives /.github/ and the config to the admins, last."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, codeowners
+from repowarden.generator.invariants import codeowners
+from support.invariants import CODEOWNERS, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-CODEOWNERS = ".github/CODEOWNERS"
 TAIL = "/.github/ @njsmith @oremanj\n/.github/repowarden.yml @njsmith @oremanj\n"
 
 

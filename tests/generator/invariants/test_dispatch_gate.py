@@ -1,15 +1,11 @@
-"""Invariant 7: dispatch types filtered; every job gated on the sender's numeric id."""
+"""`dispatch-sender-gate`: dispatch types filtered; every job gated on the sender's numeric id."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, dispatch_gate
+from repowarden.generator.invariants import dispatch_gate
+from support.invariants import DISPATCH, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
 GATE = "github.event.sender.id == 63812935"
 
 
@@ -68,10 +64,26 @@ def test_conditions_a_sender_could_get_around(condition: str) -> None:
         ),
         (f'    if: "{GATE}"\n', "", "`if:` must require github.event.sender.id"),
         (
-            "name: unprivileged-${{ github.event.client_payload.id }}",
+            "name: unprivileged-${{ needs.verify.outputs.dispatch-id }}",
             "name: unprivileged",
             "name must be unprivileged-",
         ),
+        (
+            "name: unprivileged-${{ needs.verify.outputs.dispatch-id }}",
+            "name: unprivileged-${{ github.event.client_payload.id }}",
+            "an unverified payload field in its name or group",
+        ),
+        (
+            "group: repowarden-dispatch-${{ needs.verify.outputs.dispatch-id }}-apply",
+            "group: repowarden-dispatch-${{ github.event.client_payload.id }}-apply",
+            "an unverified payload field in its name or group",
+        ),
+        (
+            "    needs: [verify, unprivileged, announce]\n",
+            "    needs: [unprivileged, announce]\n",
+            "needs the verify job that checks the id",
+        ),
+        ("    name: verify-dispatch\n", "    name: verify\n", "the first job, named"),
     ],
 )
 def test_ungated_dispatch_jobs_are_caught(

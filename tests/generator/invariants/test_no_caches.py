@@ -1,16 +1,11 @@
-"""Invariant 5: no caches; no GITHUB_ENV / GITHUB_PATH writes."""
+"""`no-caches`: no caches; no GITHUB_ENV / GITHUB_PATH writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, no_caches
+from repowarden.generator.invariants import no_caches
+from support.invariants import ACTION, LINT, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-LINT = ".github/workflows/repowarden-lint.yml"
-ACTION = ".github/actions/repowarden/action.yml"
 VENV = 'python -m venv "$RUNNER_TEMP/repowarden-lint"'
 
 

@@ -1,15 +1,9 @@
-"""Invariant 3: no `${{ }}` inside run:."""
+"""`no-expressions-in-run`: no `${{ }}` inside run:."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from repowarden.generator.invariants import ParsedFile, no_expressions_in_run
-
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-LINT = ".github/workflows/repowarden-lint.yml"
-ACTION = ".github/actions/repowarden/action.yml"
+from repowarden.generator.invariants import no_expressions_in_run
+from support.invariants import ACTION, LINT, Mutate, Parse
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:

@@ -1,28 +1,16 @@
-"""Invariant 1: permissions: {} on top; each job exactly its commands' union, each with # why."""
+"""`least-privilege-permissions`: {} on top; each job its commands' union, with # why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from repowarden.generator.invariants import permissions
-from repowarden.generator.invariants.base import ParsedFile
+from repowarden.generator.render import render_templates
+from repowarden.runtime.config import load_config
+from support.invariants import CHECKOUT_STEP, SNIPPET, Parse, snippet_workflow
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-WF = ".github/workflows/snippet.yml"
-CHECKOUT = (
-    "      - name: checkout\n"
-    "        uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n"
-    "        with:\n"
-    "          persist-credentials: false\n"
-)
-
-
-def workflow(jobs: str, on: str = "on:\n  workflow_dispatch:\n") -> str:
-    return f"name: snippet\n{on}permissions: {{}}\njobs:\n{jobs}"
-
-
-GOOD = workflow(
+GOOD = snippet_workflow(
     "  check:\n"
     "    name: check\n"
     "    runs-on: ubuntu-24.04\n"
@@ -30,7 +18,7 @@ GOOD = workflow(
     "      contents: read  # checkout\n"
     "      pull-requests: read  # reviews\n"
     "      statuses: write  # the status\n"
-    "    steps:\n" + CHECKOUT + "      - name: check\n"
+    "    steps:\n" + CHECKOUT_STEP + "      - name: check\n"
     "        uses: $/.github/actions/repowarden\n"
     "        with:\n"
     "          command: check\n"
@@ -38,7 +26,7 @@ GOOD = workflow(
 
 
 def test_a_job_with_exactly_its_commands_permissions_passes(parsed: Parse) -> None:
-    assert permissions.check(parsed({WF: GOOD})) == []
+    assert permissions.check(parsed({SNIPPET: GOOD})) == []
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
@@ -68,9 +56,9 @@ def test_a_job_granting_other_than_its_commands_need_is_caught(
 ) -> None:
     bad = GOOD.replace(*change)
     assert bad != GOOD
-    violations = permissions.check(parsed({WF: bad}))
+    violations = permissions.check(parsed({SNIPPET: bad}))
     assert violations
-    assert all(v.rule == "permissions" for v in violations)
+    assert all(v.rule == "least-privilege-permissions" for v in violations)
     assert any(message in v.message for v in violations), violations
 
 
@@ -78,7 +66,7 @@ def test_a_job_without_a_permissions_map_is_caught(parsed: Parse) -> None:
     bad = GOOD.replace(
         "    permissions:\n      contents: read  # checkout\n", "    permissions:\n"
     ).replace("      pull-requests: read  # reviews\n      statuses: write  # the status\n", "")
-    [violation] = permissions.check(parsed({WF: bad}))
+    [violation] = permissions.check(parsed({SNIPPET: bad}))
     assert "must be an explicit map" in violation.message
 
 
@@ -98,3 +86,50 @@ def test_union_keeps_the_highest_level_and_every_reason() -> None:
         Permission("contents", "read", "checkout"),
         Permission("pull-requests", "write", "comment; request reviewers"),
     ]
+
+
+APP_EXAMPLE = Path(__file__).parents[3] / "examples/app/.github/repowarden.yml"
+GATE = ".github/workflows/repowarden-gate.yml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # The job's own token needs no more than checkout once the App token does the work.
+        (
+            "      contents: read  # actions/checkout",
+            "      statuses: write  # x\n      contents: read  # actions/checkout",
+            "differ from what its steps need",
+        ),
+        (
+            "          permission-checks: write  # read and create the gate's check run\n",
+            "",
+            "App token permissions",
+        ),
+        (
+            "          permission-checks: write  # read and create the gate's check run\n",
+            "          permission-checks: write  # c\n          permission-contents: write  # x\n",
+            "App token permissions",
+        ),
+        (
+            "          permission-checks: write  # read and create the gate's check run\n",
+            "          permission-checks: write\n",
+            "permission-checks has no `# why` comment",
+        ),
+    ],
+)
+def test_app_token_scopes_are_exactly_what_its_commands_declare(
+    parsed: Parse, old: str, new: str, message: str
+) -> None:
+    files = render_templates(load_config(APP_EXAMPLE))
+    assert permissions.check(parsed(files)) == []
+    assert old in files[GATE]
+    found = permissions.check(parsed({**files, GATE: files[GATE].replace(old, new)}))
+    assert any(message in str(v) for v in found), found
+
+
+def test_an_unscoped_app_token_is_caught(parsed: Parse) -> None:
+    files = render_templates(load_config(APP_EXAMPLE))
+    body = "\n".join(line for line in files[GATE].splitlines() if "permission-" not in line) + "\n"
+    found = permissions.check(parsed({**files, GATE: body}))
+    assert any("holds all of the App's permissions" in str(v) for v in found), found

@@ -1,41 +1,25 @@
-"""Invariant 2: remote actions pinned by sha from the table, with the tag comment."""
+"""`pinned-uses`: remote actions pinned by sha from the table, with the tag comment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from repowarden.generator.invariants import pinned_uses
-from repowarden.generator.invariants.base import ParsedFile
+from support.invariants import CHECKOUT_SHA as SHA
+from support.invariants import CHECKOUT_STEP, SNIPPET, Parse, snippet_workflow
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-WF = ".github/workflows/snippet.yml"
-CHECKOUT = (
-    "      - name: checkout\n"
-    "        uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n"
-    "        with:\n"
-    "          persist-credentials: false\n"
-)
-
-
-def workflow(jobs: str, on: str = "on:\n  workflow_dispatch:\n") -> str:
-    return f"name: snippet\n{on}permissions: {{}}\njobs:\n{jobs}"
-
-
-GOOD = workflow(
+GOOD = snippet_workflow(
     "  lint:\n"
     "    name: lint\n"
     "    runs-on: ubuntu-24.04\n"
-    "    steps:\n" + CHECKOUT + "      - name: run\n"
+    "    steps:\n" + CHECKOUT_STEP + "      - name: run\n"
     "        uses: $/.github/actions/repowarden\n"
     "        with:\n"
     "          command: verify-generated\n"
 )
-SHA = "3d3c42e5aac5ba805825da76410c181273ba90b1"
 
 
 def test_pinned_and_local_actions_pass(parsed: Parse, rendered: dict[str, str]) -> None:
-    assert pinned_uses.check(parsed({WF: GOOD})) == []
+    assert pinned_uses.check(parsed({SNIPPET: GOOD})) == []
     assert pinned_uses.check(parsed(rendered)) == []
 
 
@@ -44,10 +28,13 @@ def test_pinned_and_local_actions_pass(parsed: Parse, rendered: dict[str, str]) 
     [
         ((f"@{SHA} # v7.0.1", "@v7 # v7.0.1"), "is not owner/repo@<40-hex sha>"),
         ((f"@{SHA} # v7.0.1", f"@{SHA}"), "needs the tag comment `# v7.0.1`"),
-        ((f"@{SHA} # v7.0.1", f"@{SHA} # v6.0.0"), "needs the tag comment `# v7.0.1`"),
+        (
+            (f"@{SHA} # v7.0.1", f"@{SHA} # v6.0.0"),
+            "needs the tag comment `# v7.0.1`",
+        ),
         ((f"@{SHA}", "@" + "a" * 40), "is not the pinned commit"),
         (("actions/checkout@", "actions/cache@"), "is not in the pin table"),
-        (("$/.github/actions/repowarden", "./.github/actions/repowarden"), "local actions use $/"),
+        (("$/.github/actions/repowarden", "./.github/actions/other"), "the only local action"),
         (("$/.github/actions/repowarden", "$/.github/actions/other"), "the only local action"),
         (("persist-credentials: false", "persist-credential: false"), "`with: persist-credential`"),
     ],
@@ -57,7 +44,7 @@ def test_unpinned_or_unknown_uses_are_caught(
 ) -> None:
     bad = GOOD.replace(*change)
     assert bad != GOOD
-    violations = pinned_uses.check(parsed({WF: bad}))
+    violations = pinned_uses.check(parsed({SNIPPET: bad}))
     assert any(message in v.message for v in violations), violations
     assert all(v.rule == "pinned-uses" for v in violations)
 

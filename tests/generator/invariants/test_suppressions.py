@@ -1,17 +1,10 @@
-"""Invariant 11: only dangerous-triggers is silenced, on pull_request_target, with a reason."""
+"""`only-dangerous-triggers-suppressed`: one silenced audit, on pull_request_target, reasoned."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, suppressions
-
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-ASSIGN = ".github/workflows/repowarden-assign.yml"
-LINT = ".github/workflows/repowarden-lint.yml"
-ACTION = ".github/actions/repowarden/action.yml"
+from repowarden.generator.invariants import suppressions
+from support.invariants import ACTION, ASSIGN, LINT, Mutate, Parse
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
@@ -60,3 +53,30 @@ def test_other_suppressions_are_caught(
     assert violations
     assert {v.path for v in violations} == {path}
     assert any(message in v.message for v in violations), violations
+
+
+SELF = "uses: $/.github/actions/repowarden"
+CHECKED_OUT = "uses: ./.github/actions/repowarden  # zizmor: ignore[self-repository]"
+REASON = " no $/ on GHES or runners before 2.336.0; the job checked out its own commit"
+
+
+def test_self_repository_is_accepted_on_the_checked_out_action_with_its_reason(
+    parsed: Parse, mutate: Mutate
+) -> None:
+    assert suppressions.check(parsed(mutate(LINT, SELF, CHECKED_OUT + REASON))) == []
+
+
+@pytest.mark.parametrize(
+    ("new", "why"),
+    [
+        (CHECKED_OUT + " short", "a reason of a few words"),
+        ("uses: ./elsewhere  # zizmor: ignore[self-repository]" + REASON, "another action"),
+        (SELF + "  # zizmor: ignore[self-repository]" + REASON, "the $/ form needs none"),
+        (CHECKED_OUT.replace("self-repository", "unpinned-uses") + REASON, "another audit"),
+    ],
+)
+def test_self_repository_is_refused_anywhere_else(
+    parsed: Parse, mutate: Mutate, new: str, why: str
+) -> None:
+    found = suppressions.check(parsed(mutate(LINT, SELF, new)))
+    assert [v.rule for v in found] == [suppressions.ID], why

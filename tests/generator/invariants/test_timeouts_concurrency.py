@@ -1,15 +1,11 @@
-"""Invariant 10: timeout-minutes and a concurrency group on every job."""
+"""`bounded-jobs`: timeout-minutes and a concurrency group on every job."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, timeouts_concurrency
+from repowarden.generator.invariants import timeouts_concurrency
+from support.invariants import ASSIGN, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-ASSIGN = ".github/workflows/repowarden-assign.yml"
 GROUP = "      group: repowarden-assign-${{ github.event.pull_request.number }}\n"
 
 

@@ -1,15 +1,11 @@
-"""Invariant 9: trusted publishing only; id-token and environment on the publish job alone."""
+"""`trusted-publishing`: OIDC only; id-token and environment on the publish job alone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, trusted_publishing
+from repowarden.generator.invariants import trusted_publishing
+from support.invariants import DISPATCH, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
 SKIP = "          skip-existing: true\n"
 ENVIRONMENT = '    environment: "release"\n'
 ID_TOKEN = (

@@ -1,18 +1,21 @@
-"""Invariant 6: tokens through env/token inputs only; the unprivileged job holds nothing."""
+"""`token-isolation`: tokens through env/token inputs only; the unprivileged job holds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, unprivileged
+from repowarden.generator.invariants import unprivileged
+from support.invariants import DISPATCH, LINT, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-DISPATCH = ".github/workflows/repowarden-dispatch.yml"
-LINT = ".github/workflows/repowarden-lint.yml"
 OPERATE = "          command: operate\n"
-UNPRIVILEGED_PERMS = "    permissions:\n      contents: read  # actions/checkout"
+# The unprivileged job's own lines (the verify job before it has the same ones).
+UNPRIVILEGED_PERMS = (
+    "-unprivileged\n      cancel-in-progress: false\n"
+    "    permissions:\n      contents: read  # actions/checkout"
+)
+UNPRIVILEGED_RUNNER = (
+    '    needs: verify\n    if: "github.event.sender.id == 63812935"\n    runs-on: '
+)
+HOSTED = UNPRIVILEGED_RUNNER + '"ubuntu-24.04"'
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
@@ -33,19 +36,27 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
             "a token in `with: args`",
         ),
         (
-            'runs-on: "ubuntu-24.04"',
-            "runs-on: [self-hosted, linux]",
+            HOSTED,
+            UNPRIVILEGED_RUNNER + "[self-hosted, linux]",
+            "untrusted code on a self-hosted runner",
+        ),
+        (
+            HOSTED,
+            UNPRIVILEGED_RUNNER + "[Self-Hosted, linux]",  # labels match case-insensitively
             "untrusted code on a self-hosted runner",
         ),
         (
             UNPRIVILEGED_PERMS,
-            "    environment: release\n" + UNPRIVILEGED_PERMS,
+            UNPRIVILEGED_PERMS.replace(
+                "    permissions:", "    environment: release\n    permissions:"
+            ),
             "an environment gives the unprivileged job secrets",
         ),
         (
             UNPRIVILEGED_PERMS,
-            "    permissions:\n      id-token: write  # x\n"
-            "      contents: read  # actions/checkout",
+            UNPRIVILEGED_PERMS.replace(
+                "    permissions:", "    permissions:\n      id-token: write  # x"
+            ),
             "unprivileged permissions must be ⊆ contents: read",
         ),
         (

@@ -1,16 +1,13 @@
-"""Invariant 12 (render-time part): names, known trigger filters, uses: xor run:, shell:."""
+"""`well-formed-workflows` (render-time part): names, trigger filters, uses: xor run:."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from repowarden.generator.invariants import ParsedFile, workflow_shape
+from repowarden.generator.invariants import workflow_shape
+from support.invariants import ACTION, CHECK, Mutate, Parse
 
-Parse = Callable[[dict[str, str]], dict[str, ParsedFile]]
-Mutate = Callable[..., dict[str, str]]
-CHECK = ".github/workflows/repowarden-check.yml"
-ACTION = ".github/actions/repowarden/action.yml"
+REVIEW = ".github/workflows/repowarden-review.yml"
+GATE = ".github/workflows/repowarden-gate.yml"
 
 
 def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) -> None:
@@ -22,16 +19,17 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
     [
         # The seeds' own workflows had this typo: GitHub ignores the filter silently.
         (
-            CHECK,
+            REVIEW,
             "  pull_request_review:\n    types:",
             "  pull_request_review:\n    type:",
             "unknown filter 'type'",
         ),
+        (GATE, "    workflows: [", "    workflow: [", "unknown filter 'workflow'"),
         (CHECK, 'name: "repowarden: review check"\n', "", "needs a `name:`"),
         (CHECK, "    name: check\n", "", "job check: needs a `name:`"),
         (
             CHECK,
-            "      - name: Check approvals and write the commit status\n        uses:",
+            "      - name: Evaluate the pull request and write its gate\n        uses:",
             "      - uses:",
             "needs a `name:`",
         ),
@@ -43,7 +41,7 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
             "exactly one of uses: and run:",
         ),
         (
-            CHECK,
+            REVIEW,
             "  merge_group:\n",
             "  issue_comment:\n",
             "trigger issue_comment is not one repowarden renders",

@@ -1,30 +1,21 @@
-"""check: exit code, job summary and one commit status per head SHA, over real HTTP."""
+"""check: exit code, job summary and the gate (status or App check run), over real HTTP."""
 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
 from fake_github.state import Status
+from repowarden.runtime import commands
 from repowarden.runtime.commands import load
 from support.least_privilege import assert_least_privilege
 from support.runner import Outcome, Runner
 
 CONTEXT = "repowarden/review"
 PERMS = {"pull-requests": "read", "statuses": "write"}
-READ_ONLY = {"pull-requests": "read", "statuses": "read"}  # a fork's pull_request_review token
-
-
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
+APP_PERMS = {"checks": "write", "pull-requests": "read", "members": "read"}
+REVIEW_WORKFLOW = ".github/workflows/repowarden-review.yml"
 
 
 def check(runner: Runner, number: int, action: str = "synchronize", **kw: object) -> Outcome:
@@ -62,6 +53,10 @@ def test_internal_author_needs_every_listed_reviewer(runner: Runner, github: Fak
     assert "approved by bob, carol" in second.summary
     # One status per head SHA and context: the second run replaced the first.
     assert status(github, head).state == "success"
+    assert len([c for c in github.calls if c.method == "POST" and "/statuses/" in c.path]) == 2
+
+    # Nothing changed: the gate is read and left alone (no status piles up on the SHA).
+    assert check(runner, pr).code == 0
     assert len([c for c in github.calls if c.method == "POST" and "/statuses/" in c.path]) == 2
 
 
@@ -109,12 +104,17 @@ def test_250_reviews_with_the_only_approval_last(runner: Runner, github: FakeGit
     outcome = check(runner, pr)
     assert outcome.code == 0, outcome.err
     calls = github.calls[start:]
-    # The economy case of issue 6: three pages of reviews and one status, nothing else.
+    head = github.pull("o/r", pr).head_sha
+    # The PR as it is now, the gate on its head, three pages of reviews, the PR once more
+    # right before writing (still this head, these labels?), and the status.
     assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in calls] == [
+        ("GET", str(pr)),
+        ("GET", "status"),
         ("GET", "reviews"),
         ("GET", "reviews"),
         ("GET", "reviews"),
-        ("POST", github.pull("o/r", pr).head_sha),
+        ("GET", str(pr)),
+        ("POST", head),
     ]
 
 
@@ -147,42 +147,172 @@ def test_502_forever_fails_closed(runner: Runner, github: FakeGitHub) -> None:
     assert len(github.calls_matching("GET", r"/reviews$")) > 3
 
 
-def test_review_from_a_fork_leaves_the_status_to_the_cron(
-    runner: Runner, github: FakeGitHub
-) -> None:
-    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
-    review = github.add_review("o/r", pr, user="admin1")
-    outcome = runner.run(
-        "check", "pull_request_review", runner.review_event(pr, review), permissions=READ_ONLY
-    )
-    assert outcome.code == 1
-    assert "status was not written" in outcome.summary
-    assert "dismiss-runs workflow refreshes" in outcome.summary
-    assert github.writes() == []
-    assert all(c.status < 400 for c in github.calls)
-
-
-def test_review_in_the_same_repository_writes_the_status(
+def test_labels_and_head_come_from_the_pull_request_not_the_payload(
     runner: Runner, github: FakeGitHub
 ) -> None:
     pr = github.add_pull("o/r", author="alice")
     github.add_review("o/r", pr, user="bob")
-    review = github.add_review("o/r", pr, user="carol")
-    outcome = runner.run(
-        "check", "pull_request_review", runner.review_event(pr, review), permissions=PERMS
-    )
-    assert outcome.code == 0
-    assert status(github, github.pull("o/r", pr).head_sha).state == "success"
+    github.add_review("o/r", pr, user="carol")
+    stale_payload = runner.pull_event(pr, "synchronize")  # no label, the old head
+    github.pull("o/r", pr).labels.append("do-not-merge")
+    new = github.push("o/r", pr)
+    outcome = runner.run("check", "pull_request_target", stale_payload, permissions=PERMS)
+    assert outcome.code == 1
+    assert "the label 'do-not-merge' blocks merging" in outcome.summary
+    assert status(github, new).state == "failure"
+    assert github.statuses("o/r", stale_payload["pull_request"]["head"]["sha"]) == {}
 
 
-def test_merge_group_passes_and_reports_on_the_group_commit(
+def workflow_run(
+    runner: Runner,
+    pr: int,
+    *,
+    event: str = "pull_request_review",
+    fork: bool = False,
+    **run: object,
+) -> dict[str, object]:
+    """A workflow_run payload of the review workflow, in GitHub's shape: a fork run's
+    `pull_requests` is empty (docs/github-facts.md)."""
+    pull = runner.gh.pull(runner.repo, pr)
+    head_repo = runner.gh.state.repo(pull.head_repo)
+    assert head_repo is not None
+    payload = runner._common(pull.author)
+    payload["action"] = "completed"
+    payload["workflow_run"] = {
+        "id": 777,
+        "name": "repowarden: review recorded",
+        "path": REVIEW_WORKFLOW,
+        "event": event,
+        "status": "completed",
+        "conclusion": "success",
+        "head_sha": pull.head_sha,
+        "head_branch": pull.head_ref,
+        "head_repository": runner.gh.render.repo(head_repo),
+        "pull_requests": [] if fork else [{"number": pr}],
+        **run,
+    }
+    return payload
+
+
+def test_a_review_of_a_fork_pr_is_decided_by_the_workflow_run(
     runner: Runner, github: FakeGitHub
 ) -> None:
-    sha = github.commit("o/r", {"queued.txt": "x\n"}, branch="gh-readonly-queue/main/pr-1")
-    outcome = runner.run("check", "merge_group", runner.merge_group_event(sha), permissions=PERMS)
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_pull("o/r", author="eve", head_repo="eve/r")  # same branch name, other fork
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="admin2")
+    payload = workflow_run(runner, pr, fork=True)
+    outcome = runner.run("check", "workflow_run", payload, permissions=PERMS)
+    assert outcome.code == 0, outcome.err
+    assert status(github, github.pull("o/r", pr).head_sha).state == "success"
+    assert "approved by admin1, admin2" in outcome.summary
+
+
+def test_a_review_of_a_same_repository_pr_names_its_pr(runner: Runner, github: FakeGitHub) -> None:
+    pr = github.add_pull("o/r", author="alice")
+    github.add_review("o/r", pr, user="bob")
+    outcome = runner.run("check", "workflow_run", workflow_run(runner, pr), permissions=PERMS)
+    assert outcome.code == 1
+    assert status(github, github.pull("o/r", pr).head_sha).state == "failure"
+    assert not github.calls_matching("GET", r"/pulls$")  # no listing needed
+
+
+def test_a_merge_group_passes_only_if_its_pull_request_is_approved(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    pr = github.add_pull("o/r", author="alice")
+    group = github.commit("o/r", {"queued.txt": "x\n"}, branch=f"gh-readonly-queue/main/pr-{pr}")
+    branch = f"gh-readonly-queue/main/pr-{pr}-{'a' * 40}"
+    payload = workflow_run(runner, pr, event="merge_group", head_sha=group, head_branch=branch)
+    assert runner.run("check", "workflow_run", payload, permissions=PERMS).code == 1
+    assert status(github, group).state == "failure"
+
+    github.add_review("o/r", pr, user="bob")
+    github.add_review("o/r", pr, user="carol")
+    assert runner.run("check", "workflow_run", payload, permissions=PERMS).code == 0
+    assert status(github, group).state == "success"
+    # The pull request's own head is not the merge group's commit: its gate is not touched.
+    assert github.statuses("o/r", github.pull("o/r", pr).head_sha) == {}
+
+
+@pytest.mark.parametrize(
+    ("event", "branch", "said"),
+    [
+        ("workflow_dispatch", "main", "decides nothing"),
+        ("push", "feature", "decides nothing"),
+        ("merge_group", "gh-readonly-queue/main/not-a-pr", "not a merge queue branch"),
+    ],
+)
+def test_other_runs_decide_nothing(
+    runner: Runner, github: FakeGitHub, event: str, branch: str, said: str
+) -> None:
+    pr = github.add_pull("o/r", author="alice")
+    payload = workflow_run(runner, pr, event=event, head_branch=branch)
+    outcome = runner.run("check", "workflow_run", payload, permissions=PERMS)
     assert outcome.code == 0
-    assert status(github, sha).state == "success"
-    assert [c.method for c in github.calls] == ["POST"]
+    assert said in outcome.out
+    assert github.calls == []
+
+
+def test_with_an_app_the_gate_is_its_check_run(runner: Runner, github: FakeGitHub) -> None:
+    app_id = github.render.app("repowarden-gate")["id"]
+    runner.config_path.write_text(
+        runner.config_path.read_text()
+        + f"app:\n  id: {app_id}\n  client_id: Iv23liExample\n  slug: repowarden-gate\n"
+    )
+    pr = github.add_pull("o/r", author="alice")
+    head = github.pull("o/r", pr).head_sha
+    github.add_review("o/r", pr, user="bob")
+    # A writer forges a green check of the same name with another App's token.
+    github.add_check_run("o/r", head, name=CONTEXT, conclusion="success", app="forger")
+    token = github.token(APP_PERMS, repo="o/r", login="repowarden-gate[bot]", app="repowarden-gate")
+    outcome = runner.run("check", "pull_request_target", runner.pull_event(pr), token=token)
+    assert outcome.code == 1
+    ours = [c for c in github.state.check_runs if c.app == "repowarden-gate"]
+    assert [(c.name, c.head_sha, c.conclusion) for c in ours] == [(CONTEXT, head, "failure")]
+    assert "| carol | yes | — | — | — | no review yet |" in ours[0].output["summary"]
+    assert ours[0].output["title"] == "missing approval from carol"
+    assert github.statuses("o/r", head) == {}
+
+    github.add_review("o/r", pr, user="carol")
+    assert runner.run("check", "pull_request_target", runner.pull_event(pr), token=token).code == 0
+    assert [c.conclusion for c in github.state.check_runs if c.app == "repowarden-gate"] == [
+        "failure",
+        "success",
+    ]
+    # Unchanged: read, not written again.
+    runner.run("check", "pull_request_target", runner.pull_event(pr), token=token)
+    assert len([c for c in github.state.check_runs if c.app == "repowarden-gate"]) == 2
+
+
+def test_with_an_app_private_org_members_are_recognised(runner: Runner, github: FakeGitHub) -> None:
+    app_id = github.render.app("repowarden-gate")["id"]
+    runner.set_config("required: 1\nexternal:\n  org: o")
+    runner.config_path.write_text(
+        runner.config_path.read_text()
+        + f"app:\n  id: {app_id}\n  client_id: Iv23liExample\n  slug: repowarden-gate\n"
+    )
+    github.add_org_member("o", "dave", public=False)
+    pr = github.add_pull("o/r", author="dave", head_repo="dave/r")
+    github.add_review("o/r", pr, user="admin2")
+    github.push("o/r", pr)  # a member's approval survives a push; an outsider's would not
+    token = github.token(APP_PERMS, repo="o/r", login="repowarden-gate[bot]", app="repowarden-gate")
+    outcome = runner.run("check", "pull_request_target", runner.pull_event(pr), token=token)
+    assert outcome.code == 0, outcome.summary
+    assert github.calls_matching("GET", r"^/orgs/o/members/dave$")
+
+
+def test_a_sha_at_the_status_cap_is_reported(runner: Runner, github: FakeGitHub) -> None:
+    pr = github.add_pull("o/r", author="alice")
+    body = {
+        "message": "Validation Failed",
+        "errors": [{"message": "This SHA and context has reached the maximum number of statuses."}],
+    }
+    github.fail("POST", r"/statuses/", status=422, times=None, body=body)
+    outcome = check(runner, pr)
+    assert outcome.code == 3
+    assert "capped" in outcome.out
+    assert "Traceback" not in outcome.err
 
 
 def test_org_member_is_looked_up_only_when_it_matters(runner: Runner, github: FakeGitHub) -> None:
@@ -210,13 +340,15 @@ def test_a_non_member_of_the_owning_org_costs_no_membership_call(
     assert check(runner, pr).code == 0
     # author_association CONTRIBUTOR already rules out membership of the owner org.
     assert not github.calls_matching("GET", r"^/orgs/")
-    assert [c.method for c in github.calls] == ["GET", "POST"]
+    assert [c.method for c in github.calls] == ["GET", "GET", "GET", "GET", "POST"]
 
 
 @pytest.mark.parametrize(
     ("event", "payload", "message"),
     [
-        ("push", {"ref": "refs/heads/main"}, "runs on pull_request_target"),
+        ("push", {"ref": "refs/heads/main"}, "runs on pull_request_target, workflow_run"),
+        ("pull_request_review", {"action": "submitted"}, "runs on pull_request_target"),
+        ("merge_group", {"action": "checks_requested"}, "runs on pull_request_target"),
         ("pull_request_target", {"action": "opened"}, "not a pull_request_target payload"),
     ],
 )
@@ -239,3 +371,26 @@ def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
         return runner.run("check", "pull_request_target", runner.pull_event(pr), token=token)
 
     assert_least_privilege(load("check"), github, attempt)
+
+
+def test_least_privilege_of_the_app_token(runner: Runner, github: FakeGitHub) -> None:
+    """The App token's declared scopes, one by one. `members: read` is left out here: the
+    fake answers org membership to any token (it does not model private membership)."""
+    app_id = github.render.app("repowarden-gate")["id"]
+    runner.config_path.write_text(
+        runner.config_path.read_text()
+        + f"app:\n  id: {app_id}\n  client_id: Iv23liExample\n  slug: repowarden-gate\n"
+    )
+    numbers = itertools.count()
+    command = load("check")
+    declared = tuple(p for p in command.app_permissions if p.scope != "members")
+
+    def attempt(token: str) -> Outcome:
+        pr = github.add_pull("o/r", author="alice", head_ref=f"app-{next(numbers)}")
+        github.add_review("o/r", pr, user="bob")
+        github.add_review("o/r", pr, user="carol")
+        return runner.run("check", "pull_request_target", runner.pull_event(pr), token=token)
+
+    assert_least_privilege(
+        commands.Command(**{**command.__dict__, "permissions": declared}), github, attempt
+    )

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
-import pytest
 from fake_github import FakeGitHub
 from repowarden.runtime.commands import load
 from support.least_privilege import assert_least_privilege
 from support.runner import Outcome, Runner
 
 PERMS = {"pull-requests": "write"}
-
-
-@pytest.fixture
-def runner(
-    github: FakeGitHub,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(github, monkeypatch, capsys, tmp_path)
 
 
 def dismiss(runner: Runner, number: int, action: str = "synchronize") -> Outcome:
@@ -83,13 +71,51 @@ def test_rerun_after_a_failure_finishes_without_a_second_comment(
     failed = dismiss(runner, pr)
     assert failed.code == 3
     assert "/dismissals failed (HTTP 502)" in failed.err
-    assert len(github.comments("o/r", pr)) == 1
+    # Nothing was dismissed, so nothing was said to have been.
+    assert github.comments("o/r", pr) == []
 
     github.clear_faults()
     assert dismiss(runner, pr).code == 0
     assert ("admin1", "APPROVED") not in states(github, pr)
     assert ("admin2", "APPROVED") not in states(github, pr)
     assert len(github.comments("o/r", pr)) == 1
+    assert dismiss(runner, pr).code == 0
+    assert len(github.comments("o/r", pr)) == 1
+
+
+def test_a_refused_dismissal_is_reported_not_claimed(runner: Runner, github: FakeGitHub) -> None:
+    pr, head = external_pr_with_stale_approvals(github)
+    # "Restrict who can dismiss pull request reviews": GitHub answers 403 to others.
+    refusal = {"message": "You are not allowed to dismiss this review.", "status": "403"}
+    github.fail("PUT", r"/reviews/\d+/dismissals$", status=403, times=1, body=refusal)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 1, outcome.err
+    assert "Traceback" not in outcome.err
+    assert "- dismissed: admin2" in outcome.summary
+    assert "**GitHub refused to dismiss** (403" in outcome.summary
+    assert "admin1" in outcome.summary.split("refused to dismiss")[1]
+    [comment] = github.comments("o/r", pr)
+    assert f"(head is now {head}). The approval of an earlier commit by admin2 was dismissed." in (
+        comment.body
+    )
+    assert "GitHub refused to dismiss the approval by admin1" in comment.body
+    assert ("admin1", "APPROVED") in states(github, pr)
+
+
+def test_a_non_collaborator_is_skipped_without_asking_for_push_access(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    runner.set_config(reviewers='alice: [bob, carol]\n"*": [admin1, zed]')
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="zed")  # reviewed, then lost access
+    github.push("o/r", pr)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0, outcome.err
+    assert "- not requested (no longer a collaborator): zed" in outcome.summary
+    assert github.pull("o/r", pr).requested_reviewers == ["admin1"]
+    # GET /collaborators/{login} needs push access, which this job's token lacks.
+    assert not github.calls_matching("GET", r"/collaborators/")
 
 
 def test_a_later_push_gets_its_own_mention(runner: Runner, github: FakeGitHub) -> None:
@@ -156,3 +182,17 @@ def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
         return runner.run("dismiss-approvals", "pull_request_target", payload, token=token)
 
     assert_least_privilege(load("dismiss-approvals"), github, attempt)
+
+
+def test_keep_on_update_merge_without_the_compare_api_dismisses_as_before(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """review.external.keep_approvals_on_update_merge needs GET …/compare, which needs
+    contents: read; this job holds pull-requests: write only. GitHub then refuses
+    (the fake, without a compare route, answers 404): nothing is kept, nothing crashes."""
+    runner.set_config("external:\n  keep_approvals_on_update_merge: true")
+    pr, _ = external_pr_with_stale_approvals(github)
+    outcome = dismiss(runner, pr)
+    assert outcome.code == 0, outcome.err
+    assert "the compare API could not be read (it needs contents: read): none kept" in outcome.out
+    assert [s for _, s in states(github, pr)].count("DISMISSED") == 2

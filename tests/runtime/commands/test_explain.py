@@ -97,10 +97,10 @@ def test_broken_snapshot_is_bad_input(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--repo", "acme/widget"], "--repo needs --pr N"),
+        (["--repo", "acme/widget"], "give --pr N"),
         (["--repo", "not a repo", "--pr", "3"], "is not OWNER/NAME"),
         (["--snapshot", "x.json", "--repo", "acme/widget"], "not allowed with argument"),
-        ([], "one of the arguments --snapshot --repo is required"),
+        ([], "give --pr N, a pull request number (or --snapshot FILE)"),
         (["--snapshot", "absent.json"], "cannot read the snapshot absent.json"),
     ],
 )
@@ -170,3 +170,84 @@ def test_github_failure_exits_3(
     code, answer, err = explain(capsys, "--repo", "acme/widget", "--pr", "7")
     assert (code, answer) == (3, {})
     assert "GET /repos/acme/widget/pulls/7 failed (HTTP 404)" in err
+
+
+TELEPORT = str(Path(__file__).parents[3] / "examples/teleport-rules/.github/repowarden.yml")
+
+
+def test_rules_are_explained_one_by_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each rule: matched and why (which files, which condition), what it requires,
+    who approved, what is missing."""
+    code = main(
+        ["explain", "--config", TELEPORT, "--snapshot", str(DATA / "teleport-rules-docs.json")]
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1
+    rules = {rule["rule"]: rule for rule in answer["rules"]}
+    assert list(rules) == [
+        "admin approval",
+        "large change",
+        "release",
+        "empty changeset",
+        "code",
+        "code and docs",
+    ]
+    docs = rules["code and docs"]
+    assert docs["matched"] is True
+    assert docs["conditions"][0] == (
+        "holds: paths: 1 file(s) match (docs/pages/database-access/x.mdx)"
+    )
+    assert docs["requires"] == (
+        "2 approval(s) from core-owners + core + docs, at least one of them from core-owners"
+    )
+    assert docs["approved_by"] == ["rosstimothy"]
+    assert docs["missing"].startswith("1 more approval(s) from r0mant, zmb3, codingllama")
+    assert rules["large change"]["conditions"][1] == (
+        "fails: size: 41 net changed lines < 1500 (generated/vendored files not counted)"
+    )
+    assert rules["code"]["matched"] is False
+
+
+def test_update_merge_keeps_external_approvals(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Teleport's former exemption, from the recorded compare answer: the new head
+    only merged the base branch (no file of the PR changed), so the approvals stay."""
+    snapshot = str(DATA / "teleport-rules-update-merge.json")
+    code = main(["explain", "--config", TELEPORT, "--snapshot", snapshot])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 0, answer
+    assert answer["reasons"][-1] == "approved by r0mant, zmb3"
+    # Without the compare answer nothing shows the head only merged the base branch.
+    data = json.loads(Path(snapshot).read_text())
+    del data["compares"]
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["explain", "--config", TELEPORT, "--snapshot", str(bare)]) == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["missing"] == ["r0mant", "zmb3", "klizhentas"]
+
+
+def test_the_repository_defaults_to_the_configs_and_gh_token_is_read(
+    capsys: pytest.CaptureFixture[str], github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a maintainer with the gh CLI runs it: GH_TOKEN set, no --repo.
+    github.add_repo("acme/widget")
+    pr = github.add_pull("acme/widget", author="dave", head_repo="dave/widget")
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("GH_TOKEN", github.token({"pull-requests": "read"}))
+    code, answer, _ = explain(capsys, "--pr", str(pr))
+    assert code == 1
+    assert answer["approved"] is False
+    assert github.calls[0].path == f"/repos/acme/widget/pulls/{pr}"
+
+
+def test_explain_is_a_subcommand_of_the_repowarden_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from repowarden.generator.cli import main as cli
+
+    snapshot = str(DATA / "external-stale.json")
+    code = cli(["explain", "--config", CONFIG, "--snapshot", snapshot])
+    cli_out = capsys.readouterr().out
+    assert code == main(["explain", "--config", CONFIG, "--snapshot", snapshot])
+    assert cli_out == capsys.readouterr().out
+    assert json.loads(cli_out)["approved"] is False

@@ -1,4 +1,4 @@
-"""Artifact verification (invariant 8) on directories built the way an attacker could."""
+"""Artifact verification (`artifacts-are-data`) on directories built as an attacker could."""
 
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ def edit(path: str, old: str = "a/", new: str = "b/") -> bytes:
     ).encode()
 
 
+def new_file(path: str, mode: str = "100644") -> bytes:
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode {mode}\n--- /dev/null\n+++ b/{path}\n"
+        "@@ -0,0 +1 @@\n+y\n"
+    ).encode()
+
+
 def check(tmp_path: Path, files: dict[str, bytes], op: str = "pip-compile", **kw: str) -> list[str]:
     art = tmp_path / "art"
     manifest = {"operation": op, "id": "d1", "repository": "o/r", "base_sha": SHA, **kw}
@@ -62,6 +69,10 @@ def test_a_patch_within_the_allowed_paths_passes(tmp_path: Path) -> None:
         ("tools/x/y.sh", True),  # a directory pattern covers everything below it
         ("toolsx/y.sh", False),
         ("setup.py", False),
+        ("src/x/evil.py/conftest.sh", False),  # a pattern names files, not directories
+        ("src/a.py/x.py", True),  # ...though a .py file inside it is one
+        ("README.md/hook.pth", False),
+        ("tools", False),
     ],
 )
 def test_globs_are_anchored_at_the_root(path: str, allowed: bool) -> None:
@@ -99,6 +110,8 @@ def test_globs_are_anchored_at_the_root(path: str, allowed: bool) -> None:
             "binary change to 'src/a.py' is not supported",
         ),
         (edit("src/a.py") + edit("src/a.py"), "appears twice"),
+        (new_file("src/x/evil.py/conftest.sh"), "outside what 'format' may change"),
+        (new_file("src/new.py"), "creates 'src/new.py'; format only edits existing files"),
         (b"this is not a patch\n", "not a patch git produces"),
     ],
 )
@@ -107,6 +120,14 @@ def test_patches_touch_only_what_the_operation_may_change(
 ) -> None:
     found = check(tmp_path, {"patch.diff": patch}, op="format")
     assert any(message in v for v in found), found
+
+
+def test_pip_compile_writes_only_its_own_txt_files(tmp_path: Path) -> None:
+    assert check(tmp_path, {"patch.diff": new_file("requirements.txt")}) == []
+    found = check(tmp_path, {"patch.diff": new_file("requirements.txt/evil.pth")})
+    assert any("touches 'requirements.txt/evil.pth', outside what" in v for v in found), found
+    found = check(tmp_path, {"patch.diff": new_file("requirements.txt", "100755")})
+    assert any("with mode 100755, not 100644" in v for v in found), found
 
 
 def test_links_and_special_files_are_refused(tmp_path: Path) -> None:
@@ -165,3 +186,11 @@ def test_missing_directory_and_manifest(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     found = verify_artifact(tmp_path / "empty", CONFIG, "pip-compile", REQUEST, base_sha=SHA)
     assert found.violations == ["manifest.json: missing"]
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_not_a_crash(tmp_path: Path) -> None:
+    # On disk the name is bytes; Python shows the stray byte as a surrogate escape.
+    name = os.fsdecode(b"demo-1.0\xff.tar.gz")
+    found = check(tmp_path, {f"dist/{name}": b"x"}, op="release")
+    assert "manifest.json: path 'dist/demo-1.0\\udcff.tar.gz' is not valid UTF-8" in found
+    assert "'dist/demo-1.0\\udcff.tar.gz': extra file, not in manifest.json" in found

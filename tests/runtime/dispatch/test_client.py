@@ -133,6 +133,38 @@ def test_watch_follows_the_jobs_to_their_conclusion(
         assert captured.out.rstrip().endswith("success")
 
 
+@pytest.mark.parametrize(
+    ("unprivileged", "privileged"), [("skipped", "skipped"), ("success", "skipped")]
+)
+def test_watch_reports_failure_when_the_jobs_were_skipped(
+    github: FakeGitHub, capsys: pytest.CaptureFixture[str], unprivileged: str, privileged: str
+) -> None:
+    # A sender the workflow's gate refuses: every job is skipped, which is not success.
+    actions = Actions(github, conclusion=privileged)
+
+    def finish_skipped(ident: str) -> None:
+        actions.finish(ident)
+        with github.state.lock:
+            for job in github.state.jobs:
+                if job.run_id == actions.run_id:
+                    job.conclusion = (
+                        unprivileged if job.name.startswith("unprivileged-") else privileged
+                    )
+
+    actions.steps = [actions.start, finish_skipped]
+    result = client.dispatch(
+        parse("--watch"),
+        environ={"GH_TOKEN": github.token(CLIENT_PERMS)},
+        sleep=actions.sleep,
+        clock=actions.clock,
+    )
+    err = capsys.readouterr().err
+    assert result == 1
+    if unprivileged == "skipped":
+        assert f"unprivileged-{actions.sent['id']} did not succeed (skipped)" in err
+    assert "no privileged job succeeded" in err
+
+
 def test_watch_gives_up_after_its_timeout(
     github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,6 +214,22 @@ def test_a_token_without_contents_write_sends_nothing(
     assert client.dispatch(parse(), environ={"GITHUB_TOKEN": token}) == 3
     assert "POST /repos/o/r/dispatches failed (HTTP 403)" in capsys.readouterr().err
     assert github.state.dispatches == []
+
+
+def test_the_workflow_name_is_one_quoted_path_segment(github: FakeGitHub) -> None:
+    # Unquoted, `#` would end the path and the rest would never reach GitHub.
+    actions = Actions(github)
+    actions.steps = []
+    args = parse("--find-timeout", "1")
+    args.workflow = "odd#name.yml"
+    code = client.dispatch(
+        args,
+        environ={"GITHUB_TOKEN": github.token(CLIENT_PERMS)},
+        sleep=actions.sleep,
+        clock=actions.clock,
+    )
+    assert code in (1, 3)
+    assert github.calls_matching("GET", r"/actions/workflows/odd%23name\.yml/runs$")
 
 
 def test_bad_arguments_send_nothing(github: FakeGitHub) -> None:

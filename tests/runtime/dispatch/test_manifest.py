@@ -64,3 +64,8 @@ def test_not_json_and_oversize_are_refused() -> None:
         parse_manifest(b"\xff")
     with pytest.raises(ManifestError, match="larger than"):
         parse_manifest(b" " * 1_000_001)
+
+
+def test_deep_nesting_is_a_refusal_not_a_recursion_error() -> None:
+    with pytest.raises(ManifestError, match="nested too deeply"):
+        parse_manifest(b"[" * 100_000 + b"]" * 100_000)

@@ -16,8 +16,8 @@ SIX = (
 )
 USES_SIX = """\
 import pathlib, six, sys
-pathlib.Path("src/demo/six_version.py").write_text(f"VERSION = {six.__version__!r}\\n")
-pathlib.Path("src/demo/python.py").write_text(f"PYTHON = {sys.executable!r}\\n")
+report = f"VERSION = {six.__version__!r}\\nPYTHON = {sys.executable!r}\\n"
+pathlib.Path("src/demo/__init__.py").write_text(report)  # format edits existing files
 """
 
 
@@ -106,7 +106,7 @@ def test_an_unpinned_formatter_requirement_is_refused(pipeline: Pipeline) -> Non
     (workspace / "tools" / "format-requirements.txt").write_text("six\n")
     outcome = pipeline.unprivileged(pipeline.event("format", id="unpinned"))
     assert outcome.code == 1
-    assert "format: install formatters: " in outcome.out
+    assert "format: install the tools of format-requirements.txt: " in outcome.out
     assert not (pipeline.artifacts("unprivileged") / "manifest.json").exists()
 
 

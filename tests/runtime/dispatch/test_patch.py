@@ -114,6 +114,13 @@ def test_a_hunk_applies_only_where_it_says_and_only_exactly(tmp_path: Path) -> N
             "does not end with a newline",
         ),
         (b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -99999999 +1 @@\n-a\n+b\n", "too large"),
+        (
+            b"diff --git a/x b/x\nnew file mode 100644\ndeleted file mode 100644\n",
+            "both creates and deletes",
+        ),
+        (b"diff --git a/x b/x\n--- /dev/null\n+++ /dev/null\n", "/dev/null on both sides"),
+        (b"diff --git a/x b/x\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+a\n", "disagree"),
+        (b"diff --git a/x b/x\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n", "disagree"),
     ],
 )
 def test_anything_git_would_not_write_is_an_error(patch: bytes, message: str) -> None:

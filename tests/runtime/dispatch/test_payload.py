@@ -1,4 +1,4 @@
-"""The event check both sides run first (invariant 7), on octokit's real payload."""
+"""The event check both sides run first (`dispatch-sender-gate`), on octokit's real payload."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ dispatch:
   senders:
     - {login: "app[bot]", id: 11, type: Bot}
     - {login: maintainer, id: 12, type: User}
-  repositories: [o/r, o/docs]
   operations:
     - {kind: pip-compile, requirements: [requirements.in]}
     - {kind: build-and-publish, project: demo}
@@ -65,9 +64,22 @@ def test_a_trusted_dispatch_is_accepted() -> None:
     )
     assert (request.sender_login, request.sender_id) == ("app[bot]", 11)
     assert request.checkout_ref == "refs/pull/5/head"
-    user = event(repo="o/docs")
+    user = event(repo="O/R")  # GitHub's names compare case-insensitively
     user["sender"].update(login="maintainer", id=12, type="User")
-    assert check_event(CONFIG, "repository_dispatch", "o/r", user).repo == "o/docs"
+    assert check_event(CONFIG, "repository_dispatch", "o/r", user).repo == "o/r"
+
+
+@pytest.mark.parametrize("repo", ["o/docs", "o/r\n", 5])
+def test_the_payload_repo_must_be_the_repository_the_workflow_runs_in(repo: Any) -> None:
+    (problem,) = problems(event(repo=repo))
+    assert problem.startswith("client_payload.repo ")
+    assert problem.endswith("is not this repository 'o/r'")
+
+
+def test_a_deeply_nested_event_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(EventRejected, match="nested too deeply"):
+        read_event(tmp_path / "deep.json")
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -1,0 +1,174 @@
+"""The gate evaluator: one writer's view of a pull request that changes while it works.
+
+A second actor (a maintainer adding `do-not-merge`, the author pushing) acts between
+the evaluator's calls; the client below lets that happen at a chosen call, over real
+HTTP to the fake GitHub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fake_github import FakeGitHub
+from repowarden.runtime.config import parse_config
+from repowarden.runtime.gate import (
+    CheckRunGate,
+    Gate,
+    StatusGate,
+    error_gate,
+    gate_of,
+    merge_queue_pull,
+    pulls_for_head,
+    settle,
+)
+from repowarden.runtime.github import GitHub
+from repowarden.runtime.policy import Verdict
+
+CONFIG = parse_config(
+    """\
+repository: o/r
+review:
+  admins: [admin1, admin2]
+  reviewers:
+    alice: [bob]
+    "*": [admin1, admin2]
+"""
+)
+CONTEXT = "repowarden/review"
+
+
+class Meanwhile(GitHub):
+    """The client, letting `act` happen right after the first call matching `when`."""
+
+    def __init__(self, repo: str, token: str, when: str, act: Callable[[], Any]) -> None:
+        super().__init__(repo, token=token)
+        self.when, self.act, self.done = when, act, False
+
+    def _raw(self, method: str, path: str, query: dict[str, Any] | None, data: Any) -> Any:
+        response = super()._raw(method, path, query, data)
+        if not self.done and f"{method} {path}".endswith(self.when):
+            self.done = True
+            self.act()
+        return response
+
+
+@pytest.fixture
+def repo(github: FakeGitHub) -> str:
+    github.add_repo("o/r")
+    github.add_collaborator("o/r", "bob")
+    return "o/r"
+
+
+def token(github: FakeGitHub) -> str:
+    return github.token({"pull-requests": "read", "statuses": "write"})
+
+
+def approved_pull(github: FakeGitHub) -> int:
+    pr = github.add_pull("o/r", author="alice")
+    github.add_review("o/r", pr, user="bob")
+    return pr
+
+
+def test_a_label_added_while_a_run_is_in_flight_wins(github: FakeGitHub, repo: str) -> None:
+    pr = approved_pull(github)
+    gh = Meanwhile(
+        repo, token(github), "/reviews", lambda: github.pull(repo, pr).labels.append("do-not-merge")
+    )
+    result = settle(gh, CONFIG, pr, StatusGate(gh, CONTEXT, "https://run"))
+    assert result.action == "written"
+    status = github.statuses(repo, github.pull(repo, pr).head_sha)[CONTEXT]
+    assert status.state == "failure"
+    assert "do-not-merge" in " ".join(result.verdict.reasons)  # type: ignore[union-attr]
+    # Only one status: the stale success was never written.
+    assert len(github.calls_matching("POST", r"/statuses/")) == 1
+
+
+def test_a_push_while_a_run_is_in_flight_gets_the_verdict_on_the_new_head(
+    github: FakeGitHub, repo: str
+) -> None:
+    pr = approved_pull(github)
+    old = github.pull(repo, pr).head_sha
+    gh = Meanwhile(repo, token(github), "/reviews", lambda: github.push(repo, pr))
+    result = settle(gh, CONFIG, pr, StatusGate(gh, CONTEXT, "https://run"))
+    new = github.pull(repo, pr).head_sha
+    assert (result.action, result.head_sha) == ("written", new)
+    assert github.statuses(repo, old) == {}
+    # bob approved the old head; an internal author's approvals still count after a push.
+    assert github.statuses(repo, new)[CONTEXT].state == "success"
+
+
+def test_a_pull_request_closed_meanwhile_gets_no_gate(github: FakeGitHub, repo: str) -> None:
+    pr = approved_pull(github)
+
+    def close() -> None:
+        github.pull(repo, pr).state = "closed"
+
+    gh = Meanwhile(repo, token(github), "/reviews", close)
+    assert settle(gh, CONFIG, pr, StatusGate(gh, CONTEXT, "u")).action == "closed"
+    assert github.writes() == []
+
+
+def test_an_unchanged_gate_is_not_written_again(github: FakeGitHub, repo: str) -> None:
+    pr = approved_pull(github)
+    gh = GitHub(repo, token=token(github))
+    writer = StatusGate(gh, CONTEXT, "u")
+    assert settle(gh, CONFIG, pr, writer).action == "written"
+    assert settle(gh, CONFIG, pr, writer).action == "unchanged"
+    assert len(github.writes()) == 1
+
+
+def test_verdicts_map_to_gate_states_in_one_place() -> None:
+    assert gate_of(Verdict(True, reasons=["approved by bob"]), title="t").state == "success"
+    failing = gate_of(Verdict(False, missing=["bob"], reasons=["x"]), title="Review check for #1")
+    assert (failing.state, failing.title) == ("failure", "missing approval from bob")
+    assert failing.summary.startswith("### Review check for #1: ❌ not approved")
+    assert error_gate("x" * 200).title.endswith("…")
+    assert len(error_gate("x" * 200).title) == 140
+
+
+def test_a_check_run_has_no_error_conclusion_so_it_asks_for_action(
+    github: FakeGitHub, repo: str
+) -> None:
+    pr = approved_pull(github)
+    sha = github.pull(repo, pr).head_sha
+    app = github.render.app("gate-app")["id"]
+    gh = GitHub(repo, token=github.token({"checks": "write"}, app="gate-app"))
+    writer = CheckRunGate(gh, CONTEXT, app, "u")
+    writer.write(sha, error_gate("could not read the reviews"))
+    [run] = github.state.check_runs
+    assert (run.conclusion, run.output["title"]) == (
+        "action_required",
+        "could not read the reviews",
+    )
+    assert writer.current(sha) == Gate(
+        "error", "could not read the reviews", error_gate("could not read the reviews").summary
+    )
+
+
+@pytest.mark.parametrize(
+    ("ref", "number"),
+    [
+        (f"gh-readonly-queue/main/pr-12-{'a' * 40}", 12),
+        (f"refs/heads/gh-readonly-queue/release/1.x/pr-7-{'b' * 40}", 7),
+        ("gh-readonly-queue/main/pr-12", None),
+        (f"feature/pr-12-{'a' * 40}", None),
+        (f"gh-readonly-queue/main/pr-0-{'a' * 40}", None),
+        ("", None),
+    ],
+)
+def test_merge_queue_branches_name_their_pull_request(ref: str, number: int | None) -> None:
+    assert merge_queue_pull(ref) == number
+
+
+def test_fork_runs_are_matched_by_head_repository_then_sha_then_branch(
+    github: FakeGitHub, repo: str
+) -> None:
+    mine = github.add_pull(repo, author="mallory", head_repo="mallory/r", head_ref="patch-1")
+    github.add_pull(repo, author="eve", head_repo="eve/r", head_ref="patch-1")
+    head = github.pull(repo, mine).head_sha
+    gh = GitHub(repo, token=github.token({"pull-requests": "read"}))
+    assert pulls_for_head(gh, "mallory/r", head, "patch-1") == [mine]
+    assert pulls_for_head(gh, "Mallory/R", "f" * 40, "patch-1") == [mine]  # an older head
+    assert pulls_for_head(gh, "trent/r", head, "patch-1") == []
