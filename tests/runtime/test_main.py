@@ -124,7 +124,8 @@ def imported_by(*argv: str, cwd: Path | None = None) -> tuple[int, set[str]]:
         (("approve-everything",), Exit.BAD_INPUT),
         (("check", "--help"), Exit.OK),
         (("check", "--no-such-flag"), Exit.BAD_INPUT),
-        (("explain", "--config", "x.yml"), Exit.BAD_INPUT),  # --snapshot or --repo missing
+        # --snapshot and --repo exclude each other (argparse refuses before any import)
+        (("explain", "--snapshot", "pr.json", "--repo", "o/r"), Exit.BAD_INPUT),
         (("verify", "--help"), Exit.OK),
         (("operate", "--no-such-flag"), Exit.BAD_INPUT),
     ],
