@@ -31,8 +31,17 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 FULL_RUNS = 7
 # Inherited variables that would change what a child process imports or where it
-# talks to; a benchmark sets what it needs explicitly.
-_SCRUB = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME", "GH_HOST", "GITHUB_TOKEN")
+# talks to; a benchmark sets what it needs explicitly. PYTHONDONTWRITEBYTECODE is set
+# on this machine and on no runner: with it, every process recompiles every module
+# it imports that an installer did not compile.
+_SCRUB = (
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONPROFILEIMPORTTIME",
+    "PYTHONDONTWRITEBYTECODE",
+    "GH_HOST",
+    "GITHUB_TOKEN",
+)
 
 
 @dataclass

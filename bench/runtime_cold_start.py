@@ -185,14 +185,19 @@ def measure(args: argparse.Namespace) -> tuple[Result, list[list[str]]]:
                 "GhApi(token='x', gh_host='http://127.0.0.1:9', sync=True)",
             ),
             (
-                "import ghapi.core + GhSyncTransport() (what the client builds now)",
+                "import ghapi.core + GhSyncTransport() (what the client built before issue 14)",
                 "from ghapi.core import GhSyncTransport\n"
                 "GhSyncTransport(timeout=30.0, base_headers={})",
+            ),
+            (
+                "import fasttransport + SyncTransport() (ghapi's transport: what it builds now)",
+                "from fasttransport.core import SyncTransport\n"
+                "SyncTransport(timeout=30.0, base_headers={})",
             ),
             ('python -c "import httpx2" (the HTTP library under ghapi)', "import httpx2"),
             ('python -c "import pydantic"', "import pydantic"),
             (
-                "import repowarden.runtime.__main__ (registry, config, errors)",
+                "import repowarden.runtime.__main__ (command table, errors)",
                 "import repowarden.runtime.__main__",
             ),
         ):

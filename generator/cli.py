@@ -229,7 +229,10 @@ def build_parser(wants: str | None = None) -> argparse.ArgumentParser:
     )
     if wants == "explain":
         from repowarden.runtime.commands import load
+        from repowarden.runtime.generated import CONFIG_PATH
 
+        # The runtime declares --config once, in its __main__, for every command.
+        explain.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
         load("explain").add_arguments(explain)
     explain.set_defaults(func=cmd_explain)
 

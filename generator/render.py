@@ -24,7 +24,8 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.base import CHECKED_OUT_ACTION, LOCAL_ACTION
 from repowarden.generator.invariants.permissions import required, union
-from repowarden.generator.pins import pin
+from repowarden.generator.pins import pin, tool_version
+from repowarden.generator.vendor import REQUIREMENT_SETS
 from repowarden.runtime import commands
 from repowarden.runtime import generated as layout
 from repowarden.runtime.commands import Permission
@@ -152,6 +153,8 @@ def environment() -> Environment:
     env.filters["codeowner"] = codeowner
     env.globals["uses"] = lambda action: pin(action).uses
     env.globals["gh"] = expression
+    env.globals["requirement_sets"] = REQUIREMENT_SETS
+    env.globals["uv_version"] = tool_version("uv")
     return env
 
 

@@ -17,7 +17,15 @@ from repowarden.runtime.generated import VENDOR_ROOT
 # `repowarden` stays a namespace package in the target (no __init__.py), as it is in
 # this distribution, so `PYTHONPATH=.github/repowarden` finds `repowarden.runtime`.
 RUNTIME_DIR = f"{VENDOR_ROOT}/repowarden/runtime"
-REQUIREMENTS = f"{VENDOR_ROOT}/requirements.txt"
+# Hash-pinned requirement sets, by the name the composite action's `requirements`
+# input selects -> file in runtime/ (vendored beside the runtime). Each job installs
+# only its own: the dispatch operations' tools (pip-tools, build) are the
+# unprivileged operate step's alone.
+REQUIREMENT_SETS = {
+    "review": "requirements.txt",
+    "operations": "requirements-operations.txt",
+}
+REQUIREMENTS = f"{VENDOR_ROOT}/{REQUIREMENT_SETS['review']}"
 LINT_REQUIREMENTS = f"{VENDOR_ROOT}/lint-requirements.txt"
 
 
@@ -35,10 +43,11 @@ def _python_sources(node: Traversable, prefix: str) -> dict[str, str]:
 
 
 def runtime_files() -> dict[str, str]:
-    """Target path -> text for every .py of the runtime package and its requirements."""
+    """Target path -> text for every .py of the runtime package and its requirement sets."""
     runtime = files("repowarden.runtime")
     sources = _python_sources(runtime, RUNTIME_DIR)
-    sources[REQUIREMENTS] = runtime.joinpath("requirements.txt").read_text(encoding="utf-8")
+    for name in REQUIREMENT_SETS.values():
+        sources[f"{VENDOR_ROOT}/{name}"] = runtime.joinpath(name).read_text(encoding="utf-8")
     return dict(sorted(sources.items()))
 
 

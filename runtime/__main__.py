@@ -1,4 +1,10 @@
-"""`python -m repowarden.runtime COMMAND ...`: what the generated workflows run."""
+"""`python -m repowarden.runtime COMMAND ...`: what the generated workflows run.
+
+Every job pays for what this imports before its command starts, so it imports only
+the standard library and the command table: usage, `--help` and argument errors
+print without pydantic or the HTTP stack, and each command imports what it uses
+when it runs (tests/runtime/test_main.py checks both in a fresh interpreter).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,22 @@ import argparse
 import sys
 
 from .commands import MODULES, load
-from .config import ConfigError
-from .errors import BadInput, Exit
+from .errors import BadInput, ConfigError, Exit
+from .generated import CONFIG_PATH
 from .github import GitHubError
+
+
+def parser_for(name: str) -> argparse.ArgumentParser:
+    """The command's argument parser, with the options every command shares."""
+    command = load(name)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m repowarden.runtime {name}", description=command.summary
+    )
+    # Declared once here: every command reads the config (the composite action always
+    # passes --config; people running explain may rely on the default).
+    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
+    command.add_arguments(parser)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,17 +44,12 @@ def main(argv: list[str] | None = None) -> int:
             f"error: unknown command {name!r}; valid: {', '.join(sorted(MODULES))}", file=sys.stderr
         )
         return Exit.BAD_INPUT
-    command = load(name)
-    sub = argparse.ArgumentParser(
-        prog=f"python -m repowarden.runtime {name}", description=command.summary
-    )
-    command.add_arguments(sub)
     try:
-        args = sub.parse_args(argv[1:])
+        args = parser_for(name).parse_args(argv[1:])
     except SystemExit as exc:  # argparse already printed why
         return Exit.OK if exc.code == 0 else Exit.BAD_INPUT
     try:
-        return int(command.run(args))
+        return int(load(name).run(args))
     except ConfigError as exc:
         print(f"error: invalid config:\n{exc}", file=sys.stderr)
         return Exit.BAD_INPUT

@@ -12,7 +12,6 @@ import difflib
 import itertools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -29,7 +28,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .dispatch.kinds import KIND_NAMES, Operation, OperationModel
-from .errors import BadInput
+from .errors import ConfigError, Problem
 from .fields import (
     _PATH_PATTERN,
     SafeStr,
@@ -649,25 +648,6 @@ class Config(_Model):
 
 
 # ---------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
-
-
-class ConfigError(BadInput):
-    """The config could not be read or is invalid; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
 
 
 def _locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:

@@ -7,6 +7,7 @@ runtime's `python -m repowarden.runtime`) maps an error to its code in one place
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
@@ -34,3 +35,22 @@ class BadInput(RepowardenError):
     """Input the command refuses before doing anything; exits with Exit.BAD_INPUT."""
 
     exit_code = Exit.BAD_INPUT
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class ConfigError(BadInput):
+    """The config could not be read or is invalid; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))

@@ -1,7 +1,7 @@
-"""A thin, fail-closed client over ghapi: retries, bounded time, Link pagination.
+"""A thin, fail-closed client over ghapi's transport: retries, bounded time, Link pagination.
 
-ghapi is imported lazily: importing it costs a few hundred milliseconds, and
-commands that never talk to GitHub (verify, explain --snapshot) should not pay it.
+The HTTP stack is imported lazily: importing it costs a few hundred milliseconds,
+and commands that never talk to GitHub (verify, explain --snapshot) should not pay it.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class GitHub:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         import httpx2
-        from ghapi.core import GhSyncTransport  # lazy: see module docstring
+        from fasttransport.core import SyncTransport  # lazy: see module docstring
 
         self.repository = repository
         self.owner, self.repo = repository.split("/", 1)
@@ -144,14 +144,17 @@ class GitHub:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        # ghapi's transport, not a whole GhApi(): the constructor generates ~1,200
-        # endpoint objects (~0.2 s per job, bench/README.md) and this client calls
+        # ghapi's transport (fasttransport, which ghapi's GhSyncTransport subclasses
+        # only to decode bodies and log, both unused with raw=True), not a whole
+        # GhApi(): the constructor generates ~1,200 endpoint objects (~0.2 s per job,
+        # bench/README.md), and importing ghapi.core parses GitHub's OpenAPI metadata
+        # and all of fastcore (~0.1 s more, bench/job_cost.py); this client calls
         # paths directly. One pooled connection for all calls: by default the
         # transport builds a new client per request, which reloads the CA bundle
         # (~30 ms) and opens a new TLS connection every time. Its own connect retries
         # are off: `_raw` retries within the budget.
         client = httpx2.Client(timeout=request_timeout, follow_redirects=True)
-        self._transport = GhSyncTransport(
+        self._transport = SyncTransport(
             timeout=request_timeout, base_headers=headers, client=client, retries=0
         )
         self._close = weakref.finalize(self, client.close)

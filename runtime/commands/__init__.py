@@ -5,6 +5,11 @@ permissions it needs (each with the reason), how it parses arguments, and `run`.
 The generator renders every job's `permissions:` as the union of what the
 commands that job runs declare here, so a declaration is the single source of
 truth for least privilege (tests/support/least_privilege.py proves each one).
+
+Loading a command module must stay cheap (the standard library, this package's
+errors, context and github modules): every job, and the generator reading the
+permissions, loads it. What `run` needs (pydantic models, the dispatch machinery)
+is imported inside the functions that use it.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ class Command:
     # What the job's own GITHUB_TOKEN still needs while the App token does the rest
     # (apply writes its result comment as github-actions, which announce created).
     permissions_beside_app: tuple[Permission, ...] = field(default=())
+
+
+def no_arguments(parser: argparse.ArgumentParser) -> None:
+    """For a command with only the options every command shares (`--config`, in __main__)."""
 
 
 # name -> module, relative to repowarden.runtime; imported only when used. The

@@ -16,40 +16,26 @@ request's reviewers instead, when its title or body names exactly one original.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from repowarden.runtime import events
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, Config, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub
-from repowarden.runtime.policy import PullFacts
-from repowarden.runtime.reviewer_selection import (
-    candidates,
-    is_backport,
-    original_number,
-    rule_candidates,
-    select,
-)
-from repowarden.runtime.reviews import (
-    facts_from_event,
-    fetch_files,
-    fetch_reviews,
-    membership,
-    needs_files,
-    original_reviewers,
-    request_reviewers,
-)
-from repowarden.runtime.rules import ChangeSet
+
+if TYPE_CHECKING:
+    from repowarden.runtime.config import Config
+    from repowarden.runtime.policy import PullFacts
 
 ACTIONS = ("opened", "reopened", "ready_for_review")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-
-
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime import events
+    from repowarden.runtime.config import load_config
+    from repowarden.runtime.reviewer_selection import select
+    from repowarden.runtime.reviews import facts_from_event, fetch_reviews, request_reviewers
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     event = events.load_event(ctx, "pull_request_target", "pull_request")
@@ -89,6 +75,15 @@ def _whom(
     gh: GitHub, config: Config, repository: str, pull: PullFacts
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Whom to ask, each with the reason (empty for the map), and notes for the summary."""
+    from repowarden.runtime.reviewer_selection import (
+        candidates,
+        is_backport,
+        original_number,
+        rule_candidates,
+    )
+    from repowarden.runtime.reviews import fetch_files, membership, needs_files, original_reviewers
+    from repowarden.runtime.rules import ChangeSet
+
     policy = config.review
     notes: list[str] = []
     if is_backport(policy, pull):
@@ -113,6 +108,6 @@ COMMAND = Command(
     name="assign",
     summary="Request the reviewers the config names for the pull request's author.",
     permissions=(Permission("pull-requests", "write", "request reviewers on the pull request"),),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

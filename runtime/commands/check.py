@@ -17,32 +17,32 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from typing import TYPE_CHECKING
 
-from repowarden.runtime import events
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
-from repowarden.runtime.gate import (
-    Settled,
-    error_gate,
-    merge_queue_pull,
-    pulls_for_head,
-    settle,
-    writer_for,
-)
 from repowarden.runtime.github import GitHub, GitHubError
+
+if TYPE_CHECKING:
+    from repowarden.runtime.gate import Settled
 
 EVENTS = ("pull_request_target", "workflow_run")
 # The runs of the review workflow whose pull request the gate re-evaluates.
 REVIEW_RUN_EVENTS = ("pull_request_review", "merge_group")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-
-
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime import events
+    from repowarden.runtime.config import load_config
+    from repowarden.runtime.gate import (
+        error_gate,
+        merge_queue_pull,
+        pulls_for_head,
+        settle,
+        writer_for,
+    )
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     event = events.load_event(ctx, *EVENTS)
@@ -125,6 +125,6 @@ COMMAND = Command(
         Permission("pull-requests", "read", "read the pull request and its reviews"),
         Permission("members", "read", "recognise private members of review.external.org"),
     ),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

@@ -16,32 +16,29 @@ from __future__ import annotations
 
 import argparse
 
-from repowarden.runtime import events
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, NotFound, PermissionDenied, Unprocessable
-from repowarden.runtime.policy import APPROVED, Kind, latest_reviews, requirement
-from repowarden.runtime.reviews import (
-    facts_from_event,
-    fetch_files,
-    fetch_reviews,
-    membership,
-    request_reviewers,
-    unchanged_since,
-)
 
 
 def marker(head_sha: str) -> str:
     return f"<!-- repowarden:stale-approvals head={head_sha} -->"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-
-
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime import events
+    from repowarden.runtime.config import load_config
+    from repowarden.runtime.policy import APPROVED, Kind, latest_reviews, requirement
+    from repowarden.runtime.reviews import (
+        facts_from_event,
+        fetch_files,
+        fetch_reviews,
+        membership,
+        request_reviewers,
+        unchanged_since,
+    )
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     event = events.load_event(ctx, "pull_request_target")
@@ -165,6 +162,6 @@ COMMAND = Command(
             "dismiss stale approvals, re-request reviewers and comment on the pull request",
         ),
     ),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

@@ -21,8 +21,7 @@ import argparse
 from collections import defaultdict
 from typing import Any
 
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.generated import CHECK_WORKFLOW
@@ -37,10 +36,6 @@ EVENTS = ("schedule", "workflow_dispatch")
 MAX_DELETES = 40
 
 Key = tuple[str, ...]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
 
 
 class _OpenPulls:
@@ -94,6 +89,8 @@ def _newest_first(run: dict[str, Any]) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.config import load_config
+
     ctx = RunContext.from_env()
     load_config(args.config)  # a broken config stops the sweep before any call
     if ctx.event_name not in EVENTS:
@@ -146,6 +143,6 @@ COMMAND = Command(
         Permission("actions", "write", "list the check workflow's runs and delete superseded ones"),
         Permission("pull-requests", "read", "match runs to open pull requests"),
     ),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

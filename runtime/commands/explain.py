@@ -19,18 +19,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, OWNER_REPO_RE, Config, load_config
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub
-from repowarden.runtime.policy import PullFacts, ReviewFact, Verdict
-from repowarden.runtime.reviews import ReviewFacts, gather, pull_facts, stale_approved_commits
-from repowarden.runtime.rules import ChangeSet, only_outside
+
+if TYPE_CHECKING:
+    from repowarden.runtime.config import Config
+    from repowarden.runtime.policy import Verdict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--snapshot", type=Path, help="a recorded pull request (JSON)")
     source.add_argument(
@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.config import OWNER_REPO_RE, load_config
+
     config = load_config(args.config)
     if args.snapshot is not None:
         if args.pr is not None:
@@ -57,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _from_snapshot(config: Config, path: Path) -> Verdict:
+    from repowarden.runtime.policy import PullFacts, ReviewFact
+    from repowarden.runtime.reviews import ReviewFacts, stale_approved_commits
+    from repowarden.runtime.rules import ChangeSet, only_outside
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -96,6 +102,8 @@ def _from_snapshot(config: Config, path: Path) -> Verdict:
 
 
 def _live(config: Config, repository: str, number: int) -> Verdict:
+    from repowarden.runtime.reviews import gather, pull_facts
+
     gh = GitHub(repository)
     return gather(gh, config, pull_facts(gh, number)).verdict(config.review)
 

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from repowarden.runtime.commands import Command, Permission
-from repowarden.runtime.config import CONFIG_PATH, load_config
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
-from repowarden.runtime.gate import Settled, Step, settle, writer_for
 from repowarden.runtime.github import GitHub, GitHubError
-from repowarden.runtime.policy import PullFacts
+
+if TYPE_CHECKING:
+    from repowarden.runtime.gate import Step
 
 EVENTS = ("schedule", "workflow_dispatch")
 CALLS_PER_PULL = 2
@@ -55,16 +55,16 @@ class CountingGitHub(GitHub):
         return super()._raw(method, path, query, data)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-
-
 def open_pulls(gh: GitHub) -> list[dict[str, Any]]:
     """Every open pull request, most recently updated first (one call per 100)."""
     return list(gh.paginate(gh.repo_path("/pulls"), state="open", sort="updated", direction="desc"))
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.config import load_config
+    from repowarden.runtime.gate import Settled, settle, writer_for
+    from repowarden.runtime.policy import PullFacts
+
     ctx = RunContext.from_env()
     config = load_config(args.config)
     if ctx.event_name not in EVENTS:
@@ -141,6 +141,6 @@ COMMAND = Command(
         Permission("pull-requests", "read", "list open pull requests and read their reviews"),
         Permission("members", "read", "recognise private members of review.external.org"),
     ),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

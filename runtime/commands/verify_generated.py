@@ -19,7 +19,6 @@ from pathlib import Path
 from repowarden.runtime.commands import Command
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.generated import (
-    CONFIG_PATH,
     GENERATED_ROOT,
     MANIFEST_PATH,
     listed_files,
@@ -30,7 +29,6 @@ from repowarden.runtime.generated import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the config file")
     parser.add_argument(
         "--root",
         default=None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from repowarden.runtime.config import CONFIG_PATH, Config, load_config
+from repowarden.runtime.config import Config, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.dispatch.payload import DispatchRequest, show, verify_event
 
@@ -19,10 +19,6 @@ WORKTREE = "target"  # under $GITHUB_WORKSPACE
 UPSTREAM_RESULT = "REPOWARDEN_UPSTREAM_RESULT"
 # The App's installation token, minted in the apply job when the config has `app:`.
 APP_TOKEN = "REPOWARDEN_APP_TOKEN"  # noqa: S105 (the variable's name, not a token)
-
-
-def add_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
 
 
 def artifacts_dir(ctx: RunContext) -> Path:

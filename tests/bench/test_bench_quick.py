@@ -116,3 +116,22 @@ def test_explain_rules_quick(tmp_path: Path) -> None:
     assert fresh["rules_matched"] >= 1
     for row in (fresh, alone):
         assert positive(row["wall_s"]["median"])
+
+
+@pytest.mark.slow
+def test_job_cost_quick(tmp_path: Path) -> None:
+    data = run_quick("job_cost", tmp_path)
+    jobs = {row["what"]: row for row in data["rows"] if "total_s" in row}
+    old = next(row for what, row in jobs.items() if what.startswith("old"))
+    new = next(row for what, row in jobs.items() if what.startswith("new: "))
+    # Each job installs its own set: the old one the 24 packages, the new the review set.
+    assert old["packages"] == 24
+    assert new["packages"] < old["packages"]
+    for row in jobs.values():
+        for phase in ("install_s", "check_s", "check_warm_s", "total_s"):
+            assert positive(row[phase]["median"]), (row["what"], phase)
+        assert math.isclose(
+            row["total_s"]["median"], row["install_s"]["median"] + row["check_s"]["median"]
+        )
+    ratio = next(row for row in data["rows"] if row["what"] == "ratio old/new")
+    assert math.isclose(ratio["ratio"], old["total_s"]["median"] / new["total_s"]["median"])

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 PIP_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-pip-cache"
+UV_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-uv-cache"
 VENV = "repowarden-venv"
 
 
@@ -176,7 +177,14 @@ def make_scenario(
             github,
             repo,
             tmp_path / "runner",
-            machine_env={"PIP_CACHE_DIR": str(PIP_CACHE), "PIP_NO_INPUT": "1"},
+            machine_env={
+                "PIP_CACHE_DIR": str(PIP_CACHE),
+                "PIP_NO_INPUT": "1",
+                "UV_CACHE_DIR": str(UV_CACHE),
+                # uv trusts its own root store; this machine reaches PyPI through one
+                # that only the system bundle (the one pip is told about) holds.
+                **{k: os.environ[k] for k in ("SSL_CERT_FILE",) if k in os.environ},
+            },
             job_hook=venv_cache.before,
             after_job=venv_cache.after,
             **runner_kw,

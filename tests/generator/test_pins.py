@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from repowarden.generator.pins import pin, pins
+from repowarden.generator.pins import VERSION_RE, pin, pins, tool_version
 from repowarden.generator.render import render_templates
 from repowarden.runtime.config import Config
 from ruamel.yaml import YAML
@@ -44,6 +44,15 @@ def test_each_pin_lists_exactly_the_inputs_its_action_declares(action: str) -> N
 def test_uses_is_sha_with_the_tag_as_comment() -> None:
     checkout = pin("actions/checkout")
     assert checkout.uses == "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+
+
+def test_the_uv_that_setup_uv_installs_is_pinned_to_an_exact_version() -> None:
+    # setup-uv v10.0.1 checks a download only against checksums it bundles: a range or
+    # "latest" could pick a newer uv that it installs unverified (see pins.json).
+    assert VERSION_RE.match(tool_version("uv"))
+    assert pin("astral-sh/setup-uv").tag == "v10.0.1"
+    with pytest.raises(KeyError, match=r"ruff has no version in generator/pins\.json"):
+        tool_version("ruff")
 
 
 def test_an_action_outside_the_table_cannot_be_rendered() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 from repowarden.generator import render
+from repowarden.generator.pins import tool_version
 from repowarden.generator.render import (
     ACTION,
     ACTIONLINT,
@@ -25,6 +26,7 @@ from repowarden.generator.render import (
     q,
     render_templates,
 )
+from repowarden.generator.vendor import REQUIREMENT_SETS
 from repowarden.runtime import commands
 from repowarden.runtime.config import Config, parse_config
 from ruamel.yaml import YAML
@@ -238,7 +240,11 @@ def test_publish_job_uses_trusted_publishing_in_the_configured_environment() -> 
     }
     # Verified first, then only the distributions are copied into the workspace.
     verify, handover = publish["steps"][-3], publish["steps"][-2]
-    assert dict(verify["with"]) == {"command": "verify", "args": "--operation release"}
+    assert dict(verify["with"]) == {
+        "command": "verify",
+        "requirements": "review",
+        "args": "--operation release",
+    }
     assert "repowarden-artifacts/dist/*.whl" in handover["run"]
     assert handover["run"].rstrip().endswith('"$GITHUB_WORKSPACE/repowarden-dist/"')
 
@@ -470,39 +476,64 @@ def test_codeowners_keeps_rule_order_and_gives_github_to_the_admins_last() -> No
 
 def test_composite_action_installs_with_hashes_and_passes_values_through_env() -> None:
     action = load(render_templates(config())[ACTION])
-    assert set(action["inputs"]) == {"command", "args", "token", "python-version"}
+    assert set(action["inputs"]) == {"command", "args", "requirements", "token", "python-version"}
     assert action["inputs"]["command"]["required"] is True
+    assert action["inputs"]["requirements"]["required"] is True
     assert action["inputs"]["token"]["default"] == ""
-    setup, run = action["runs"]["steps"]
-    assert setup["uses"].startswith("actions/setup-python@")
-    assert "cache" not in setup["with"]
+    python, uv, run = action["runs"]["steps"]
+    assert python["uses"].startswith("actions/setup-python@")
+    assert "cache" not in python["with"]
+    assert uv["uses"].startswith("astral-sh/setup-uv@")
+    # setup-uv caches by default, also on repository_dispatch runs (the default
+    # branch's cache scope); its version is one the pinned action verifies.
+    assert dict(uv["with"]) == {"version": tool_version("uv"), "enable-cache": False}
     assert dict(run["env"]) == {
         "PYTHON": "${{ steps.python.outputs.python-path }}",
+        "UV": "${{ steps.uv.outputs.uv-path }}",
+        "REPOWARDEN_REQUIREMENTS": "${{ inputs.requirements }}",
         "REPOWARDEN_COMMAND": "${{ inputs.command }}",
         "REPOWARDEN_ARGS": "${{ inputs.args }}",
         "GITHUB_TOKEN": "${{ inputs.token }}",
     }
     script = run["run"]
     assert "${{" not in script
+    for name, file in REQUIREMENT_SETS.items():
+        assert f'{name}) REQUIREMENTS="$GITHUB_WORKSPACE/.github/repowarden/{file}" ;;' in script
+    # --require-hashes on the command line, not only implied by the file's hashes
     assert (
-        "-m pip install --quiet --disable-pip-version-check --require-hashes -r "
-        '"$GITHUB_WORKSPACE/.github/repowarden/requirements.txt"'
+        '"$UV" pip install --quiet --no-config --no-build --python "$VENV/bin/python" '
+        '--require-hashes -r "$REQUIREMENTS"'
     ) in script
     assert 'PYTHONPATH="$GITHUB_WORKSPACE/.github/repowarden"' in script
     assert '-m repowarden.runtime "$REPOWARDEN_COMMAND" --config' in script
     assert action["outputs"]["dispatch-id"]["value"] == "${{ steps.run.outputs.dispatch-id }}"
 
 
+def action_calls(files: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """(job id, `with:`) of every step, in every workflow, that runs the composite action."""
+    return [
+        (job_id, dict(step["with"]))
+        for path in files
+        if path.startswith(".github/workflows/")
+        for job_id, job in jobs(files, path).items()
+        for step in job["steps"]
+        if step.get("uses") == "$/.github/actions/repowarden"
+    ]
+
+
+def test_each_job_installs_only_its_own_requirement_set() -> None:
+    files = render_templates(config(BASE, PIP_COMPILE, BUILD))
+    chosen = {(job_id, w["command"]): w["requirements"] for job_id, w in action_calls(files)}
+    # pip-tools and build run only in the unprivileged job's operate step.
+    assert {key for key, which in chosen.items() if which == "operations"} == {
+        ("unprivileged", "operate")
+    }
+    assert set(chosen.values()) == {"review", "operations"}
+
+
 def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:
     files = render_templates(config(BASE, PIP_COMPILE, BUILD))
-    tokens = {}
-    for path in files:
-        if not path.startswith(".github/workflows/"):
-            continue
-        for job_id, job in jobs(files, path).items():
-            for step in job["steps"]:
-                if step.get("uses") == "$/.github/actions/repowarden":
-                    tokens[(job_id, step["with"]["command"])] = "token" in step["with"]
+    tokens = {(job_id, w["command"]): "token" in w for job_id, w in action_calls(files)}
     assert tokens == {
         ("assign", "assign"): True,
         ("check", "check"): True,

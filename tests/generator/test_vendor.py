@@ -28,7 +28,8 @@ def test_every_runtime_source_is_vendored_verbatim() -> None:
         for p, t in vendored.items()
         if p.startswith(vendor.RUNTIME_DIR + "/")
     } == sources
-    assert vendored[vendor.REQUIREMENTS] == (RUNTIME / "requirements.txt").read_text("utf-8")
+    for name in vendor.REQUIREMENT_SETS.values():
+        assert vendored[f"{vendor.VENDOR_ROOT}/{name}"] == (RUNTIME / name).read_text("utf-8")
     # `repowarden` stays a namespace package in the target, as in this distribution
     assert ".github/repowarden/repowarden/__init__.py" not in vendored
 
@@ -72,9 +73,25 @@ def test_lint_requirements_pin_every_linter_with_hashes() -> None:
 
 
 def test_runtime_requirements_are_hash_pinned() -> None:
-    pins = _pins((RUNTIME / "requirements.txt").read_text("utf-8"))
-    assert {"ghapi", "pydantic", "ruamel-yaml"} <= set(pins)
-    assert all(pins.values())
+    for name in vendor.REQUIREMENT_SETS.values():
+        text = (RUNTIME / name).read_text("utf-8")
+        pins = _pins(text)
+        assert {"ghapi", "pydantic", "ruamel-yaml"} <= set(pins), name
+        assert all(pins.values()), f"{name}: an entry without --hash breaks --require-hashes"
+        assert "--index-url" not in text
+        assert "--find-links" not in text
+
+
+def test_each_job_gets_only_the_packages_its_commands_use() -> None:
+    review = _pins((RUNTIME / vendor.REQUIREMENT_SETS["review"]).read_text("utf-8"))
+    operations = _pins((RUNTIME / vendor.REQUIREMENT_SETS["operations"]).read_text("utf-8"))
+    # The review commands never run pip-tools or build, nor pip itself (uv installs).
+    assert not {"pip-tools", "build", "pip", "setuptools", "wheel", "click"} & set(review)
+    # operate runs `python -m piptools compile` (which drives pip) and `python -m build`.
+    assert {"pip-tools", "build", "pip"} <= set(operations)
+    assert set(review) < set(operations)
+    # Compiled against the review set's pins: a package both sets hold is the same file.
+    assert all(operations[name] == review[name] for name in review)
 
 
 def test_the_vendored_copy_runs_on_its_own(tmp_path: Path) -> None:

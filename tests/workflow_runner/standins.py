@@ -159,6 +159,36 @@ def setup_python(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     return {"python-version": version, "python-path": str(python), "cache-hit": "false"}
 
 
+# ---------------------------------------------------------------- astral-sh/setup-uv
+
+
+def setup_uv(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
+    # Its enable-cache defaults to "auto": caching, on repository_dispatch runs too.
+    if not _false(inputs.get("enable-cache")):
+        raise StepFailed("setup-uv caches unless told `enable-cache: false` (invariant 5)")
+    version = inputs.get("version", "")
+    if not version or not version[0].isdigit() or any(c in version for c in "<>=~^*, "):
+        raise StepFailed(
+            f"setup-uv version {version!r}: the pinned action verifies only exact versions "
+            "it bundles checksums for"
+        )
+    # The test environment's uv (the `uv` package) stands in for the downloaded binary.
+    import uv
+
+    binary = Path(uv.find_uv_bin()).resolve()
+    ctx.path_additions.insert(0, str(binary.parent))
+    installed = subprocess.run(
+        [str(binary), "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
+    ctx.log(f"uv {installed} stands in for the requested {version}")
+    return {
+        "uv-version": installed,
+        "uv-path": str(binary),
+        "uvx-path": str(binary.with_name("uvx")),
+        "cache-hit": "false",
+    }
+
+
 # ---------------------------------------------------------------- artifacts
 
 
@@ -306,6 +336,7 @@ def create_app_token(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
 _RUNNERS: dict[str, Callable[[JobContext, dict[str, str]], dict[str, str]]] = {
     "actions/checkout": checkout,
     "actions/setup-python": setup_python,
+    "astral-sh/setup-uv": setup_uv,
     "actions/upload-artifact": upload_artifact,
     "actions/download-artifact": download_artifact,
     "pypa/gh-action-pypi-publish": pypi_publish,

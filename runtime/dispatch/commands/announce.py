@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from repowarden.runtime.commands import Command, Permission
+from repowarden.runtime.commands import Command, Permission, no_arguments
 from repowarden.runtime.dispatch import report
-from repowarden.runtime.dispatch.jobs import add_config, start
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config(parser)
-
-
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.dispatch.jobs import start
+
     ctx, _config, request = start(args)
     if request.pr is None:
         print("no pull request in the dispatch: nothing to announce")
@@ -38,6 +35,6 @@ COMMAND = Command(
     name="announce",
     summary="Comment on the PR that the dispatched operation started, with the run's URL.",
     permissions=(Permission("pull-requests", "write", "the start comment on the pull request"),),
-    add_arguments=add_arguments,
+    add_arguments=no_arguments,
     run=run,
 )

@@ -13,29 +13,22 @@ import argparse
 import contextlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repowarden.runtime.commands import Command, Permission
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.dispatch import report
-from repowarden.runtime.dispatch.apply import ApplyRefused, apply_patch, code_fence
-from repowarden.runtime.dispatch.artifact import verify_artifact
-from repowarden.runtime.dispatch.jobs import (
-    APP_TOKEN,
-    UPSTREAM_RESULT,
-    add_config,
-    artifacts_dir,
-    start,
-)
-from repowarden.runtime.dispatch.kinds import kind_of
-from repowarden.runtime.dispatch.payload import DispatchRequest, github_sha, show
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
+
+if TYPE_CHECKING:
+    from repowarden.runtime.dispatch.payload import DispatchRequest
+
 
 _RESULTS = frozenset({"success", "failure", "cancelled", "skipped"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config(parser)
     parser.add_argument(
         "directory",
         nargs="?",
@@ -54,6 +47,12 @@ def _report(gh: GitHub, ctx: RunContext, request: DispatchRequest, state: str, d
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.dispatch.apply import ApplyRefused, apply_patch, code_fence
+    from repowarden.runtime.dispatch.artifact import verify_artifact
+    from repowarden.runtime.dispatch.jobs import APP_TOKEN, UPSTREAM_RESULT, artifacts_dir, start
+    from repowarden.runtime.dispatch.kinds import kind_of
+    from repowarden.runtime.dispatch.payload import github_sha, show
+
     ctx, config, request = start(args)
     base_sha = github_sha()
     op = config.dispatch.operation(request.operation) if config.dispatch else None

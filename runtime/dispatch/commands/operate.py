@@ -18,17 +18,12 @@ import sys
 from pathlib import Path
 
 from repowarden.runtime.commands import Command
-from repowarden.runtime.dispatch.jobs import add_config, artifacts_dir, start, worktree_dir
-from repowarden.runtime.dispatch.operations import OperationFailed, run_operation
-from repowarden.runtime.dispatch.payload import github_sha
-from repowarden.runtime.dispatch.sandbox import Sandbox, SandboxError
 from repowarden.runtime.errors import BadInput, Exit
 
 ISOLATE = "REPOWARDEN_ISOLATE"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config(parser)
     parser.add_argument(
         "--worktree",
         type=Path,
@@ -42,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.dispatch.jobs import artifacts_dir, start, worktree_dir
+    from repowarden.runtime.dispatch.operations import OperationFailed, run_operation
+    from repowarden.runtime.dispatch.payload import github_sha
+    from repowarden.runtime.dispatch.sandbox import Sandbox, SandboxError
+
     ctx, config, request = start(args)
     for name in ("GITHUB_TOKEN", "GH_TOKEN"):
         if os.environ.get(name):

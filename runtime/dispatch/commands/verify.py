@@ -14,14 +14,10 @@ import argparse
 from pathlib import Path
 
 from repowarden.runtime.commands import Command
-from repowarden.runtime.dispatch.artifact import verify_artifact
-from repowarden.runtime.dispatch.jobs import add_config, artifacts_dir, start
-from repowarden.runtime.dispatch.payload import github_sha, show
 from repowarden.runtime.errors import BadInput, Exit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config(parser)
     parser.add_argument(
         "--event-only",
         action="store_true",
@@ -37,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repowarden.runtime.dispatch.artifact import verify_artifact
+    from repowarden.runtime.dispatch.jobs import artifacts_dir, start
+    from repowarden.runtime.dispatch.payload import github_sha, show
+
     ctx, config, request = start(args)
     base_sha = github_sha()
     if args.event_only:

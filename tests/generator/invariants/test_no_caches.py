@@ -17,6 +17,10 @@ def test_the_rendered_example_passes(parsed: Parse, rendered: dict[str, str]) ->
     ("path", "old", "new", "message"),
     [
         (ACTION, "python-version: ${{", "cache: pip\n        python-version: ${{", "`with: cache`"),
+        # setup-uv's default ("auto") caches, on repository_dispatch runs too.
+        (ACTION, "        enable-cache: false\n", "", "caches unless told `enable-cache: false`"),
+        (ACTION, "enable-cache: false", "enable-cache: auto", "`with: enable-cache`"),
+        (ACTION, "enable-cache: false", "enable-cache: true", "caches unless told"),
         (
             LINT,
             VENV,
