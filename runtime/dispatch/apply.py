@@ -198,13 +198,8 @@ def refuse_protected(gh: GitHub, branch: str) -> None:
             f"whether {where} is protected could not be read ({exc.message}); repowarden "
             "pushes only to a branch it knows is unprotected"
         ) from None
-    gating = sorted(
-        {
-            str(r.get("type"))
-            for r in rules
-            if not isinstance(r, dict) or r.get("type") not in RULES_NOT_ABOUT_UPDATES
-        }
-    )
+    kinds = {str(r.get("type")) if isinstance(r, dict) else "?" for r in rules}
+    gating = sorted(kinds - RULES_NOT_ABOUT_UPDATES)
     if gating:
         raise ApplyRefused(
             f"active ruleset rules restrict updates to {where} "
