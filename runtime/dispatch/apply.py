@@ -9,7 +9,9 @@ on the base commit's tree, a commit, and a ref:
   commit, and a pull request into the default branch;
 - `format` on a same-repository PR: a fast-forward push to the PR's own head branch,
   only from the exact head the unprivileged job ran on (a moved head is refused,
-  never forced), and never to the default branch;
+  never forced), and never to the default branch or a protected one (branch
+  protection, or an active ruleset with any rule beyond creation/deletion; a branch
+  whose protection cannot be read counts as protected);
 - another operation on a same-repository PR: the branch as above, with a pull
   request into the PR's branch;
 - a fork PR: nothing is pushed; the patch goes into the PR comment.
@@ -67,6 +69,11 @@ def branch_name(request: DispatchRequest) -> str:
 def sha_segment(sha: str) -> str:
     """A git object id as one URL path segment."""
     return quote(sha, safe="")
+
+
+def branch_segment(branch: str) -> str:
+    """A branch name as one URL path segment (`release/1.2` is `release%2F1.2`)."""
+    return quote(branch, safe="")
 
 
 def ref_segments(ref: str) -> str:
@@ -165,6 +172,42 @@ def _ref_sha(gh: GitHub, branch: str) -> str | None:
     return str(body["object"]["sha"])
 
 
+# Ruleset rules that say nothing about updating an existing branch; every other type,
+# known or not, makes the branch one that repowarden does not push to (fail closed).
+RULES_NOT_ABOUT_UPDATES = frozenset({"creation", "deletion"})
+
+
+def refuse_protected(gh: GitHub, branch: str) -> None:
+    """ApplyRefused unless GitHub says `branch` is unprotected and no active rule gates updates.
+
+    Two reads: "Get a branch" (its `protected` flag covers branch protection and
+    rulesets) and "Get rules for a branch" (the active rules on it, at any level).
+    """
+    where = f"the PR's head branch {_code(branch)}"
+    segment = branch_segment(branch)
+    try:
+        body = gh.get(gh.repo_path(f"/branches/{segment}"))
+        if not isinstance(body, dict) or body.get("protected") is not False:
+            raise ApplyRefused(
+                f"{where} is protected (branch protection or a ruleset); repowarden never "
+                "pushes to a protected branch (open the PR from an unprotected branch)"
+            )
+        rules = list(gh.paginate(gh.repo_path(f"/rules/branches/{segment}")))
+    except (NotFound, PermissionDenied) as exc:
+        raise ApplyRefused(
+            f"whether {where} is protected could not be read ({exc.message}); repowarden "
+            "pushes only to a branch it knows is unprotected"
+        ) from None
+    kinds = {str(r.get("type")) if isinstance(r, dict) else "?" for r in rules}
+    gating = sorted(kinds - RULES_NOT_ABOUT_UPDATES)
+    if gating:
+        raise ApplyRefused(
+            f"active ruleset rules restrict updates to {where} "
+            f"({', '.join(_code(t) for t in gating)}); repowarden never pushes to a "
+            "protected branch (open the PR from an unprotected branch)"
+        )
+
+
 def _code(text: str) -> str:
     """Inline code for a path or ref from the PR: no backtick can end it early."""
     return "`" + text.replace("`", "'")[:200] + "`"
@@ -259,7 +302,7 @@ def apply_patch(
     match result:
         case "push" if pull is not None:
             applied = _push_to_pr(
-                writer, config, request, pull, manifest.head_sha, tree, message, changed
+                gh, writer, config, pull, manifest.head_sha, tree, message, changed
             )
             return _with_ci_note(applied, pusher)
         case "push" | "pull-request":
@@ -316,9 +359,9 @@ def _with_ci_note(applied: Applied, pusher: GitHub | None) -> Applied:
 
 
 def _push_to_pr(
+    reader: GitHub,
     gh: GitHub,
     config: Config,
-    request: DispatchRequest,
     pull: dict[str, Any],
     worked_on: str,
     tree: str,
@@ -334,6 +377,7 @@ def _push_to_pr(
             f"the PR's head branch {_code(head_ref)} is the default branch; repowarden never "
             "pushes to it (open the PR from another branch)"
         )
+    refuse_protected(reader, head_ref)
     current = _ref_sha(gh, head_ref)
     if current is None:
         raise ApplyRefused(f"the PR's head branch {_code(head_ref)} could not be read")

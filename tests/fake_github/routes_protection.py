@@ -8,23 +8,37 @@ by test_schema.py against @octokit/openapi) and its rules: every route needs the
 branch policies only while `custom_branch_policies` is on (404 otherwise, as the
 docs say for POST …/deployment-branch-policies).
 
+Two reads need less: "Get a branch" (contents: read, /rest/branches/branches) says
+whether a branch is `protected` by branch protection or a ruleset (the docs' words
+for the `protected` filter of "List branches"), and "Get rules for a branch"
+(metadata: read, /rest/repos/rules) lists the rules of every `active` ruleset whose
+ref_name condition takes the branch (include minus exclude; fnmatch patterns on
+`refs/heads/…` where `*` stays within one `/` segment and `**` crosses them, plus
+`~DEFAULT_BRANCH` and `~ALL`). A branch name in the path is one URL-quoted segment
+(`release%2F1.2`, `main%23x`), decoded here as GitHub does.
+
 Imported at the end of routes.py so that its routes register with the others.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from fake_github.routes import (
     Request,
     Response,
     _int,
+    get_repo_commit,
     not_found,
     paginate,
     route,
     validation_failed,
 )
+from fake_github.rules import rule
 
 
 @dataclass
@@ -55,12 +69,113 @@ def _key(req: Request, name: str) -> tuple[str, str]:
     return (req.repo.full_name.lower(), name)
 
 
+def _branch(req: Request) -> str:
+    """The `{branch}` path parameter, URL-decoded: `release%2F1.2` is `release/1.2`."""
+    return unquote(req.params["branch"])
+
+
+BRANCH_PROTECTED_BY_RULESETS = rule(
+    "branch-protected-by-rulesets",
+    "A branch is `protected` when branch protection or an active ruleset targets it.",
+    "https://docs.github.com/en/rest/branches/branches#list-branches",
+)
+
+
+def _ref_pattern(pattern: str) -> re.Pattern[str]:
+    """A ruleset's fnmatch pattern: `*` and `?` stay within a segment, `**` crosses `/`."""
+    out = ""
+    for token in re.findall(r"\*\*|\*|\?|\[[^\]]*\]|[^*?\[]+|\[", pattern):
+        if token == "**":
+            out += ".*"
+        elif token == "*":
+            out += "[^/]*"
+        elif token == "?":
+            out += "[^/]"
+        elif token.startswith("[") and token.endswith("]") and len(token) > 2:
+            body = token[1:-1]
+            out += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+        else:
+            out += re.escape(token)
+    return re.compile(out)
+
+
+def _targets(req: Request, ruleset: dict[str, Any], branch: str) -> bool:
+    """Whether an active branch ruleset's ref_name condition takes `branch`."""
+    if ruleset.get("enforcement") != "active" or ruleset.get("target", "branch") != "branch":
+        return False
+    ref_name = (ruleset.get("conditions") or {}).get("ref_name") or {}
+    full = f"refs/heads/{branch}"
+    default = req.repo.default_branch
+
+    def matches(pattern: str) -> bool:
+        if pattern == "~ALL":
+            return True
+        if pattern == "~DEFAULT_BRANCH":
+            return branch == default
+        return bool(_ref_pattern(pattern).fullmatch(full))
+
+    return any(map(matches, ref_name.get("include") or ())) and not any(
+        map(matches, ref_name.get("exclude") or ())
+    )
+
+
+def _active_rulesets(req: Request, branch: str) -> list[dict[str, Any]]:
+    stored = settings(req.gh).rulesets.get(req.repo.full_name.lower(), [])
+    return [r for r in stored if _targets(req, r, branch)]
+
+
+# -- branches --------------------------------------------------------------------------------
+
+
+@route("GET /repos/{owner}/{repo}/branches/{branch}")
+def get_branch(req: Request) -> Response:
+    branch = _branch(req)
+    sha = req.repo.git.ref_target(f"refs/heads/{branch}")
+    if sha is None:
+        raise not_found(req.template)  # GitHub: "Branch not found"
+    protected = _key(req, branch) in settings(req.gh).protection or (
+        req.gh.rules(BRANCH_PROTECTED_BY_RULESETS) and bool(_active_rulesets(req, branch))
+    )
+    commit = get_repo_commit(dataclasses.replace(req, params={**req.params, "ref": sha})).body
+    api = f"{req.gh.url}/repos/{req.repo.full_name}/branches/{req.params['branch']}"
+    return Response(
+        200,
+        {
+            "name": branch,
+            "commit": commit,
+            "_links": {
+                "html": f"https://github.com/{req.repo.full_name}/tree/{req.params['branch']}",
+                "self": api,
+            },
+            "protected": protected,
+            "protection": {"enabled": protected},
+            "protection_url": f"{api}/protection",
+        },
+    )
+
+
+@route("GET /repos/{owner}/{repo}/rules/branches/{branch}")
+def get_branch_rules(req: Request) -> Response:
+    # The branch need not exist: the rules that would apply to that name are listed.
+    found = [
+        {
+            **applied,
+            "ruleset_source_type": ruleset["source_type"],
+            "ruleset_source": ruleset["source"],
+            "ruleset_id": ruleset["id"],
+        }
+        for ruleset in _active_rulesets(req, _branch(req))
+        for applied in ruleset.get("rules") or ()
+    ]
+    return paginate(req, found)
+
+
 # -- branch protection -----------------------------------------------------------------------
 
 
 @route("GET /repos/{owner}/{repo}/branches/{branch}/protection")
 def get_protection(req: Request) -> Response:
-    stored = settings(req.gh).protection.get(_key(req, req.params["branch"]))
+    stored = settings(req.gh).protection.get(_key(req, _branch(req)))
     if stored is None:
         raise not_found(req.template)  # GitHub: "Branch not protected"
     return Response(200, stored)
@@ -83,8 +198,8 @@ def put_protection(req: Request) -> Response:
         raise validation_failed(
             [{"resource": "Branch", "field": name, "code": "missing_field"} for name in missing]
         )
-    branch = req.params["branch"]
-    url = f"{req.gh.url}/repos/{req.repo.full_name}/branches/{branch}/protection"
+    branch = _branch(req)
+    url = f"{req.gh.url}/repos/{req.repo.full_name}/branches/{req.params['branch']}/protection"
     status = body["required_status_checks"]
     reviews = body["required_pull_request_reviews"]
     stored: dict[str, Any] = {

@@ -598,6 +598,25 @@ CASES = [
         lambda w: (f"{ENV}/deployment-branch-policies/{_first_policy(w)}", None),
         ADMIN,
     ),
+    # Branches and their rules (routes_protection.py): no administration needed. By now
+    # main has branch protection and the ruleset above targets ~DEFAULT_BRANCH.
+    Case(
+        "GET /repos/{owner}/{repo}/branches/{branch}",
+        200,
+        lambda w: (f"{R}/branches/main", None),
+        {"contents": "read"},
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/branches/{branch}",
+        404,
+        lambda w: (f"{R}/branches/release%2F1.2", None),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/rules/branches/{branch}",
+        200,
+        lambda w: (f"{R}/rules/branches/main", None),
+        {"issues": "read"},  # metadata: read, which every token holds
+    ),
 ]
 
 
@@ -646,3 +665,19 @@ def test_validation_catches_a_missing_required_field(world: World, spec: dict[st
     assert base64.b64decode(
         call(world.gh, "GET", f"{R}/git/blobs/{world.blob}", token=world.token).json["content"]
     ) == (b"blob\n")
+
+
+def test_branch_and_its_rules_reflect_the_stored_protection(world: World) -> None:
+    # Runs after the cases above stored main's protection and the ~DEFAULT_BRANCH ruleset.
+    branch = call(world.gh, "GET", f"{R}/branches/main", token=world.token).json
+    assert (branch["name"], branch["protected"]) == ("main", True)
+    assert branch["commit"]["sha"] == world.gh.state.repo(REPO).git.resolve("main")
+    rules = call(world.gh, "GET", f"{R}/rules/branches/main", token=world.token).json
+    assert [r["type"] for r in rules] == ["pull_request"]
+    assert rules[0]["ruleset_id"] == _first_ruleset(world)
+    other = call(world.gh, "GET", f"{R}/rules/branches/feature-x", token=world.token).json
+    assert other == []
+    # Contents: read is needed for the branch (GitHub's schema lists no 403; its usual
+    # "Resource not accessible by integration" answer comes all the same).
+    no_contents = world.gh.token({"issues": "read"})
+    assert call(world.gh, "GET", f"{R}/branches/main", token=no_contents).status == 403

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fake_github import FakeGitHub
+from fake_github.client import call
 from repowarden.runtime.commands import load
 from support.dispatch_pipeline import (
     ANNOUNCE,
@@ -607,6 +609,69 @@ def test_a_pr_whose_head_branch_is_the_default_branch_gets_no_push(
     assert pipeline.refs()["refs/heads/main"] == head
     (comment,) = github.comments("o/r", pr)
     assert "state=failure" in comment.body
+
+
+ADMIN = {"administration": "write"}
+
+
+def refused_as_protected(pipeline: Pipeline, github: FakeGitHub, event: dict[str, Any]) -> str:
+    """Run apply, expect the protected-branch refusal on the PR; return the comment body."""
+    refs = pipeline.refs()
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 1, outcome.out + outcome.err
+    assert "repowarden never pushes to a protected branch" in outcome.out
+    assert pipeline.refs() == refs
+    assert not github.calls_matching("PATCH", r"/git/refs/")
+    (comment,) = github.comments("o/r", event["client_payload"]["pr"])
+    assert "state=failure" in comment.body
+    return str(comment.body)
+
+
+@pytest.mark.parametrize("head_ref", ["release/1.2", "release#1"])
+def test_a_head_branch_with_branch_protection_gets_no_push(
+    pipeline: Pipeline, github: FakeGitHub, head_ref: str
+) -> None:
+    _, _, event = format_dispatch(pipeline, github, "prot-1", head_ref)
+    body = {
+        "required_status_checks": None,
+        "enforce_admins": True,
+        "required_pull_request_reviews": {"required_approving_review_count": 1},
+        "restrictions": None,
+    }
+    path = f"/repos/o/r/branches/{quote(head_ref, safe='')}/protection"
+    assert call(github, "PUT", path, token=github.token(ADMIN), body=body).status == 200
+    comment = refused_as_protected(pipeline, github, event)
+    assert f"`{head_ref}` is protected" in comment
+
+
+def test_a_head_branch_an_active_ruleset_targets_gets_no_push(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    _, _, event = format_dispatch(pipeline, github, "rule-1", "release/2.0")
+    ruleset = {
+        "name": "releases",
+        "enforcement": "active",
+        "conditions": {"ref_name": {"include": ["refs/heads/release/*"], "exclude": []}},
+        "rules": [{"type": "update"}],
+    }
+    answer = call(github, "POST", "/repos/o/r/rulesets", token=github.token(ADMIN), body=ruleset)
+    assert answer.status == 201
+    with github.rules.without("branch-protected-by-rulesets"):
+        comment = refused_as_protected(pipeline, github, event)
+    assert "active ruleset rules restrict updates" in comment
+    assert "`update`" in comment
+
+
+def test_an_unprotected_head_branch_is_checked_and_pushed(
+    pipeline: Pipeline, github: FakeGitHub
+) -> None:
+    _, head, event = format_dispatch(pipeline, github, "free-1", "feature")
+    outcome = pipeline.run("apply", event, job="apply", permissions=APPLY)
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert pipeline.refs()["refs/heads/feature"] != head
+    # Both reads happen before the push, with the job's own token.
+    assert github.calls_matching("GET", r"/repos/o/r/branches/feature$")
+    assert github.calls_matching("GET", r"/repos/o/r/rules/branches/feature$")
 
 
 def test_the_push_is_refused_when_the_branch_moved_after_the_pr_was_read(
