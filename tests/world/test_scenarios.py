@@ -310,7 +310,9 @@ def test_the_dispatcher_app_s_pip_compile_opens_a_pull_request(
     # Without an App, apply opens the PR with GITHUB_TOKEN, which GitHub refuses unless
     # Settings > Actions > "Allow GitHub Actions to create and approve pull requests" is
     # on (off by default; docs: "Managing GitHub Actions settings for a repository").
-    # This maintainer turned it on; the gate then never reports (the next scenario).
+    # This maintainer turned it on (else apply fails with the setting's name). The PR's
+    # gate then never reports: GITHUB_TOKEN's events start no workflow (the next
+    # scenario configures the App, whose events do).
     world.gh.set_workflow_permissions(TRIO, can_approve_pull_request_reviews=True)
     base = world.tip()
     payload = {"operation": "pip-compile", "id": "w-pip-1", "repo": TRIO}
