@@ -328,6 +328,23 @@ def test_the_dispatcher_app_s_pip_compile_opens_a_pull_request(
     assert run.jobs["unprivileged"].writes() == set()
 
 
+def test_without_the_app_or_the_setting_apply_pushes_the_branch_but_github_refuses_the_pr(
+    make_world: Callable[..., World],
+) -> None:
+    # "Allow GitHub Actions to create and approve pull requests" is off by default.
+    world, bot = trio(make_world)
+    payload = {"operation": "pip-compile", "id": "w-pip-4", "repo": TRIO}
+    assert world.dispatch(bot, "repowarden", payload).status == 204
+    world.settle()
+    [run] = world.log.runs_of("repowarden-dispatch.yml")
+    assert run.jobs["apply"].result == "failure", world.log.describe()
+    opened = [c for c in world.gh.calls if c.method == "POST" and c.path.endswith("/pulls")]
+    assert [c.status for c in opened] == [403]
+    refs = world.gh.state.repo(TRIO).git.refs()  # type: ignore[union-attr]
+    assert "refs/heads/repowarden/pip-compile/w-pip-4" in refs  # to open the PR by hand
+    assert not [p for p in world.gh.state.pulls.values() if p.repo == TRIO]
+
+
 def test_the_dispatcher_app_s_pull_request_gets_its_gate(make_world: Callable[..., World]) -> None:
     # With repowarden's App, apply pushes and opens the PR with the App's token: unlike
     # GITHUB_TOKEN's, its events start workflows, so CI and the gate run on the new head.
