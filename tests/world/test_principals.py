@@ -12,7 +12,14 @@ from world.principals import App, app_token, person_permissions
 
 def test_app_tokens_hold_what_is_asked_within_the_apps_permissions(tmp_path: Path) -> None:
     gh = FakeGitHub(tmp_path)
-    app = App("gate", 42, "Iv23li0000000042", {"checks": "write", "contents": "read"})
+    # Tokens are minted by the fake GitHub for an App registered there, as GitHub does.
+    registered = gh.add_app(
+        "gate",
+        id=42,
+        client_id="Iv23li0000000042",
+        permissions={"checks": "write", "contents": "read"},
+    )
+    app = App(registered.slug, registered.id, registered.client_id, dict(registered.permissions))
     token = app_token(gh, app, {"checks": "write"}, repo="o/r")
     stored = gh.state.tokens[token]
     assert (stored.permissions, stored.login, stored.app) == (

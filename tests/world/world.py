@@ -184,8 +184,19 @@ class World:
             self.gh.add_org_member(org, login, public=public)
         return person
 
-    def app(self, slug: str, permissions: dict[str, str]) -> App:
-        registered = self.gh.add_app(slug, permissions=dict(permissions))
+    def app(
+        self,
+        slug: str,
+        permissions: dict[str, str],
+        *,
+        id: int | None = None,
+        client_id: str | None = None,
+    ) -> App:
+        """A GitHub App installed on the repository. A config's `app:` names its `id` and
+        `client_id`; create-github-app-token finds the App by that client id."""
+        registered = self.gh.add_app(
+            slug, id=id, client_id=client_id, permissions=dict(permissions)
+        )
         app = App(slug, registered.id, registered.client_id, dict(permissions))
         self.apps[slug] = app
         return app
