@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,13 +29,12 @@ from repowarden.runtime.config import load_config
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
 from workflow_runner.workflow import Step, WorkflowError
 from world.generate import render
+from world.venvs import MACHINE_ENV
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-PIP_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-pip-cache"
-UV_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-uv-cache"
 VENV = "repowarden-venv"
 
 
@@ -177,14 +175,7 @@ def make_scenario(
             github,
             repo,
             tmp_path / "runner",
-            machine_env={
-                "PIP_CACHE_DIR": str(PIP_CACHE),
-                "PIP_NO_INPUT": "1",
-                "UV_CACHE_DIR": str(UV_CACHE),
-                # uv trusts its own root store; this machine reaches PyPI through one
-                # that only the system bundle (the one pip is told about) holds.
-                **{k: os.environ[k] for k in ("SSL_CERT_FILE",) if k in os.environ},
-            },
+            machine_env=MACHINE_ENV,
             job_hook=venv_cache.before,
             after_job=venv_cache.after,
             **runner_kw,

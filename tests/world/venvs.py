@@ -22,8 +22,17 @@ if TYPE_CHECKING:
     from workflow_runner import JobContext
 
 PIP_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-pip-cache"
+UV_CACHE = Path(tempfile.gettempdir()) / "repowarden-e2e-uv-cache"
 VENV = "repowarden-venv"
-MACHINE_ENV = {"PIP_CACHE_DIR": str(PIP_CACHE), "PIP_NO_INPUT": "1"}
+# What a runner machine has set for the composite action's installs (pip and uv).
+MACHINE_ENV = {
+    "PIP_CACHE_DIR": str(PIP_CACHE),
+    "PIP_NO_INPUT": "1",
+    "UV_CACHE_DIR": str(UV_CACHE),
+    # uv trusts its own root store; this machine reaches PyPI through one that only
+    # the system bundle (the one pip is told about) holds.
+    **{k: os.environ[k] for k in ("SSL_CERT_FILE",) if k in os.environ},
+}
 
 
 def _link_or_copy(src: str, dst: str) -> None:
