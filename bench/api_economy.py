@@ -17,8 +17,8 @@ How the lower bounds are counted (bench/README.md says the same):
 - dismiss-runs (opt-in since issue 10), P open PRs with N completed runs of the
   check workflow, all from branches of the repository: the runs are listed,
   ceil(N / 100) pages, the open PRs too, ceil(P / 100) pages (only their superseded
-  runs go), and at most 100 superseded runs are deleted per sweep (secondary rate
-  limit: a DELETE costs 5 points): P = 300, N = 2,000 -> 20 + 3 + 100 = 123.
+  runs go), and at most 40 superseded runs are deleted per sweep (GitHub's secondary
+  limit: 80 content-creating requests a minute): P = 300, N = 2,000 -> 20 + 3 + 40 = 63.
 - sweep (the cron backstop), P open PRs whose gates are current (the event-driven
   runs wrote them): the open PRs are listed, ceil(P / 100) pages, and each PR's
   gate and reviews are read, 2 calls: 3 + 600 = 603 for P = 300; nothing written.

@@ -170,10 +170,17 @@ class Plan:
 
 
 def app_manifest(config: Config) -> dict[str, Any]:
-    """A GitHub App manifest (docs: "Registering a GitHub App from a manifest")."""
-    permissions = {"checks": "write", "pull_requests": "read", "metadata": "read"}
-    if config.review.external.org is not None:
-        permissions["members"] = "read"
+    """A GitHub App manifest (docs: "Registering a GitHub App from a manifest").
+
+    Its permissions are what the rendered workflows' App tokens ask for: the gate's
+    (check and sweep) and, with dispatch operations that push, apply's.
+    """
+    from repowarden.generator.invariants.permissions import union
+    from repowarden.generator.render import app_permissions
+
+    users = ["check", "sweep"] + (["apply"] if config.dispatch is not None else [])
+    asked = union(p for command in users for p in app_permissions(config, command))
+    permissions = {"metadata": "read"} | {p.scope.replace("-", "_"): p.level for p in asked}
     return {
         "name": f"repowarden gate {config.repository}"[:34],
         "url": f"https://github.com/{config.repository}",

@@ -85,6 +85,24 @@ def test_the_app_manifest_asks_for_what_the_gate_uses(capsys: pytest.CaptureFixt
     assert len(manifest["name"]) <= 34
 
 
+def test_the_app_manifest_adds_what_dispatch_pushes_need(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # trio's operations push results; with an App, apply pushes and opens PRs as it.
+    config = (TRIO / ".github" / "repowarden.yml").read_text()
+    app = "app: {id: 7, client_id: Iv23liTrio0001, slug: trio-warden}\n"
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "repowarden.yml").write_text(config + app)
+    manifest = printed(capsys, "--root", str(tmp_path), "--app-manifest")
+    assert manifest["default_permissions"] == {
+        "checks": "write",
+        "contents": "write",
+        "pull_requests": "write",
+        "metadata": "read",
+        "members": "read",  # trio's review.external.org
+    }
+
+
 def _fake_repo(github: FakeGitHub) -> None:
     github.add_repo("example-org/gadget")
 
