@@ -27,7 +27,7 @@ import pytest
 from fake_github.server import Call, FakeGitHub
 from repowarden.runtime.config import load_config
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
-from workflow_runner.workflow import Step, WorkflowError
+from workflow_runner.workflow import Step
 from world.generate import render
 from world.venvs import MACHINE_ENV
 
@@ -163,9 +163,8 @@ def make_scenario(
     ) -> Scenario:
         files = render_example(example, tmp_path / "rendered", config_prefix)
         if not with_gate:
-            # This local runner cannot load workflow_run workflows (it refuses the whole
-            # tree), so scenarios leave the gate workflow out; its command is tested over
-            # HTTP in tests/runtime/commands/test_check.py, and the faithful world runs it.
+            # Scenarios that do not deliver the gate's workflow_run leave its workflow
+            # out; the faithful world (tests/world) runs the whole chain by GitHub's rules.
             files.pop(GATE_WORKFLOW)
         config = load_config(tmp_path / "rendered" / ".github" / "repowarden.yml")
         repo, default = config.repository, config.default_branch
@@ -186,12 +185,6 @@ def make_scenario(
 
 
 GATE_WORKFLOW = ".github/workflows/repowarden-gate.yml"
-RUNNER_LACKS_WORKFLOW_RUN = pytest.mark.xfail(
-    strict=True,
-    raises=WorkflowError,
-    reason="tests/workflow_runner does not support the workflow_run trigger yet; remove this "
-    "mark once it does",
-)
 
 
 def statuses(scenario: Scenario, sha: str) -> dict[str, Any]:
@@ -322,6 +315,12 @@ def workflow_run(
             "head_branch": head_branch,
             "head_repository": head,
             "pull_requests": [{"number": n} for n in numbers],
+        },
+        # GitHub's payload names the workflow that ran, beside the run itself
+        # (@octokit/webhooks-examples, workflow_run.completed).
+        "workflow": {
+            "name": "repowarden: review recorded",
+            "path": ".github/workflows/repowarden-review.yml",
         },
         "repository": repository,
         "sender": {"login": "r0mant", "id": 1, "type": "User"},
@@ -645,7 +644,6 @@ def test_7_release_dispatch_publishes_exactly_the_verified_distributions(
 # ---------------------------------------------------------------- beyond the seven
 
 
-@RUNNER_LACKS_WORKFLOW_RUN
 def test_a_fork_review_is_decided_by_the_workflow_run_gate(make_scenario: Any) -> None:
     s: Scenario = make_scenario("teleport", with_gate=True)
     number = fork_pr(s)
@@ -673,7 +671,6 @@ def test_a_fork_review_is_decided_by_the_workflow_run_gate(make_scenario: Any) -
     assert gate_calls[-1] == f"POST /repos/{TELEPORT}/statuses/{first_head} -> 201"
 
 
-@RUNNER_LACKS_WORKFLOW_RUN
 def test_merge_group_is_decided_by_the_gate_and_runs_the_lint_job(make_scenario: Any) -> None:
     """A required check must report on the merge queue; the lint workflow runs there too,
     so this also runs the target's own gate: drift check, actionlint and zizmor."""
