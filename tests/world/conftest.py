@@ -40,9 +40,10 @@ def simulated_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 @pytest.fixture
 def make_world(
     simulated_github: FakeGitHub, tmp_path: Path, runtime_venvs: RuntimeVenvs
-) -> Callable[..., World]:
+) -> Iterator[Callable[..., World]]:
     """A world whose repository holds an example's config (optionally edited) rendered
-    by the real generator, plus `extra_files`."""
+    by the real generator, plus `extra_files`; closed when the test ends."""
+    worlds: list[World] = []
 
     def make(
         example: str,
@@ -63,7 +64,7 @@ def make_world(
         runtime_venvs.prepare(rendered / ".github" / "repowarden" / "requirements.txt")
         clock = simulated_github.state.clock
         assert isinstance(clock, SimulatedClock)
-        return World(
+        world = World(
             simulated_github,
             config.repository,
             tmp_path / "world",
@@ -72,5 +73,9 @@ def make_world(
             machine_env=MACHINE_ENV,
             **world_kw,
         )
+        worlds.append(world)
+        return world
 
-    return make
+    yield make
+    for world in worlds:
+        world.close()

@@ -27,10 +27,16 @@ def workflow(on: str, permissions: str = "{}", script: str = "true", env: str = 
     )
 
 
+# The worlds a test made, closed when it ends (a pending run's thread must not outlive it).
+_OPEN: list[World] = []
+
+
 @pytest.fixture
 def gh(tmp_path: Path) -> Iterator[FakeGitHub]:
     fake = FakeGitHub(tmp_path / "fake", clock=SimulatedClock()).start()
     yield fake
+    while _OPEN:
+        _OPEN.pop().close()
     fake.stop()
     assert not fake.errors
 
@@ -40,6 +46,7 @@ def make(gh: FakeGitHub, tmp_path: Path, files: dict[str, str], **kw: object) ->
     clock = gh.state.clock
     assert isinstance(clock, SimulatedClock)
     world = World(gh, REPO, tmp_path / "world", clock=clock, **kw)  # type: ignore[arg-type]
+    _OPEN.append(world)
     world.person("alice", "write")
     world.person("bob", "write")
     world.person("rita", "read")

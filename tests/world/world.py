@@ -1071,6 +1071,14 @@ class World:
         with self._cond:
             job.held = False
 
+    def close(self) -> None:
+        """Release every job still waiting for its simulated end, so that no run's
+        thread outlives the test (a pending run would hold the interpreter's exit)."""
+        with self._cond:
+            for job in self._jobs.values():
+                job.released.set()
+            self._cond.notify_all()
+
     def _job_finished(self, ctx: JobContext, result: JobResult) -> None:
         job = self._jobs[ctx.token]
         if not job.released.is_set():
