@@ -115,9 +115,12 @@ def split_action_script(action_yml: Path) -> tuple[str, str]:
     [step] = [s for s in action["runs"]["steps"] if s.get("id") == "run"]
     script: str = step["run"]
     cut = script.index("# Split the fixed flags")
-    return script[:cut], "set -euo pipefail\n" + 'VENV="$RUNNER_TEMP/repowarden-venv"\n' + script[
-        cut:
-    ]
+    run = (
+        "set -euo pipefail\n"
+        'VENV="$RUNNER_TEMP/repowarden-venv"\n'
+        'RUNTIME_PYTHON="$VENV/bin/python"\n'
+    )
+    return script[:cut], run + script[cut:]
 
 
 def old_workspace(dest: Path) -> None:

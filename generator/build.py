@@ -11,11 +11,12 @@ import json
 from functools import cache
 from typing import Any
 
-from repowarden.runtime.config import Config
+from repowarden.runtime.config import Config, parsed_config_body
 from repowarden.runtime.errors import Exit, RepowardenError
 from repowarden.runtime.generated import (
     CONFIG_PATH,
     MANIFEST_PATH,
+    PARSED_CONFIG_PATH,
     VENDOR_ROOT,
     Manifest,
     sha256,
@@ -68,7 +69,11 @@ def plan(config: Config, config_text: str, config_name: str = CONFIG_PATH) -> di
         raise InvariantError(exc.violations) from None
     # The schema is YAML-compatible JSON, so the `#` header can precede it and
     # yaml-language-server (which reads YAML schema files) still loads it.
-    extra = {**vendored_files(), SCHEMA_PATH: schema_text()}
+    extra = {
+        **vendored_files(),
+        SCHEMA_PATH: schema_text(),
+        PARSED_CONFIG_PATH: parsed_config_body(config_text, config_name),
+    }
     clash = sorted(set(rendered) & set(extra))
     if clash:
         raise InvariantError([f"{p}: rendered by a template and also vendored" for p in clash])

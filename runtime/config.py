@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,7 +37,15 @@ from .fields import (
     _schema,
 )
 from .fields import StrictModel as _Model
-from .generated import CONFIG_PATH
+from .generated import (
+    CONFIG_PATH,
+    PARSED_CONFIG_NAME,
+    PARSED_CONFIG_PATH,
+    read_manifest,
+    read_text,
+    sha256,
+    split_header,
+)
 from .review_rules import ADMINS, AssignmentOptions, GroupName, Rule
 
 EXTERNAL = "*"
@@ -733,8 +742,8 @@ def _yaml_problem(problem: str | None, text: str) -> str:
     return f"not valid YAML: {problem}"
 
 
-def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
-    """Validate config text; every problem is reported with file:line:column."""
+def yaml_data(text: str, source: str = CONFIG_PATH) -> Any:
+    """The config text's YAML data (a mapping); every problem with file:line:column."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -759,6 +768,12 @@ def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
         )
     if not isinstance(data, dict):
         raise ConfigError([Problem(source, 1, 1, "the config must be a YAML mapping of keys")])
+    return data
+
+
+def parse_config(text: str, source: str = CONFIG_PATH) -> Config:
+    """Validate config text; every problem is reported with file:line:column."""
+    data = yaml_data(text, source)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
@@ -806,5 +821,57 @@ def read_config_text(path: str | Path) -> str:
     raise ConfigError([Problem(str(path), 1, 1, message)])
 
 
+_PARSED_NOTE = (
+    "# The config's data as JSON (JSON is YAML), which the vendored runtime reads instead\n"
+    "# of parsing the YAML, while generated.txt records the config's current hash.\n"
+)
+
+
+def parsed_config_body(text: str, source: str = CONFIG_PATH) -> str:
+    """The body of PARSED_CONFIG_NAME for config `text`: its YAML data as JSON.
+
+    Only the data, not the text's hash: a comment-only edit of the config changes the
+    manifest alone (runtime/generated.py), and the manifest is what says whether this
+    data is current.
+    """
+    data = json.dumps(yaml_data(text, source), indent=2, ensure_ascii=False)
+    return _PARSED_NOTE + data + "\n"
+
+
+def _parsed_beside_runtime(text: str) -> Any:
+    """The data `generate` recorded for exactly this config text, or None.
+
+    Read from beside the vendored runtime (`.github/repowarden/`): it saves the job
+    importing and running ruamel.yaml's pure-Python parser (0.1 s on a runner's first
+    run, bench/README.md benchmark 7). Used only when the manifest there records this
+    text's hash and lists the file, and the file's content hash verifies; anything
+    else (no such file, a hand edit, a config changed without `generate`) falls back
+    to parsing the YAML, which stays the source of truth and the one place errors are
+    located in.
+    """
+    vendored = Path(__file__).resolve().parents[2]
+    manifest = read_manifest(vendored.parents[1])
+    if manifest is None or manifest.config_hash != sha256(text):
+        return None
+    if PARSED_CONFIG_PATH not in manifest.files:
+        return None
+    raw = read_text(vendored / PARSED_CONFIG_NAME)
+    header, body = split_header(raw) if raw is not None else (None, "")
+    if header is None or header.content_hash != sha256(body):
+        return None
+    try:
+        return json.loads(body.removeprefix(_PARSED_NOTE))
+    except ValueError:
+        return None
+
+
 def load_config(path: str | Path) -> Config:
-    return parse_config(read_config_text(path), str(path))
+    """The config at `path`, validated: what the runtime's commands read."""
+    text = read_config_text(path)
+    data = _parsed_beside_runtime(text)
+    if isinstance(data, dict):
+        try:
+            return Config.model_validate(data)
+        except ValidationError:
+            pass  # the YAML's own parse reports the problems with their lines
+    return parse_config(text, str(path))

@@ -19,7 +19,8 @@ from .errors import BadInput
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use: a job parses one event kind, not all twenty models.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class User(_Payload):

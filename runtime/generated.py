@@ -29,6 +29,11 @@ GENERATED_ROOT = ".github"
 # The vendored runtime, the lint requirements, the schema and the manifest.
 VENDOR_ROOT = ".github/repowarden"
 MANIFEST_PATH = f"{VENDOR_ROOT}/generated.txt"
+# The config as the runtime reads it fast: the YAML's data as JSON, with the hash of the
+# YAML text it came from (runtime/config.py `load_config`). JSON is YAML, so the `#`
+# header can precede it, as in the schema file.
+PARSED_CONFIG_NAME = "config.parsed.yml"
+PARSED_CONFIG_PATH = f"{VENDOR_ROOT}/{PARSED_CONFIG_NAME}"
 WORKFLOWS_DIR = ".github/workflows"
 ASSIGN_WORKFLOW = "repowarden-assign.yml"
 CHECK_WORKFLOW = "repowarden-check.yml"

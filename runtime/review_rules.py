@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-import pathspec
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 ADMINS = "admins"  # the built-in group: review.admins
@@ -54,6 +53,8 @@ def _path_pattern(value: str) -> str:
             f"{value!r} can never match: GitHub reports paths relative to the repository "
             "root, with '/' and without '.' or '..' segments"
         )
+    import pathspec  # lazy: only a config with path patterns pays for it
+
     try:
         pathspec.GitIgnoreSpec.from_lines([value])
     except (ValueError, TypeError) as exc:

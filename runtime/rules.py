@@ -14,11 +14,11 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import pathspec
-
 from .review_rules import Conditions, Requirement, Rule
 
 if TYPE_CHECKING:
+    import pathspec
+
     from .config import ReviewPolicy
 
 FILES_CAP = 3000  # GET /pulls/{n}/files lists at most this many files
@@ -82,6 +82,8 @@ def only_outside(compare: Mapping[str, Any], changes: ChangeSet) -> bool:
 
 @lru_cache(maxsize=256)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # lazy: a policy without path rules never loads it
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 

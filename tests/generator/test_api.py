@@ -12,7 +12,12 @@ from repowarden.generator.build import InvariantError
 from repowarden.generator.writer import ConflictError
 from repowarden.runtime.config import ConfigError
 from repowarden.runtime.errors import BadInput, Exit
-from repowarden.runtime.generated import CONFIG_PATH, MANIFEST_PATH, read_manifest
+from repowarden.runtime.generated import (
+    CONFIG_PATH,
+    MANIFEST_PATH,
+    PARSED_CONFIG_PATH,
+    read_manifest,
+)
 from support.tree import tree_digest
 
 TELEPORT = Path(__file__).parents[2] / "examples/teleport/.github/repowarden.yml"
@@ -42,17 +47,22 @@ def test_a_comment_only_config_edit_rewrites_only_the_manifest(repo: Path) -> No
 
 
 def test_adding_a_reviewer_rewrites_only_files_that_depend_on_the_map(repo: Path) -> None:
-    # The runtime reads the map from the config at run time; no rendered file holds
-    # it, so only the manifest (which records the config's hash) changes.
+    # The runtime reads the map at run time; no rendered file holds it, so only the
+    # manifest (the config's hash) and the config's data for the runtime change.
     new = "    newdev: [zmb3, r0mant]\n    r0mant: [zmb3, rosstimothy]\n"
-    assert changed_by(repo, new, "    r0mant: [zmb3, rosstimothy]\n") == [MANIFEST_PATH]
+    edited = changed_by(repo, new, "    r0mant: [zmb3, rosstimothy]\n")
+    assert edited == [PARSED_CONFIG_PATH, MANIFEST_PATH]
 
 
 def test_an_edit_that_changes_a_workflow_rewrites_that_workflow_and_the_manifest(
     repo: Path,
 ) -> None:
     written = changed_by(repo, '"15 * * * *"', '"0,30 * * * *"')
-    assert written == [MANIFEST_PATH, ".github/workflows/repowarden-dismiss.yml"]
+    assert written == [
+        PARSED_CONFIG_PATH,
+        MANIFEST_PATH,
+        ".github/workflows/repowarden-dismiss.yml",
+    ]
 
 
 def test_the_manifest_records_the_config_and_the_build_once(repo: Path) -> None:

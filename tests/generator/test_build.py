@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from repowarden.generator import build, vendor
 from repowarden.generator.render import render_templates
-from repowarden.runtime.config import parse_config
+from repowarden.runtime.config import parse_config, parsed_config_body
 from repowarden.runtime.generated import (
     MANIFEST_PATH,
+    PARSED_CONFIG_PATH,
     Manifest,
     problems_with,
     sha256,
@@ -35,6 +36,7 @@ def test_the_plan_holds_rendered_vendored_and_schema_files() -> None:
         *render_templates(config),
         *vendor.vendored_files(),
         build.SCHEMA_PATH,
+        PARSED_CONFIG_PATH,
         MANIFEST_PATH,
     }
     assert ".github/workflows/repowarden-check.yml" in files
@@ -55,6 +57,7 @@ def test_the_body_under_the_header_is_exactly_what_was_rendered_or_vendored() ->
         **render_templates(parse_config(text)),
         **vendor.vendored_files(),
         build.SCHEMA_PATH: build.schema_text(),
+        PARSED_CONFIG_PATH: parsed_config_body(text),
     }
     manifest = Manifest(
         tuple(sorted(expected)), ".github/repowarden.yml", sha256(text), build.generator_version()
@@ -93,6 +96,13 @@ def test_the_schema_file_is_yaml_and_the_json_schema() -> None:
     # header lines before it are comments.
     loaded = YAML(typ="safe", pure=True).load(files[build.SCHEMA_PATH])
     assert loaded == json.loads(body) == build.config_schema()
+
+
+def test_the_parsed_config_is_yaml_holding_the_configs_data() -> None:
+    text, files = plan_of(TELEPORT)
+    # JSON under `#` comment lines: YAML, and the same data the config's YAML holds.
+    loaded = YAML(typ="safe", pure=True).load(files[PARSED_CONFIG_PATH])
+    assert loaded == YAML(typ="safe", pure=True).load(text)
 
 
 def test_the_scaffolded_modeline_points_at_the_generated_schema() -> None:
@@ -136,6 +146,7 @@ def test_a_dispatch_section_adds_the_dispatch_workflow() -> None:
         *render_templates(parse_config(text)),
         *vendor.vendored_files(),
         build.SCHEMA_PATH,
+        PARSED_CONFIG_PATH,
         MANIFEST_PATH,
     }
 

@@ -484,6 +484,7 @@ def test_composite_action_installs_with_hashes_and_passes_values_through_env() -
     assert python["uses"].startswith("actions/setup-python@")
     assert "cache" not in python["with"]
     assert uv["uses"].startswith("astral-sh/setup-uv@")
+    assert uv["if"] == "inputs.requirements != 'none'"  # nothing to install, no uv
     # setup-uv caches by default, also on repository_dispatch runs (the default
     # branch's cache scope); its version is one the pinned action verifies.
     assert dict(uv["with"]) == {"version": tool_version("uv"), "enable-cache": False}
@@ -499,6 +500,7 @@ def test_composite_action_installs_with_hashes_and_passes_values_through_env() -
     assert "${{" not in script
     for name, file in REQUIREMENT_SETS.items():
         assert f'{name}) REQUIREMENTS="$GITHUB_WORKSPACE/.github/repowarden/{file}" ;;' in script
+    assert 'none) REQUIREMENTS="" ;;' in script
     # --require-hashes on the command line, not only implied by the file's hashes
     assert (
         '"$UV" pip install --quiet --no-config --no-build --python "$VENV/bin/python" '
@@ -528,7 +530,12 @@ def test_each_job_installs_only_its_own_requirement_set() -> None:
     assert {key for key, which in chosen.items() if which == "operations"} == {
         ("unprivileged", "operate")
     }
-    assert set(chosen.values()) == {"review", "operations"}
+    # Only the standard-library command skips the install (test_verify_generated.py
+    # runs it without site-packages).
+    assert {key for key, which in chosen.items() if which == "none"} == {
+        ("lint", "verify-generated")
+    }
+    assert set(chosen.values()) == {"none", "review", "operations"}
 
 
 def test_only_jobs_that_call_github_hand_the_action_a_token() -> None:

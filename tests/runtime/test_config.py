@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from repowarden.runtime.config import (
@@ -418,3 +419,81 @@ def test_local_action_defaults_to_self_and_takes_checkout() -> None:
     assert parse_config("local_action: checkout\n" + VALID).local_action == "checkout"
     [problem] = problems("local_action: ghes\n" + VALID)
     assert "local_action: Input should be 'self' or 'checkout'" in problem
+
+
+# -- the parsed config beside the vendored runtime (issue 14: no YAML parse per job)
+
+LOAD_PROBE = """
+import json
+import sys
+from repowarden.runtime.config import load_config
+config = load_config(sys.argv[1])
+print(json.dumps({"config": config.model_dump(mode="json"),
+                  "yaml_parsed": "ruamel" in sys.modules}))
+"""
+
+
+def vendored_load(root: Path) -> tuple[dict[str, object], bool]:
+    """`load_config` as a job runs it: a fresh interpreter on the vendored runtime."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-P", "-c", LOAD_PROBE, str(root / ".github/repowarden.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(root / ".github/repowarden"), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    return report["config"], report["yaml_parsed"]
+
+
+@pytest.fixture
+def generated_tree(tmp_path: Path) -> Path:
+    from repowarden.generator.api import generate
+
+    example = Path(__file__).parents[2] / "examples/teleport-rules/.github/repowarden.yml"
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github/repowarden.yml").write_text(example.read_text())
+    generate(tmp_path)
+    return tmp_path
+
+
+def test_a_job_reads_the_generated_data_and_gets_the_same_config(generated_tree: Path) -> None:
+    config, yaml_parsed = vendored_load(generated_tree)
+    text = (generated_tree / ".github/repowarden.yml").read_text()
+    assert config == parse_config(text).model_dump(mode="json")
+    assert not yaml_parsed  # ruamel.yaml was neither imported nor run
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # the config changed and nobody ran `generate`: the YAML is the truth
+        lambda cfg, parsed: cfg.write_text(cfg.read_text() + "\n# only a comment\n"),
+        # the data file was edited by hand (its header's content hash no longer holds)
+        lambda cfg, parsed: parsed.write_text(
+            parsed.read_text().replace('"repository"', '"repository" ', 1)
+        ),
+    ],
+    ids=["config-changed-since-generate", "data-edited-by-hand"],
+)
+def test_data_that_may_not_be_current_is_never_used(generated_tree: Path, edit: Any) -> None:
+    cfg = generated_tree / ".github/repowarden.yml"
+    parsed = generated_tree / ".github/repowarden/config.parsed.yml"
+    edit(cfg, parsed)
+    config, yaml_parsed = vendored_load(generated_tree)
+    assert yaml_parsed
+    assert config == parse_config(cfg.read_text()).model_dump(mode="json")
+
+
+def test_a_changed_setting_without_generate_takes_effect(generated_tree: Path) -> None:
+    cfg = generated_tree / ".github/repowarden.yml"
+    before, _ = vendored_load(generated_tree)
+    cfg.write_text(cfg.read_text().replace("/teleport\n", "/teleport-fork\n", 1))
+    after, yaml_parsed = vendored_load(generated_tree)
+    assert yaml_parsed
+    assert after["repository"] != before["repository"]

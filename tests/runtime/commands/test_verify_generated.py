@@ -130,3 +130,18 @@ def test_runs_from_the_vendored_copy_in_a_target(repo: Path) -> None:
     edited = subprocess.run(command, env=env, capture_output=True, text=True, cwd=repo)
     assert edited.returncode == 1
     assert f"{VENDOR_ROOT}/repowarden/runtime/config.py: edited by hand" in edited.stdout
+
+
+def test_needs_only_the_standard_library(repo: Path) -> None:
+    # The lint workflow runs it with `requirements: none`: setup-python's interpreter,
+    # nothing installed. `-S` leaves out every site-packages folder, so an import of
+    # pydantic, ruamel.yaml or the HTTP stack anywhere on its path fails here.
+    env = {"PYTHONPATH": str(repo / VENDOR_ROOT), "GITHUB_WORKSPACE": str(repo), "PATH": "/bin"}
+    command = [sys.executable, "-S", "-P", "-m", "repowarden.runtime", "verify-generated",
+               "--config", str(repo / ".github/repowarden.yml")]  # fmt: skip
+    ok = subprocess.run(command, env=env, capture_output=True, text=True, cwd=repo)
+    assert ok.returncode == 0, ok.stderr
+    (repo / ".github/CODEOWNERS").unlink()
+    missing = subprocess.run(command, env=env, capture_output=True, text=True, cwd=repo)
+    assert missing.returncode == 1
+    assert ".github/CODEOWNERS: missing" in missing.stdout
