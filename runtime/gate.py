@@ -194,7 +194,7 @@ def settle(
     *,
     pull: PullFacts | None = None,
     target_sha: str | None = None,
-    allow: Callable[[Step], bool] = lambda step: True,
+    allow: Callable[[Step], str | None] = lambda step: None,
 ) -> Settled:
     """Evaluate pull request `number` as it is now and write its gate if the answer changed.
 
@@ -202,7 +202,8 @@ def settle(
     writes the gate on another commit (a merge group's) instead of the PR's head.
     `allow(step)` is asked before evaluating ("evaluate": read the gate and the
     reviews, 2 calls) and before writing ("write": re-read the PR and write, 2 calls);
-    when it says no, the pull request is left for the next sweep ("deferred").
+    when it answers a reason instead of None, the pull request is left for the next
+    sweep ("deferred", with that reason).
     """
     if pull is None:
         pull, is_open = read_pull(gh, number)
@@ -212,15 +213,17 @@ def settle(
     private = config.app is not None
     for _ in range(SETTLE_ATTEMPTS):
         sha = target_sha or pull.head_sha
-        if not allow("evaluate"):
-            return Settled(number, "deferred", sha, detail="API budget of this sweep spent")
+        refused = allow("evaluate")
+        if refused is not None:
+            return Settled(number, "deferred", sha, detail=refused)
         current = writer.current(sha)
         verdict = verdict_for(gh, config, pull, private_members=private)
         gate = gate_of(verdict, title=title)
         if writer.same(current, gate):
             return Settled(number, "unchanged", sha, gate, verdict)
-        if not allow("write"):
-            return Settled(number, "deferred", sha, gate, verdict, "API budget of this sweep spent")
+        refused = allow("write")
+        if refused is not None:
+            return Settled(number, "deferred", sha, gate, verdict, refused)
         # Right before writing: is this still the head, with these labels?
         latest, is_open = read_pull(gh, number)
         if not is_open:
