@@ -26,8 +26,7 @@ from repowarden.runtime.gate import (
 from repowarden.runtime.github import GitHub
 from repowarden.runtime.policy import Verdict
 
-CONFIG = parse_config(
-    """\
+CONFIG_TEXT = """\
 repository: o/r
 review:
   admins: [admin1, admin2]
@@ -35,7 +34,7 @@ review:
     alice: [bob]
     "*": [admin1, admin2]
 """
-)
+CONFIG = parse_config(CONFIG_TEXT)
 CONTEXT = "repowarden/review"
 
 
@@ -172,3 +171,60 @@ def test_fork_runs_are_matched_by_head_repository_then_sha_then_branch(
     assert pulls_for_head(gh, "mallory/r", head, "patch-1") == [mine]
     assert pulls_for_head(gh, "Mallory/R", "f" * 40, "patch-1") == [mine]  # an older head
     assert pulls_for_head(gh, "trent/r", head, "patch-1") == []
+
+
+def stale_external_pull(github: FakeGitHub, repo: str) -> tuple[int, str]:
+    """mallory's fork PR, approved by admin1 and admin2 before her last push; the
+    dismissal on push never happened (refused, or not yet run)."""
+    pr = github.add_pull(repo, author="mallory", head_repo="mallory/r")
+    github.add_review(repo, pr, user="admin1")
+    github.add_review(repo, pr, user="admin2")
+    return pr, github.push(repo, pr)
+
+
+@pytest.mark.parametrize("strength", ["status", "check run"])
+def test_a_stale_approval_still_standing_is_named_in_the_gate(
+    github: FakeGitHub, repo: str, strength: str
+) -> None:
+    pr, head = stale_external_pull(github, repo)
+    if strength == "status":
+        gh = GitHub(repo, token=token(github))
+        writer: StatusGate | CheckRunGate = StatusGate(gh, CONTEXT, "u")
+    else:
+        app = github.render.app("gate-app")["id"]
+        gh = GitHub(
+            repo, token=github.token({"checks": "write", "pull-requests": "read"}, app="gate-app")
+        )
+        writer = CheckRunGate(gh, CONTEXT, app, "u")
+    result = settle(gh, CONFIG, pr, writer)
+    assert result.action == "written"
+    gate = writer.current(head)
+    assert gate is not None
+    assert gate.state == "failure"
+    assert gate.title == (
+        "missing approval from admin1, admin2; stale approval still standing (dismissal "
+        "refused or pending): admin1, admin2"
+    )
+    if strength == "check run":
+        assert "dismisses them on push: the approvals of older commits by admin1, admin2" in (
+            gate.summary
+        )
+        assert '"Restrict who can dismiss pull request reviews"' in gate.summary
+
+
+def test_a_stale_approval_is_not_called_undismissed_where_nothing_dismisses_it(
+    github: FakeGitHub, repo: str
+) -> None:
+    config = parse_config(CONFIG_TEXT + "  external:\n    dismiss_on_push: false\n")
+    pr, head = stale_external_pull(github, repo)
+    gh = GitHub(repo, token=token(github))
+    writer = StatusGate(gh, CONTEXT, "u")
+    settle(gh, config, pr, writer)
+    gate = writer.current(head)
+    assert gate is not None
+    assert gate.title == "missing approval from admin1, admin2"
+    # Once dismissed, nothing stands and the description says only what is missing.
+    for review in github.reviews(repo, pr):
+        review.state = "DISMISSED"
+    settle(gh, CONFIG, pr, writer)
+    assert writer.current(head) == Gate("failure", "missing approval from admin1, admin2", "")

@@ -394,6 +394,44 @@ def test_fork_pr_approved_turns_green_within_minutes_and_a_push_dismisses_the_ap
     assert world.log.pr_code_with_write_tokens() == []
 
 
+def test_a_stale_approval_github_refused_to_dismiss_is_named_by_the_gate(
+    make_world: Callable[..., World],
+) -> None:
+    # "Restrict who can dismiss pull request reviews" on: only klizhentas may dismiss,
+    # so dismiss-approvals' GITHUB_TOKEN gets a 403 after mallory pushes.
+    world = teleport(make_world)
+    world.gh.restrict_dismissals(world.repo, users=["klizhentas"])
+    number = world.open_pr("mallory", {"lib/feature.go": "package lib\n"})
+    world.settle()
+    world.approve(number, "r0mant")
+    world.approve(number, "zmb3")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+
+    head = world.push(number, "mallory", {"lib/feature.go": "package lib // v2\n"})
+    world.settle()
+    [dismiss] = [
+        job
+        for run in world.log.runs_of("repowarden-check.yml", "pull_request_target")
+        for name, job in run.jobs.items()
+        if name == "dismiss-approvals" and job.result != "skipped"
+    ]
+    assert dismiss.result == "failure", world.log.describe()
+    states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
+    assert states == {"r0mant": "APPROVED", "zmb3": "APPROVED"}  # still standing
+    # A later review comment: the gate re-reads everything and still names them.
+    world.review(number, "rosstimothy", "COMMENT")
+    world.settle()
+    verdict = world.merge_box(number)
+    assert f"required check {GATE!r} is failing" in verdict.reasons, world.log.describe()
+    gate = world.gh.state.latest_statuses(world.repo, head)[GATE]
+    assert gate.description == (
+        "missing approval from r0mant, zmb3, rosstimothy, codingllama; stale approval still "
+        "standing (dismissal refused or pending): r0mant, zmb3"
+    )
+    assert world.log.pr_code_with_write_tokens() == []
+
+
 def test_a_writer_who_is_not_the_dispatcher_starts_no_operation(
     make_world: Callable[..., World],
 ) -> None:
