@@ -14,6 +14,7 @@ import pytest
 from fake_github import FakeGitHub
 from repowarden.runtime.config import parse_config
 from repowarden.runtime.gate import (
+    QUEUE_REFUSED,
     CheckRunGate,
     Gate,
     StatusGate,
@@ -25,6 +26,7 @@ from repowarden.runtime.gate import (
 )
 from repowarden.runtime.github import GitHub
 from repowarden.runtime.policy import Verdict
+from support.merge_queue import merge_queue_ruleset
 
 CONFIG_TEXT = """\
 repository: o/r
@@ -228,3 +230,33 @@ def test_a_stale_approval_is_not_called_undismissed_where_nothing_dismisses_it(
         review.state = "DISMISSED"
     settle(gh, CONFIG, pr, writer)
     assert writer.current(head) == Gate("failure", "missing approval from admin1, admin2", "")
+
+
+@pytest.mark.parametrize(
+    ("grouping", "state"), [("ALLGREEN", "success"), ("HEADGREEN", "failure"), (None, "failure")]
+)
+def test_a_merge_group_gate_speaks_for_its_pull_request_only_when_every_group_must_pass(
+    github: FakeGitHub, repo: str, grouping: str | None, state: str
+) -> None:
+    # ALLGREEN: each queued PR's own group commit must pass the required checks, so the
+    # group's gate needs only the PR its branch names. HEADGREEN: the last group's commit
+    # alone decides for every PR in it. None: no ruleset shows the queue (classic branch
+    # protection), its grouping cannot be read: the stricter reading, refused too.
+    if grouping is not None:
+        merge_queue_ruleset(github, repo, grouping)
+    pr = approved_pull(github)
+    group = github.pull(repo, pr).head_sha  # where the gate goes: the group's commit
+    gh = GitHub(repo, token=token(github))
+    writer = StatusGate(gh, CONTEXT, "u")
+    result = settle(gh, CONFIG, pr, writer, target_sha=group)
+    assert result.gate is not None
+    assert result.gate.state == state
+    if state == "failure":
+        assert result.gate.title == QUEUE_REFUSED[grouping]
+        assert "Set the ruleset's grouping_strategy to ALLGREEN" in result.gate.summary
+        assert result.gate.summary.startswith("### Review check for #1: ❌ refused")
+        assert "### #1 itself: ✅ approved" in result.gate.summary
+    # A pull request's own head (not a group) never asks for the queue's rules.
+    github.calls.clear()
+    settle(gh, CONFIG, approved_pull(github), writer)
+    assert not github.calls_matching("GET", r"/rules/branches/")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 from fake_github.client import burst
 from fake_github.server import Call
+from support.merge_queue import merge_queue_ruleset
 from workflow_runner import JobResult
 
 from world import PUNCTUAL, App, Protection, RequiredCheck, World
@@ -154,6 +155,43 @@ def test_merging_an_approved_internal_pr_with_a_green_gate(
     merged = world.merge(number, "r0mant")
     assert world.tip() == merged
     assert world.gh.pull(world.repo, number).merged
+
+
+HEAD_GREEN_TITLE = (
+    "merge queue is HEADGREEN: this group's check would vouch for the PRs ahead of it; set ALLGREEN"
+)
+
+
+@pytest.mark.parametrize("grouping", ["ALLGREEN", "HEADGREEN"])
+def test_a_merge_group_lands_only_when_each_pull_request_s_own_group_must_pass(
+    make_world: Callable[..., World], grouping: str
+) -> None:
+    # The queue as `repowarden protect --merge-queue` sets it (ALLGREEN: every queued
+    # PR's own group commit must pass), and as a maintainer might set it by hand
+    # (HEADGREEN: the last group's commit passes for all PRs in it). The gate on a group
+    # commit re-reads only the PR the branch names, so under HEADGREEN it refuses.
+    world = teleport(make_world)
+    world.protect(
+        "master",
+        Protection(checks=(RequiredCheck(GATE, "github-actions"),), approvals=1, merge_queue=True),
+    )
+    merge_queue_ruleset(world.gh, world.repo, grouping)
+    number = internal_pr(world)
+    world.approve(number, "zmb3")
+    world.approve(number, "rosstimothy")
+    world.settle()
+    assert world.merge_box(number).reasons == ["via the merge queue"], world.log.describe()
+    group = world.enqueue(number, "r0mant")
+    world.settle()
+    status = world.gh.state.latest_statuses(world.repo, group)[GATE]
+    if grouping == "ALLGREEN":
+        assert status.state == "success", world.log.describe()
+        assert world.gh.pull(world.repo, number).merged
+        assert world.tip() == group
+    else:
+        assert (status.state, status.description) == ("failure", HEAD_GREEN_TITLE)
+        assert not world.gh.pull(world.repo, number).merged, world.log.describe()
+    assert world.log.pr_code_with_write_tokens() == []
 
 
 # ---------------------------------------------------------------- the gate from an App
