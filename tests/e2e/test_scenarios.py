@@ -426,7 +426,9 @@ def test_3_the_sweep_settles_open_pull_requests_and_deletes_no_run(make_scenario
     assert again.conclusion == "success", again.describe()
     assert s.gh.writes() == []
     assert len(s.gh.calls) == 1 + 2 * 3
-    assert "- API calls: 7 of a budget of 13" in again.job("sweep").summary
+    assert "- API calls: 7 (1 listing pages), 7 points of this sweep's 450" in (
+        again.job("sweep").summary
+    )
 
 
 # ---------------------------------------------------------------- trio: dispatch
