@@ -47,7 +47,8 @@ requests from the start are always settled; GitHub's run number grows by one per
 of the workflow (dropped schedules start no run), so successive sweeps settle
 successive windows. With the set of open pull requests unchanged, every missing gate
 is repaired within ceil(open PRs / `MAX_REPAIRS`) sweeps (15 for 300), and a
-steady-state sweep (gates current) evaluates (450 - pages) / 2 of them, 223 of 300.
+steady-state sweep (gates current) evaluates 220 of 300 (2 points each, with a
+repair's 6 kept in hand), so each pull request is evaluated at least every 5 sweeps.
 A pull request whose SHA reached the status cap is reported and the sweep goes on.
 """
 
