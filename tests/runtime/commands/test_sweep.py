@@ -183,3 +183,17 @@ def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
         return sweep(runner, token=token)
 
     assert_least_privilege(load("sweep"), github, attempt)
+
+
+def test_a_listing_beyond_the_budget_stops_before_any_gate_is_read(
+    runner: Runner, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 45,000 open PRs take 450 listing pages: nothing would be left to evaluate them.
+    from repowarden.runtime.commands import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "SWEEP_POINTS", 0)
+    approved_pull(github, "x")
+    outcome = sweep(runner)
+    assert outcome.code == 2
+    assert "listing the open pull requests alone would take more than 0 points" in outcome.err
+    assert github.calls == []
