@@ -17,6 +17,7 @@ class RunContext:
     workspace: Path
     run_id: str
     run_attempt: int
+    run_number: int  # GITHUB_RUN_NUMBER: 1 for a workflow's first run, +1 each new run
     server_url: str
     step_summary: Path | None
     output: Path | None
@@ -39,6 +40,10 @@ class RunContext:
             attempt = int(env.get("GITHUB_RUN_ATTEMPT", "1"))
         except ValueError:
             raise BadInput("GITHUB_RUN_ATTEMPT is not a number") from None
+        try:
+            run_number = int(env.get("GITHUB_RUN_NUMBER") or "0")
+        except ValueError:
+            raise BadInput("GITHUB_RUN_NUMBER is not a number") from None
         summary, output = env.get("GITHUB_STEP_SUMMARY"), env.get("GITHUB_OUTPUT")
         return cls(
             event_name=env["GITHUB_EVENT_NAME"],
@@ -47,6 +52,7 @@ class RunContext:
             workspace=Path(env.get("GITHUB_WORKSPACE", ".")),
             run_id=env.get("GITHUB_RUN_ID", "0"),
             run_attempt=attempt,
+            run_number=run_number,
             server_url=env.get("GITHUB_SERVER_URL", "https://github.com"),
             step_summary=Path(summary) if summary else None,
             output=Path(output) if output else None,

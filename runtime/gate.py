@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+from urllib.parse import quote
 
 from .config import Config
 from .github import GitHub, GitHubError, Unprocessable
@@ -35,6 +36,30 @@ MERGE_QUEUE_REF = re.compile(
 )
 # Attempts to catch a pull request standing still between evaluation and writing.
 SETTLE_ATTEMPTS = 3
+# A merge queue must make each queued PR's own group commit pass the required checks
+# (REST rulesets, `merge_queue.grouping_strategy`), or a group's gate vouches for more.
+ALL_GREEN = "ALLGREEN"
+QUEUE_REFUSED = {
+    "HEADGREEN": (
+        "merge queue is HEADGREEN: this group's check would vouch for the PRs ahead of it; "
+        "set ALLGREEN"
+    ),
+    None: "merge queue settings not readable (no ruleset): use repowarden protect's ALLGREEN one",
+}
+QUEUE_WHY = {
+    "HEADGREEN": (
+        "the base branch's merge queue groups HEADGREEN (\"Only merge non-failing pull "
+        "requests\" off): a group merges on its last commit's checks alone, so this gate "
+        "would vouch for every pull request ahead of it in the queue, which it does not "
+        "re-read."
+    ),
+    None: (
+        "no ruleset of the base branch holds its merge queue (a queue of classic branch "
+        "protection, whose grouping no token of this job can read): whether each pull "
+        "request's own group must pass is unknown, and this gate re-reads only its own "
+        "pull request."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +219,7 @@ def settle(
     *,
     pull: PullFacts | None = None,
     target_sha: str | None = None,
-    allow: Callable[[Step], bool] = lambda step: True,
+    allow: Callable[[Step], str | None] = lambda step: None,
 ) -> Settled:
     """Evaluate pull request `number` as it is now and write its gate if the answer changed.
 
@@ -202,7 +227,8 @@ def settle(
     writes the gate on another commit (a merge group's) instead of the PR's head.
     `allow(step)` is asked before evaluating ("evaluate": read the gate and the
     reviews, 2 calls) and before writing ("write": re-read the PR and write, 2 calls);
-    when it says no, the pull request is left for the next sweep ("deferred").
+    when it answers a reason instead of None, the pull request is left for the next
+    sweep ("deferred", with that reason).
     """
     if pull is None:
         pull, is_open = read_pull(gh, number)
@@ -210,17 +236,24 @@ def settle(
             return Settled(number, "closed", pull.head_sha, detail="not open: no gate needed")
     title = f"Review check for #{number}"
     private = config.app is not None
+    grouping = queue_grouping(gh, pull.base_ref) if target_sha is not None else ALL_GREEN
     for _ in range(SETTLE_ATTEMPTS):
         sha = target_sha or pull.head_sha
-        if not allow("evaluate"):
-            return Settled(number, "deferred", sha, detail="API budget of this sweep spent")
+        refused = allow("evaluate")
+        if refused is not None:
+            return Settled(number, "deferred", sha, detail=refused)
         current = writer.current(sha)
         verdict = verdict_for(gh, config, pull, private_members=private)
-        gate = gate_of(verdict, title=title)
+        gate = (
+            gate_of(verdict, title=title)
+            if grouping == ALL_GREEN
+            else refused_group_gate(verdict, title, grouping)
+        )
         if writer.same(current, gate):
             return Settled(number, "unchanged", sha, gate, verdict)
-        if not allow("write"):
-            return Settled(number, "deferred", sha, gate, verdict, "API budget of this sweep spent")
+        refused = allow("write")
+        if refused is not None:
+            return Settled(number, "deferred", sha, gate, verdict, refused)
         # Right before writing: is this still the head, with these labels?
         latest, is_open = read_pull(gh, number)
         if not is_open:
@@ -234,6 +267,34 @@ def settle(
             return Settled(number, "capped", sha, gate, verdict, exc.message)
         return Settled(number, "written", sha, gate, verdict)
     return Settled(number, "moving", pull.head_sha, detail="kept changing; the next run decides")
+
+
+def queue_grouping(gh: GitHub, base: str) -> str | None:
+    """The grouping strategy of `base`'s merge queue from its rulesets, None if none shows.
+
+    With ALLGREEN (what `repowarden protect --merge-queue` sets) every queued PR's own
+    group commit must pass the required checks, so a group's gate speaks for the PR its
+    branch names. With HEADGREEN only the last group's commit must pass, for every PR
+    in it. One GET with `metadata: read`, which every token holds.
+    """
+    rules = gh.paginate(gh.repo_path(f"/rules/branches/{quote(base, safe='')}"))
+    for rule in rules:
+        if rule.get("type") == "merge_queue":
+            return str((rule.get("parameters") or {}).get("grouping_strategy") or "") or None
+    return None
+
+
+def refused_group_gate(verdict: Verdict, title: str, grouping: str | None) -> Gate:
+    """A group commit's gate when the queue is not known to be ALLGREEN: never success."""
+    key = grouping if grouping in QUEUE_REFUSED else "HEADGREEN"
+    reason = (
+        f"{QUEUE_WHY[key]} Set the ruleset's grouping_strategy to ALLGREEN (repowarden "
+        "protect --merge-queue does), and each pull request's own group commit carries its "
+        "own gate."
+    )
+    own = gate_of(verdict, title=f"#{title.rsplit('#', 1)[-1]} itself")
+    heading = f"### {title}: ❌ refused, the merge queue is not ALLGREEN"
+    return Gate("failure", QUEUE_REFUSED[key], f"{heading}\n\n- {reason}\n\n{own.summary}")
 
 
 # ------------------------------------------------------------------ which pull request

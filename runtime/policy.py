@@ -135,6 +135,9 @@ class Verdict:
     rows: list[ReviewerRow] = field(default_factory=list)
     requirement: Requirement | None = None
     rules: list[RuleResult] = field(default_factory=list)
+    # Required reviewers whose approval of an older commit still stands although the
+    # policy dismisses it on push: the dismissal was refused (403) or has not run yet.
+    undismissed: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         answer: dict[str, Any] = {
@@ -346,12 +349,18 @@ def evaluate(
             note = "commented"
         rows.append(ReviewerRow(login, True, state, commit, counted, note))
 
+    # An external contributor's push has their approvals dismissed (dismiss-approvals);
+    # one still standing is one GitHub refused to dismiss, or not yet dismissed.
+    undismissed = stale if policy.external.dismiss_on_push and req.kind is Kind.EXTERNAL else []
     if policy.has_rules:
         verdict = _with_rules(
             policy, pull, req, latest, counts, changes or ChangeSet(), rows, approvers
         )
         if stale:
             verdict.reasons.insert(1, _stale_reason(stale, pull))
+        if undismissed:
+            verdict.reasons.insert(2, _undismissed_reason(undismissed))
+            verdict.undismissed = undismissed
         return verdict
 
     for key, review in latest.items():
@@ -369,6 +378,8 @@ def evaluate(
         reasons.append(f"{req.needed} approval(s) needed, {have} so far")
     if stale:
         reasons.append(_stale_reason(stale, pull))
+    if undismissed:
+        reasons.append(_undismissed_reason(undismissed))
     if blockers:
         reasons.append(f"changes requested by {', '.join(blockers)}")
         missing += [b for b in blockers if b not in missing]
@@ -378,13 +389,23 @@ def evaluate(
         reasons.append(blocked)
     if approved:
         reasons.append(f"approved by {', '.join(approvers)}" if approvers else "approved")
-    return Verdict(approved, missing, reasons, rows, req)
+    return Verdict(approved, missing, reasons, rows, req, undismissed=undismissed)
 
 
 def _stale_reason(stale: list[str], pull: PullFacts) -> str:
     return (
         f"approvals on older commits do not count: {', '.join(stale)} "
         f"(head is {_short(pull.head_sha)})"
+    )
+
+
+def _undismissed_reason(undismissed: list[str]) -> str:
+    return (
+        f"still standing although review.external.dismiss_on_push dismisses them on push: "
+        f"the approvals of older commits by {', '.join(undismissed)} (GitHub refused the "
+        'dismissal, a 403 under "Restrict who can dismiss pull request reviews", or '
+        "dismiss-approvals has not run yet); GitHub may show them as approvals, the gate "
+        "does not count them"
     )
 
 

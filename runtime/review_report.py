@@ -24,6 +24,13 @@ def status_description(verdict: Verdict) -> str:
         text = f"missing approval from {', '.join(verdict.missing)}"
     else:
         text = verdict.reasons[-1]
+    if verdict.undismissed and not verdict.approved:
+        # GitHub's review summary still shows these approvals as standing: say so. The
+        # check beside dismiss-approvals reads them before it runs, so "or pending".
+        text += (
+            f"; stale approval still standing (dismissal refused or pending): "
+            f"{', '.join(verdict.undismissed)}"
+        )
     if len(text) > STATUS_DESCRIPTION_MAX:
         text = text[: STATUS_DESCRIPTION_MAX - 1] + "…"
     return text

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from fake_github.server import Call, FakeGitHub
 from repowarden.runtime.config import load_config
+from support.merge_queue import merge_queue_ruleset
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
 from workflow_runner.workflow import Step
 from world.generate import render
@@ -425,7 +426,9 @@ def test_3_the_sweep_settles_open_pull_requests_and_deletes_no_run(make_scenario
     assert again.conclusion == "success", again.describe()
     assert s.gh.writes() == []
     assert len(s.gh.calls) == 1 + 2 * 3
-    assert "- API calls: 7 of a budget of 13" in again.job("sweep").summary
+    assert "- API calls: 7 (1 listing pages), 7 points of this sweep's 450" in (
+        again.job("sweep").summary
+    )
 
 
 # ---------------------------------------------------------------- trio: dispatch
@@ -677,6 +680,8 @@ def test_merge_group_is_decided_by_the_gate_and_runs_the_lint_job(make_scenario:
     s: Scenario = make_scenario("teleport", with_gate=True)
     for login in STAR:
         s.gh.add_collaborator(s.repo, login)
+    merge_queue_ruleset(s.gh, s.repo)  # ALLGREEN, as `repowarden protect --merge-queue`
+    s.gh.calls.clear()  # the setup's call
     number = s.gh.add_pull(s.repo, author="zmb3", head_ref="zmb3/queued")
     base = s.head()
     queue = f"gh-readonly-queue/master/pr-{number}-{base}"
@@ -719,6 +724,7 @@ def test_merge_group_is_decided_by_the_gate_and_runs_the_lint_job(make_scenario:
     assert statuses(s, sha)["repowarden/review"].state == "success"
     assert summary(s.calls_by(gate, "gate")) == [
         f"GET /repos/{TELEPORT}/pulls/{number} -> 200",
+        f"GET /repos/{TELEPORT}/rules/branches/master -> 200",  # ALLGREEN?
         f"GET /repos/{TELEPORT}/commits/{sha}/status -> 200",
         f"GET /repos/{TELEPORT}/pulls/{number}/reviews -> 200",
         f"GET /repos/{TELEPORT}/pulls/{number} -> 200",

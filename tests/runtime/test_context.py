@@ -16,6 +16,7 @@ def runner_env(tmp_path: Path) -> dict[str, str]:
         "GITHUB_REPOSITORY": "o/r",
         "GITHUB_RUN_ID": "77",
         "GITHUB_RUN_ATTEMPT": "2",
+        "GITHUB_RUN_NUMBER": "41",
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "RUNNER_TEMP": str(tmp_path),
@@ -26,6 +27,7 @@ def test_reads_the_runner_environment(tmp_path: Path) -> None:
     ctx = RunContext.from_env(runner_env(tmp_path))
     assert ctx.repository == "o/r"
     assert ctx.run_attempt == 2
+    assert ctx.run_number == 41
     assert ctx.run_url == "https://github.com/o/r/actions/runs/77"
     ctx.write_summary("| a |")
     ctx.write_summary("| b |\n")
@@ -47,7 +49,8 @@ def test_outside_a_runner_the_message_says_what_is_missing(tmp_path: Path) -> No
         RunContext.from_env(env)
 
 
-def test_a_bad_run_attempt_is_bad_input(tmp_path: Path) -> None:
-    env = runner_env(tmp_path) | {"GITHUB_RUN_ATTEMPT": "two"}
-    with pytest.raises(BadInput, match="GITHUB_RUN_ATTEMPT"):
+@pytest.mark.parametrize("name", ["GITHUB_RUN_ATTEMPT", "GITHUB_RUN_NUMBER"])
+def test_a_bad_run_attempt_or_number_is_bad_input(tmp_path: Path, name: str) -> None:
+    env = runner_env(tmp_path) | {name: "two"}
+    with pytest.raises(BadInput, match=name):
         RunContext.from_env(env)

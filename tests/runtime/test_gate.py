@@ -14,6 +14,7 @@ import pytest
 from fake_github import FakeGitHub
 from repowarden.runtime.config import parse_config
 from repowarden.runtime.gate import (
+    QUEUE_REFUSED,
     CheckRunGate,
     Gate,
     StatusGate,
@@ -25,9 +26,9 @@ from repowarden.runtime.gate import (
 )
 from repowarden.runtime.github import GitHub
 from repowarden.runtime.policy import Verdict
+from support.merge_queue import merge_queue_ruleset
 
-CONFIG = parse_config(
-    """\
+CONFIG_TEXT = """\
 repository: o/r
 review:
   admins: [admin1, admin2]
@@ -35,7 +36,7 @@ review:
     alice: [bob]
     "*": [admin1, admin2]
 """
-)
+CONFIG = parse_config(CONFIG_TEXT)
 CONTEXT = "repowarden/review"
 
 
@@ -172,3 +173,90 @@ def test_fork_runs_are_matched_by_head_repository_then_sha_then_branch(
     assert pulls_for_head(gh, "mallory/r", head, "patch-1") == [mine]
     assert pulls_for_head(gh, "Mallory/R", "f" * 40, "patch-1") == [mine]  # an older head
     assert pulls_for_head(gh, "trent/r", head, "patch-1") == []
+
+
+def stale_external_pull(github: FakeGitHub, repo: str) -> tuple[int, str]:
+    """mallory's fork PR, approved by admin1 and admin2 before her last push; the
+    dismissal on push never happened (refused, or not yet run)."""
+    pr = github.add_pull(repo, author="mallory", head_repo="mallory/r")
+    github.add_review(repo, pr, user="admin1")
+    github.add_review(repo, pr, user="admin2")
+    return pr, github.push(repo, pr)
+
+
+@pytest.mark.parametrize("strength", ["status", "check run"])
+def test_a_stale_approval_still_standing_is_named_in_the_gate(
+    github: FakeGitHub, repo: str, strength: str
+) -> None:
+    pr, head = stale_external_pull(github, repo)
+    if strength == "status":
+        gh = GitHub(repo, token=token(github))
+        writer: StatusGate | CheckRunGate = StatusGate(gh, CONTEXT, "u")
+    else:
+        app = github.render.app("gate-app")["id"]
+        gh = GitHub(
+            repo, token=github.token({"checks": "write", "pull-requests": "read"}, app="gate-app")
+        )
+        writer = CheckRunGate(gh, CONTEXT, app, "u")
+    result = settle(gh, CONFIG, pr, writer)
+    assert result.action == "written"
+    gate = writer.current(head)
+    assert gate is not None
+    assert gate.state == "failure"
+    assert gate.title == (
+        "missing approval from admin1, admin2; stale approval still standing (dismissal "
+        "refused or pending): admin1, admin2"
+    )
+    if strength == "check run":
+        assert "dismisses them on push: the approvals of older commits by admin1, admin2" in (
+            gate.summary
+        )
+        assert '"Restrict who can dismiss pull request reviews"' in gate.summary
+
+
+def test_a_stale_approval_is_not_called_undismissed_where_nothing_dismisses_it(
+    github: FakeGitHub, repo: str
+) -> None:
+    config = parse_config(CONFIG_TEXT + "  external:\n    dismiss_on_push: false\n")
+    pr, head = stale_external_pull(github, repo)
+    gh = GitHub(repo, token=token(github))
+    writer = StatusGate(gh, CONTEXT, "u")
+    settle(gh, config, pr, writer)
+    gate = writer.current(head)
+    assert gate is not None
+    assert gate.title == "missing approval from admin1, admin2"
+    # Once dismissed, nothing stands and the description says only what is missing.
+    for review in github.reviews(repo, pr):
+        review.state = "DISMISSED"
+    settle(gh, CONFIG, pr, writer)
+    assert writer.current(head) == Gate("failure", "missing approval from admin1, admin2", "")
+
+
+@pytest.mark.parametrize(
+    ("grouping", "state"), [("ALLGREEN", "success"), ("HEADGREEN", "failure"), (None, "failure")]
+)
+def test_a_merge_group_gate_speaks_for_its_pull_request_only_when_every_group_must_pass(
+    github: FakeGitHub, repo: str, grouping: str | None, state: str
+) -> None:
+    # ALLGREEN: each queued PR's own group commit must pass the required checks, so the
+    # group's gate needs only the PR its branch names. HEADGREEN: the last group's commit
+    # alone decides for every PR in it. None: no ruleset shows the queue (classic branch
+    # protection), its grouping cannot be read: the stricter reading, refused too.
+    if grouping is not None:
+        merge_queue_ruleset(github, repo, grouping)
+    pr = approved_pull(github)
+    group = github.pull(repo, pr).head_sha  # where the gate goes: the group's commit
+    gh = GitHub(repo, token=token(github))
+    writer = StatusGate(gh, CONTEXT, "u")
+    result = settle(gh, CONFIG, pr, writer, target_sha=group)
+    assert result.gate is not None
+    assert result.gate.state == state
+    if state == "failure":
+        assert result.gate.title == QUEUE_REFUSED[grouping]
+        assert "Set the ruleset's grouping_strategy to ALLGREEN" in result.gate.summary
+        assert result.gate.summary.startswith("### Review check for #1: ❌ refused")
+        assert "### #1 itself: ✅ approved" in result.gate.summary
+    # A pull request's own head (not a group) never asks for the queue's rules.
+    github.calls.clear()
+    settle(gh, CONFIG, approved_pull(github), writer)
+    assert not github.calls_matching("GET", r"/rules/branches/")

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -252,6 +253,11 @@ class Runner:
         self._ids = itertools.count(int(time.time()) % 100000 * 10 + 1)
         self._sources = itertools.count(1)
         self.runs: list[WorkflowRun] = []
+        # GITHUB_RUN_NUMBER: 1 for a workflow's first run, +1 for each new run of it;
+        # a re-run (same run id) keeps its number (docs: "Variables reference").
+        self._run_numbers: dict[int, int] = {}
+        self._numbered: dict[str, int] = {}
+        self._numbering = threading.Lock()
 
     # ------------------------------------------------------------ events
 
@@ -360,6 +366,13 @@ class Runner:
 
     # ------------------------------------------------------------ workflows
 
+    def _run_number(self, run: WorkflowRun) -> int:
+        with self._numbering:
+            if run.run_id not in self._run_numbers:
+                self._numbered[run.workflow] = self._numbered.get(run.workflow, 0) + 1
+                self._run_numbers[run.run_id] = self._numbered[run.workflow]
+            return self._run_numbers[run.run_id]
+
     def run_workflow(
         self,
         workflow: Workflow,
@@ -426,7 +439,7 @@ class Runner:
             "actor_id": str(sender.get("id", "")),
             "triggering_actor": sender.get("login", ""),
             "run_id": str(run.run_id),
-            "run_number": str(run.run_id % 1000),
+            "run_number": str(self._run_number(run)),
             "run_attempt": str(run.run_attempt),
             "workflow": workflow.name,
             "workflow_ref": f"{self.repository}/{workflow.path}@{ref}",

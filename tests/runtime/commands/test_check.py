@@ -10,6 +10,7 @@ from fake_github.state import Status
 from repowarden.runtime import commands
 from repowarden.runtime.commands import load
 from support.least_privilege import assert_least_privilege
+from support.merge_queue import merge_queue_ruleset
 from support.runner import Outcome, Runner
 
 CONTEXT = "repowarden/review"
@@ -220,6 +221,7 @@ def test_a_review_of_a_same_repository_pr_names_its_pr(runner: Runner, github: F
 def test_a_merge_group_passes_only_if_its_pull_request_is_approved(
     runner: Runner, github: FakeGitHub
 ) -> None:
+    merge_queue_ruleset(github, "o/r")  # ALLGREEN: each PR's own group must pass
     pr = github.add_pull("o/r", author="alice")
     group = github.commit("o/r", {"queued.txt": "x\n"}, branch=f"gh-readonly-queue/main/pr-{pr}")
     branch = f"gh-readonly-queue/main/pr-{pr}-{'a' * 40}"
