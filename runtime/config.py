@@ -41,6 +41,7 @@ from .generated import (
     CONFIG_PATH,
     PARSED_CONFIG_NAME,
     PARSED_CONFIG_PATH,
+    VENDOR_ROOT,
     read_manifest,
     read_text,
     sha256,
@@ -849,8 +850,12 @@ def _parsed_beside_runtime(text: str) -> Any:
     to parsing the YAML, which stays the source of truth and the one place errors are
     located in.
     """
-    vendored = Path(__file__).resolve().parents[2]
-    manifest = read_manifest(vendored.parents[1])
+    # .github/repowarden/repowarden/runtime/config.py when vendored; installed (a wheel,
+    # a checkout of repowarden) there is no such folder around it, and nothing is read.
+    vendored = Path(__file__).resolve().parent.parent.parent
+    if Path(vendored.parent.name, vendored.name).as_posix() != VENDOR_ROOT:
+        return None
+    manifest = read_manifest(vendored.parent.parent)
     if manifest is None or manifest.config_hash != sha256(text):
         return None
     if PARSED_CONFIG_PATH not in manifest.files:
