@@ -314,6 +314,11 @@ class GitStore:
                 self._merge_bases[a, b] = None
         return self._merge_bases[a, b]
 
+    def commits_between(self, base: str, head: str) -> list[str]:
+        """The commits reachable from `head` and not from `base`, oldest first."""
+        out = self._git("rev-list", "--reverse", "--date-order", f"{base}..{head}").decode()
+        return out.split()
+
     def diff(self, base: str, head: str) -> list[DiffEntry]:
         """Per changed file base..head: status, blob SHA, line counts, unified patch."""
         if (base, head) in self._diffs:

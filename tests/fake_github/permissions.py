@@ -106,6 +106,7 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}/git/commits/{commit_sha}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/contents/{path}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/commits/{ref}": _one("contents", READ),
+    "GET /repos/{owner}/{repo}/compare/{basehead}": _one("contents", READ),
     # branches and the rules on them (routes_protection.py): readable without administration
     "GET /repos/{owner}/{repo}/branches/{branch}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/rules/branches/{branch}": _one("metadata", READ),

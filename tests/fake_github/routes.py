@@ -243,7 +243,8 @@ def _compile(path: str) -> re.Pattern[str]:
         m = re.fullmatch(r"\{(\w+)\}", seg)
         if m:
             name = m.group(1)
-            greedy = name == "path" or (
+            # GitHub marks compare's `basehead` multi-segment: branch names hold '/'.
+            greedy = name in ("path", "basehead") or (
                 name == "ref" and i > 0 and segments[i - 1] in {"ref", "refs", "matching-refs"}
             )
             out += f"/(?P<{name}>{'.+' if greedy else '[^/]+'})"
@@ -1658,5 +1659,5 @@ def get_repo_commit(req: Request) -> Response:
     )
 
 
-# Repository settings (branch protection, rulesets, environments): their own module.
-from fake_github import routes_protection  # noqa: E402, F401
+# Repository settings (branch protection, rulesets, environments) and compare: their own modules.
+from fake_github import routes_compare, routes_protection  # noqa: E402, F401

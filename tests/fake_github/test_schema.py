@@ -529,6 +529,21 @@ CASES = [
         200,
         lambda w: (f"{R}/commits/{w.head}", None),
     ),
+    Case(
+        "GET /repos/{owner}/{repo}/compare/{basehead}",
+        200,
+        lambda w: (f"{R}/compare/{w.main}...{w.head}", None),
+    ),
+    Case(  # diverged branches, one page of commits (files on the first page only)
+        "GET /repos/{owner}/{repo}/compare/{basehead}",
+        200,
+        lambda w: (f"{R}/compare/{w.head}...feature-x?per_page=1&page=2", None),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/compare/{basehead}",
+        404,
+        lambda w: (f"{R}/compare/main...no-such-branch", None),
+    ),
     # Repository settings (routes_protection.py): administration permission.
     Case(
         "GET /repos/{owner}/{repo}/branches/{branch}/protection",

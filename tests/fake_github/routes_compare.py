@@ -1,0 +1,166 @@
+"""Compare two commits: `GET /repos/{owner}/{repo}/compare/{basehead}`.
+
+As GitHub documents it (docs.github.com/rest/commits/commits#compare-two-commits,
+and the same text in @octokit/openapi): `basehead` is `BASE...HEAD`, each a branch,
+tag or commit SHA of the repository, or `USERNAME:ref` in a fork of the same network.
+The answer is `git log BASE..HEAD` in chronological order (oldest first) with:
+- `status`: `identical` (the same commit), `ahead` (BASE is an ancestor of HEAD),
+  `behind` (HEAD is an ancestor of BASE), `diverged` (each has commits the other lacks);
+- `ahead_by` / `behind_by`: commits only on HEAD / only on BASE; `total_commits` is
+  `ahead_by`;
+- `files`: the changes from the merge base to HEAD (a three-dot diff), at most 300;
+- `commits`: without `per_page`/`page`, the last 250 (the last is the newest); with
+  them, pages of GitHub's per-page size (default 30, at most 100), and the files are
+  shown on the first page only.
+
+Needs `contents: read` (fake_github/permissions.py). An unknown ref, a fork outside the
+network or two histories without a common ancestor are a 404; `BASE..HEAD` (two
+dots) is not documented and answers 404 too (the stricter reading).
+
+Imported at the end of routes.py so that its routes register with the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fake_github.gitstore import DiffEntry, GitError, GitStore
+from fake_github.routes import ApiError, Request, Response, get_repo_commit, paginate, route
+from fake_github.rules import rule
+from fake_github.state import Repo
+
+COMPARE_DOCS = "https://docs.github.com/rest/commits/commits#compare-two-commits"
+FILES_CAP = 300
+UNPAGED_COMMITS = 250
+
+COMPARE_FILES_AT_MOST_300 = rule(
+    "compare-files-at-most-300",
+    "Compare two commits lists at most 300 changed files for the whole comparison.",
+    COMPARE_DOCS,
+)
+COMPARE_COMMITS_UNPAGED_LAST_250 = rule(
+    "compare-commits-unpaged-last-250",
+    "Compare two commits without per_page or page lists at most 250 commits, the last "
+    "of them the most recent of the comparison.",
+    COMPARE_DOCS,
+)
+COMPARE_FILES_FIRST_PAGE_ONLY = rule(
+    "compare-files-first-page-only",
+    "Compare two commits with per_page or page shows the changed files on the first "
+    "page of results only.",
+    COMPARE_DOCS,
+)
+
+
+def _not_found(message: str = "Not Found") -> ApiError:
+    return ApiError(404, {"message": message, "documentation_url": COMPARE_DOCS, "status": "404"})
+
+
+def _side(req: Request, spec: str) -> tuple[Repo, str]:
+    """`ref` or `USERNAME:ref` -> (the repository it names, its commit SHA)."""
+    repo = req.repo
+    owner, sep, ref = spec.partition(":")
+    if sep:
+        named = req.gh.state.repo(f"{owner}/{repo.name}")
+        if named is None or not _same_network(repo, named):
+            raise _not_found()
+        repo = named
+    else:
+        ref = spec
+    sha = repo.git.resolve(ref) if ref else None
+    if sha is None:
+        raise _not_found(f"No commit found for the ref {ref}")
+    return repo, sha
+
+
+def _same_network(repo: Repo, other: Repo) -> bool:
+    # A fork's objects reach its parent's through git alternates (server.add_repo).
+    if other is repo:
+        return True
+    alternates = other.git.path / "objects" / "info" / "alternates"
+    return alternates.exists() and str(repo.git.path / "objects") in alternates.read_text()
+
+
+def _diff_entry(req: Request, head: str, d: DiffEntry) -> dict[str, Any]:
+    html = f"https://github.com/{req.repo.full_name}"
+    return {
+        "sha": d.sha,
+        "filename": d.path,
+        "status": d.status,
+        "additions": d.additions,
+        "deletions": d.deletions,
+        "changes": d.additions + d.deletions,
+        "blob_url": f"{html}/blob/{head}/{d.path}",
+        "raw_url": f"{html}/raw/{head}/{d.path}",
+        "contents_url": f"{req.gh.url}/repos/{req.repo.full_name}/contents/{d.path}?ref={head}",
+        "patch": d.patch,
+    }
+
+
+def _commit(req: Request, sha: str) -> dict[str, Any]:
+    """A commit object as in "Get a commit", without the stats and files compare omits."""
+    body = get_repo_commit(dataclasses.replace(req, params={**req.params, "ref": sha})).body
+    return {k: v for k, v in body.items() if k not in ("stats", "files")}
+
+
+@route("GET /repos/{owner}/{repo}/compare/{basehead}")
+def compare_commits(req: Request) -> Response:
+    base_spec, sep, head_spec = req.params["basehead"].partition("...")
+    if not sep or not base_spec or not head_spec:
+        raise _not_found()
+    base_repo, base = _side(req, base_spec)
+    head_repo, head = _side(req, head_spec)
+    # Compute where both commits are: a fork's store sees its parent's objects too.
+    git: GitStore = head_repo.git if head_repo is not req.repo else base_repo.git
+    try:
+        merge_base = git.merge_base(base, head)
+        if merge_base is None:
+            raise _not_found(f"No common ancestor between {base_spec} and {head_spec}.")
+        ahead = git.commits_between(base, head)
+        behind = git.commits_between(head, base)
+        changed = git.diff(merge_base, head)
+    except GitError:
+        raise _not_found() from None
+    if base == head:
+        status = "identical"
+    elif not behind:
+        status = "ahead"
+    elif not ahead:
+        status = "behind"
+    else:
+        status = "diverged"
+    if req.gh.rules(COMPARE_FILES_AT_MOST_300):
+        changed = changed[:FILES_CAP]
+    paged = "per_page" in req.query or "page" in req.query
+    headers: dict[str, str] = {}
+    if paged:
+        page = paginate(req, ahead, render=lambda sha: _commit(req, sha))
+        commits, headers = page.body, page.headers
+    else:
+        shown = (
+            ahead[-UNPAGED_COMMITS:] if req.gh.rules(COMPARE_COMMITS_UNPAGED_LAST_250) else ahead
+        )
+        commits = [_commit(req, sha) for sha in shown]
+    full = req.repo.full_name
+    basehead = req.params["basehead"]
+    html = f"https://github.com/{full}/compare/{basehead}"
+    body: dict[str, Any] = {
+        "url": f"{req.gh.url}/repos/{full}/compare/{basehead}",
+        "html_url": html,
+        "permalink_url": f"https://github.com/{full}/compare/"
+        f"{base_repo.owner}:{base}...{head_repo.owner}:{head}",
+        "diff_url": f"{html}.diff",
+        "patch_url": f"{html}.patch",
+        "base_commit": _commit(req, base),
+        "merge_base_commit": _commit(req, merge_base),
+        "status": status,
+        "ahead_by": len(ahead),
+        "behind_by": len(behind),
+        "total_commits": len(ahead),
+        "commits": commits,
+    }
+    first_page = req.query.get("page", "1") in ("", "1")
+    if first_page or not req.gh.rules(COMPARE_FILES_FIRST_PAGE_ONLY):
+        body["files"] = [_diff_entry(req, head, d) for d in changed]
+    return Response(200, body, headers)
