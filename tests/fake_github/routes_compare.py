@@ -17,6 +17,12 @@ Needs `contents: read` (fake_github/permissions.py). An unknown ref, a fork outs
 network or two histories without a common ancestor are a 404; `BASE..HEAD` (two
 dots) is not documented and answers 404 too (the stricter reading).
 
+"Update a pull request branch" (`PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch`,
+docs.github.com/rest/pulls/pulls#update-a-pull-request-branch) lives here too, since
+it is what makes a head that compares as a merge of the base: it merges the base
+branch's tip into the head (first parent the old head), moves the head, and answers
+202 "Updating pull request branch." (GitHub does it asynchronously; the fake at once).
+
 Imported at the end of routes.py so that its routes register with the others.
 """
 
@@ -25,12 +31,22 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from fake_github.gitstore import DiffEntry, GitError, GitStore
-from fake_github.routes import ApiError, Request, Response, get_repo_commit, paginate, route
+from fake_github.gitstore import DiffEntry, GitError, GitStore, Identity
+from fake_github.routes import (
+    ApiError,
+    Request,
+    Response,
+    _pull,
+    get_repo_commit,
+    paginate,
+    route,
+    unprocessable,
+)
 from fake_github.rules import rule
-from fake_github.state import Repo
+from fake_github.state import USER, Repo
 
 COMPARE_DOCS = "https://docs.github.com/rest/commits/commits#compare-two-commits"
+UPDATE_BRANCH_DOCS = "https://docs.github.com/rest/pulls/pulls#update-a-pull-request-branch"
 FILES_CAP = 300
 UNPAGED_COMMITS = 250
 
@@ -164,3 +180,100 @@ def compare_commits(req: Request) -> Response:
     if first_page or not req.gh.rules(COMPARE_FILES_FIRST_PAGE_ONLY):
         body["files"] = [_diff_entry(req, head, d) for d in changed]
     return Response(200, body, headers)
+
+
+# -- Update a pull request branch ---------------------------------------------------------
+
+UPDATE_BRANCH_EXPECTED_HEAD = rule(
+    "update-branch-expected-head-sha",
+    "Update a pull request branch: an expected_head_sha that is not the pull request's "
+    "head is a 422.",
+    UPDATE_BRANCH_DOCS,
+)
+UPDATE_BRANCH_APP_CONTENTS = rule(
+    "update-branch-apps-need-contents-write",
+    "Update a pull request branch on behalf of a GitHub App (GITHUB_TOKEN included) also "
+    "needs contents: write; without it, 403.",
+    UPDATE_BRANCH_DOCS,
+)
+UPDATE_BRANCH_FORK_EDITS = rule(
+    "update-branch-fork-needs-maintainer-edits",
+    "The branch of a fork's pull request is updated only when its author allows edits "
+    "by maintainers (maintainer_can_modify); otherwise 403.",
+    UPDATE_BRANCH_DOCS,
+    documented=False,
+)
+UPDATE_BRANCH_BEHIND_ONLY = rule(
+    "update-branch-only-when-behind",
+    "Updating a branch that already contains the base branch's tip is a 422 'There are "
+    "no new commits on the base branch.', and a merge conflict a 422 too.",
+    UPDATE_BRANCH_DOCS,
+    documented=False,
+)
+
+
+@route("PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch")
+def update_branch(req: Request) -> Response:
+    pull = _pull(req)
+    expected = req.field("expected_head_sha", required=False)
+    token = req.token
+    assert token is not None  # a PUT without a token is refused before the handler
+    if (
+        req.gh.rules(UPDATE_BRANCH_APP_CONTENTS)
+        and token.kind != USER
+        and token.permissions.get("contents") != "write"
+    ):
+        raise ApiError(
+            403,
+            {
+                "message": "Resource not accessible by integration",
+                "documentation_url": UPDATE_BRANCH_DOCS,
+                "status": "403",
+            },
+        )
+    fork = pull.head_repo.lower() != req.repo.full_name.lower()
+    author = token.kind == USER and token.login.lower() == pull.author.lower()
+    if (
+        fork
+        and not author
+        and not pull.maintainer_can_modify
+        and req.gh.rules(UPDATE_BRANCH_FORK_EDITS)
+    ):
+        raise ApiError(
+            403,
+            {
+                "message": "You do not have permission to update this branch: its author "
+                "does not allow edits by maintainers.",
+                "documentation_url": UPDATE_BRANCH_DOCS,
+                "status": "403",
+            },
+        )
+    if (
+        expected is not None
+        and expected != pull.head_sha
+        and req.gh.rules(UPDATE_BRANCH_EXPECTED_HEAD)
+    ):
+        raise unprocessable("expected head sha didn't match current head ref.", UPDATE_BRANCH_DOCS)
+    git = req.repo.git
+    base = git.resolve(pull.base_ref)
+    if base is None or git.object_type(pull.head_sha) != "commit":
+        raise unprocessable("The pull request cannot be updated.", UPDATE_BRANCH_DOCS)
+    if git.is_ancestor(base, pull.head_sha) and req.gh.rules(UPDATE_BRANCH_BEHIND_ONLY):
+        raise unprocessable("There are no new commits on the base branch.", UPDATE_BRANCH_DOCS)
+    who = Identity(token.login, f"{token.login}@users.noreply.github.com", req.gh.state.now())
+    merge = git.merge(
+        pull.head_sha,
+        base,
+        f"Merge branch '{pull.base_ref}' into {pull.head_ref}",
+        identity=who,
+    )
+    if merge is None:
+        raise unprocessable("merge conflict between base and head", UPDATE_BRANCH_DOCS)
+    req.gh.push(req.repo.full_name, pull.number, merge)
+    return Response(
+        202,
+        {
+            "message": "Updating pull request branch.",
+            "url": f"https://github.com/{req.repo.full_name}/pull/{pull.number}",
+        },
+    )

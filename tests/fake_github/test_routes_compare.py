@@ -138,3 +138,56 @@ def test_contents_read_is_needed(gh: FakeGitHub) -> None:
     answer = call(gh, "GET", f"{COMPARE}/main...main", token=token)
     assert answer.status == 403
     assert answer.json["message"] == "Resource not accessible by integration"
+
+
+# -- Update a pull request branch --------------------------------------------------------
+
+
+def update(gh: FakeGitHub, number: int, token: str, body: Any = None) -> Answer:
+    return call(gh, "PUT", f"/repos/{REPO}/pulls/{number}/update-branch", token=token, body=body)
+
+
+def test_update_branch_merges_the_base_into_the_head(gh: FakeGitHub) -> None:
+    """The new head is a merge (old head first) whose comparison with the old head is
+    ahead and lists only what the base gained: the exemption's documented shape."""
+    number = gh.add_pull(REPO, author="alice", files={"lib/pr.py": "pr\n"})
+    old = gh.pull(REPO, number).head_sha
+    base = gh.commit(REPO, {"docs/new.md": "new\n"})
+    maintainer = gh.token({"pull-requests": "write", "contents": "write"}, login="maria")
+    answer = update(gh, number, maintainer, {"expected_head_sha": old})
+    assert answer.status == 202, answer.json
+    assert answer.json["message"] == "Updating pull request branch."
+    head = gh.pull(REPO, number).head_sha
+    info = gh.state.repo(REPO).git.commit_info(head)  # type: ignore[union-attr]
+    assert info.parents == [old, base]
+    assert info.author.name == "maria"
+    assert files(compare(gh, f"{old}...{head}")) == ["docs/new.md"]
+    # Up to date now: nothing more to merge.
+    again = update(gh, number, maintainer)
+    assert again.status == 422
+    assert again.json["message"] == "There are no new commits on the base branch."
+
+
+def test_update_branch_refusals(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="alice", files={"lib/pr.py": "pr\n"})
+    gh.commit(REPO, {"docs/new.md": "new\n"})
+    person = gh.token({"pull-requests": "write", "contents": "write"}, login="maria")
+    stale = update(gh, number, person, {"expected_head_sha": "0" * 40})
+    assert stale.status == 422
+    # GITHUB_TOKEN (an App) needs contents: write besides pull-requests: write.
+    assert update(gh, number, gh.token({"pull-requests": "write"})).status == 403
+    # A fork's branch only with the author's "allow edits by maintainers".
+    fork = gh.add_pull(REPO, author="mallory", head_repo="mallory/app", files={"x.py": "x\n"})
+    gh.commit(REPO, {"docs/more.md": "more\n"})
+    assert update(gh, fork, person).status == 403
+    gh.pull(REPO, fork).maintainer_can_modify = True
+    assert update(gh, fork, person).status == 202
+
+
+def test_update_branch_with_a_conflict_is_422(gh: FakeGitHub) -> None:
+    number = gh.add_pull(REPO, author="alice", files={"lib/a.py": "a = 2\n"})
+    gh.commit(REPO, {"lib/a.py": "a = 3\n"})
+    person = gh.token({"pull-requests": "write", "contents": "write"}, login="maria")
+    answer = update(gh, number, person)
+    assert answer.status == 422
+    assert answer.json["message"] == "merge conflict between base and head"

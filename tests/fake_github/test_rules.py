@@ -198,7 +198,28 @@ def _compare_pages(gh: FakeGitHub, clock: SimulatedClock) -> object:
     return "files" in _compare(gh, "?per_page=1&page=2")
 
 
+def _update_branch(
+    gh: FakeGitHub, *, fork: bool = False, body: object = None, moved: bool = True, token: str = ""
+) -> object:
+    number = gh.add_pull(
+        REPO, author="mallory", head_repo="mallory/app" if fork else None, files={"x": "x\n"}
+    )
+    if moved:
+        gh.commit(REPO, {"docs/y.md": "y\n"})
+    token = token or gh.token({"pull-requests": "write", "contents": "write"}, login="bob")
+    path = f"{PULLS}/{number}/update-branch"
+    return call(gh, "PUT", path, token=token, body=body).status
+
+
 MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
+    routes_compare.UPDATE_BRANCH_EXPECTED_HEAD: lambda gh, _: _update_branch(
+        gh, body={"expected_head_sha": "0" * 40}
+    ),
+    routes_compare.UPDATE_BRANCH_APP_CONTENTS: lambda gh, _: _update_branch(
+        gh, token=gh.token({"pull-requests": "write"})
+    ),
+    routes_compare.UPDATE_BRANCH_FORK_EDITS: lambda gh, _: _update_branch(gh, fork=True),
+    routes_compare.UPDATE_BRANCH_BEHIND_ONLY: lambda gh, _: _update_branch(gh, moved=False),
     routes_compare.COMPARE_FILES_AT_MOST_300: _compare_files,
     routes_compare.COMPARE_COMMITS_UNPAGED_LAST_250: _compare_commits,
     routes_compare.COMPARE_FILES_FIRST_PAGE_ONLY: _compare_pages,
