@@ -195,6 +195,7 @@ def settle(
     pull: PullFacts | None = None,
     target_sha: str | None = None,
     allow: Callable[[Step], bool] = lambda step: True,
+    compare: bool = True,
 ) -> Settled:
     """Evaluate pull request `number` as it is now and write its gate if the answer changed.
 
@@ -203,6 +204,7 @@ def settle(
     `allow(step)` is asked before evaluating ("evaluate": read the gate and the
     reviews, 2 calls) and before writing ("write": re-read the PR and write, 2 calls);
     when it says no, the pull request is left for the next sweep ("deferred").
+    `compare`: the token may read contents for the compare API (reviews.kept_commits).
     """
     if pull is None:
         pull, is_open = read_pull(gh, number)
@@ -215,7 +217,7 @@ def settle(
         if not allow("evaluate"):
             return Settled(number, "deferred", sha, detail="API budget of this sweep spent")
         current = writer.current(sha)
-        verdict = verdict_for(gh, config, pull, private_members=private)
+        verdict = verdict_for(gh, config, pull, private_members=private, compare=compare)
         gate = gate_of(verdict, title=title)
         if writer.same(current, gate):
             return Settled(number, "unchanged", sha, gate, verdict)

@@ -24,7 +24,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from repowarden.runtime.commands import Command, Permission, no_arguments
+from repowarden.runtime.commands import COMPARE_COMMITS, Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub, GitHubError
@@ -90,7 +90,17 @@ def run(args: argparse.Namespace) -> int:
     for raw in pulls:
         pull = PullFacts.from_api(raw)
         try:
-            results.append(settle(gh, config, pull.number, writer, pull=pull, allow=allow))
+            results.append(
+                settle(
+                    gh,
+                    config,
+                    pull.number,
+                    writer,
+                    pull=pull,
+                    allow=allow,
+                    compare=args.compare_commits,
+                )
+            )
         except BudgetSpent:
             # Only reads are cut short: a write is begun only when the budget allows it.
             results.append(Settled(pull.number, "deferred", pull.head_sha, detail="budget spent"))
@@ -143,4 +153,5 @@ COMMAND = Command(
     ),
     add_arguments=no_arguments,
     run=run,
+    options=(COMPARE_COMMITS,),
 )
