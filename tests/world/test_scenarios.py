@@ -438,3 +438,114 @@ def test_a_300_pr_sweep_stays_within_its_budget_and_the_rate_limit(
     listing_pages = 3  # open PRs, 100 a page
     assert len(calls) <= 2 * 300 + listing_pages + 2 * len(repairs), world.log.describe()
     assert len(calls) < GITHUB_TOKEN_REQUESTS_PER_HOUR
+
+
+# -- the review rules' example: request removal and the update-merge exemption ----------------
+
+CORE_OWNERS = ["r0mant", "zmb3", "rosstimothy", "codingllama", "espadolini"]
+CORE = ["ibeckermayer", "Joerger", "marcoandredinis", "Tener", "greedy52", "smallinsky"]
+ADMINS = ["r0mant", "zmb3", "klizhentas"]
+
+
+def teleport_rules(make_world: Callable[..., World], **kw: object) -> World:
+    """examples/teleport-rules: Teleport's policy as rules, with keep_approvals_on_update_merge
+    and remove_requests on."""
+    world = make_world("teleport-rules", **kw)
+    for login in dict.fromkeys([*CORE_OWNERS, *CORE, "ptgott", "fheinecke"]):
+        world.person(login, "write", org="gravitational")
+    world.person("klizhentas", "admin", org="gravitational")
+    world.person("mallory")  # an external contributor, from a fork
+    world.protect(
+        "master", Protection(checks=(RequiredCheck(GATE, "github-actions"),), approvals=1)
+    )
+    return world
+
+
+def _jobs_holding(world: World, scope: str) -> set[tuple[str, str]]:
+    return {(j.workflow.rsplit("/", 1)[-1], j.job) for j in world.log.jobs() if scope in j.writes()}
+
+
+def test_once_the_rules_are_met_the_other_review_requests_are_withdrawn(
+    make_world: Callable[..., World],
+) -> None:
+    """Rule 'code' (two approvals, one from core-owners) is met by two reviewers who were
+    not the ones assign drew: the gate's run withdraws the drawn ones' requests, the
+    merge box says the same before and after, and only default-branch jobs held
+    pull-requests: write."""
+    world = teleport_rules(make_world)
+    number = world.open_pr("Joerger", {"lib/auth/x.go": "package auth\n"})
+    world.settle()
+    drawn = {login.lower() for login in world.gh.pull(world.repo, number).requested_reviewers}
+    assert drawn, world.log.describe()  # assign asked someone
+    # Not an admin: one admin's approval alone approves ('admin approval', a bypass).
+    owner = next(x for x in CORE_OWNERS if x.lower() not in drawn and x not in ADMINS)
+    other = next(x for x in CORE if x.lower() not in drawn and x != "Joerger")
+
+    world.approve(number, owner)
+    world.settle()
+    assert not world.merge_box(number)  # one approval: 'code' needs two
+    assert {r.lower() for r in world.gh.pull(world.repo, number).requested_reviewers} == drawn
+
+    world.approve(number, other)
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    assert world.gh.pull(world.repo, number).requested_reviewers == []
+    removed = [e for e in world.log.events if e.action == "review_request_removed"]
+    assert len(removed) == 1
+    # Written by a GITHUB_TOKEN: the removal starts no run, and changes no verdict.
+    assert (removed[0].cause, removed[0].started) == ("github-token", [])
+    assert [ok for _, ok in world.verdicts[number]] == [False, True]
+    assert world.log.pr_code_with_write_tokens() == []
+    holders = _jobs_holding(world, "pull-requests")
+    assert ("repowarden-gate.yml", "gate") in holders
+    assert holders <= {
+        ("repowarden-gate.yml", "gate"),
+        ("repowarden-check.yml", "check"),
+        ("repowarden-check.yml", "dismiss-approvals"),
+        ("repowarden-assign.yml", "assign"),
+    }
+
+
+def test_an_update_merge_keeps_an_external_prs_approvals_and_a_real_change_does_not(
+    make_world: Callable[..., World],
+) -> None:
+    """Issue 12 point 5 end to end: mallory's PR approved by two admins; the base moves;
+    a maintainer clicks "Update branch". GET …/compare shows the new head only merged
+    the base: the approvals stay (not dismissed), the gate stays green and its run says
+    why. Then mallory changes a file of the PR: the approvals no longer count."""
+    world = teleport_rules(make_world)
+    number = world.open_pr("mallory", {"lib/feature.go": "package lib\n"})
+    world.settle()
+    world.approve(number, "r0mant")
+    world.approve(number, "zmb3")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+
+    world.commit("klizhentas", {"docs/pages/new.mdx": "# New\n"}, branch="master")
+    world.settle()
+    merged = world.update_branch(number, "klizhentas")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
+    assert states == {"r0mant": "APPROVED", "zmb3": "APPROVED"}
+    (run,) = [
+        r
+        for r in world.runner.runs
+        if r.workflow.endswith("repowarden-check.yml")
+        and r.sha
+        and "check" in r.jobs
+        and r.jobs["check"].summary
+        and merged[:7] in r.jobs["check"].summary
+    ]
+    summary = run.jobs["check"].summary
+    assert "the compare API shows the head" in summary
+    assert "(a merge of the base branch), so it still counts" in summary
+    assert world.gh.calls_matching("GET", r"/compare/")
+
+    world.push(number, "mallory", {"lib/feature.go": "package lib // v2\n"})
+    world.settle()
+    verdict = world.merge_box(number)
+    assert f"required check {GATE!r} is failing" in verdict.reasons, world.log.describe()
+    states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
+    assert states == {"r0mant": "DISMISSED", "zmb3": "DISMISSED"}
+    assert world.log.pr_code_with_write_tokens() == []
