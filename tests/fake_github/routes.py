@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fake_github.gitstore import EMPTY_TREE, Identity, TreeEntry
-from fake_github.render import node_id
+from fake_github.render import diff_entry, node_id
 from fake_github.rules import rule
 from fake_github.state import (
     ACTIONS,
@@ -1608,20 +1608,7 @@ def get_repo_commit(req: Request) -> Response:
     if parent:
         for d in git.diff(parent, sha):
             additions, deletions = additions + d.additions, deletions + d.deletions
-            files.append(
-                {
-                    "sha": d.sha,
-                    "filename": d.path,
-                    "status": d.status,
-                    "additions": d.additions,
-                    "deletions": d.deletions,
-                    "changes": d.additions + d.deletions,
-                    "blob_url": f"https://github.com/{req.repo.full_name}/blob/{sha}/{d.path}",
-                    "raw_url": f"https://github.com/{req.repo.full_name}/raw/{sha}/{d.path}",
-                    "contents_url": f"{api}/contents/{d.path}?ref={sha}",
-                    "patch": d.patch,
-                }
-            )
+            files.append(diff_entry(d, api=req.gh.url, repo=req.repo.full_name, ref=sha))
     return Response(
         200,
         {

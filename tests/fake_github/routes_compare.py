@@ -31,7 +31,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from fake_github.gitstore import DiffEntry, GitError, GitStore, Identity
+from fake_github.gitstore import GitError, GitStore, Identity
+from fake_github.render import diff_entry
 from fake_github.routes import (
     ApiError,
     Request,
@@ -98,22 +99,6 @@ def _same_network(repo: Repo, other: Repo) -> bool:
     return alternates.exists() and str(repo.git.path / "objects") in alternates.read_text()
 
 
-def _diff_entry(req: Request, head: str, d: DiffEntry) -> dict[str, Any]:
-    html = f"https://github.com/{req.repo.full_name}"
-    return {
-        "sha": d.sha,
-        "filename": d.path,
-        "status": d.status,
-        "additions": d.additions,
-        "deletions": d.deletions,
-        "changes": d.additions + d.deletions,
-        "blob_url": f"{html}/blob/{head}/{d.path}",
-        "raw_url": f"{html}/raw/{head}/{d.path}",
-        "contents_url": f"{req.gh.url}/repos/{req.repo.full_name}/contents/{d.path}?ref={head}",
-        "patch": d.patch,
-    }
-
-
 def _commit(req: Request, sha: str) -> dict[str, Any]:
     """A commit object as in "Get a commit", without the stats and files compare omits."""
     body = get_repo_commit(dataclasses.replace(req, params={**req.params, "ref": sha})).body
@@ -178,7 +163,8 @@ def compare_commits(req: Request) -> Response:
     }
     first_page = req.query.get("page", "1") in ("", "1")
     if first_page or not req.gh.rules(COMPARE_FILES_FIRST_PAGE_ONLY):
-        body["files"] = [_diff_entry(req, head, d) for d in changed]
+        api, full = req.gh.url, req.repo.full_name
+        body["files"] = [diff_entry(d, api=api, repo=full, ref=head) for d in changed]
     return Response(200, body, headers)
 
 
