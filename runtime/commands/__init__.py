@@ -49,10 +49,6 @@ class Option:
     permissions: tuple[Permission, ...]
     app_permissions: tuple[Permission, ...]
 
-    @property
-    def dest(self) -> str:
-        return self.flag.removeprefix("--").replace("-", "_")
-
 
 _COMPARE_WHY = (
     "compare an approved commit with the head (review.external.keep_approvals_on_update_merge)"

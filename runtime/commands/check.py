@@ -11,6 +11,12 @@ Runs only where GitHub runs the default branch's workflow and code:
 Nothing of the triggering run is trusted but what identifies the pull request; the
 PR, its labels and every review are read again (runtime/gate.py). Answers three ways:
 the exit code (0 approved, 1 not, 3 GitHub failed), the job summary, and the gate.
+
+Options (rendered only when the config asks, each with its grant): `--compare-commits`
+lets the policy ask the compare API whether an external contributor's older approved
+commit differs from the head only by a merge of the base branch
+(review.external.keep_approvals_on_update_merge); `--remove-requests` withdraws, after
+an approving verdict, the review requests nobody needs (review.assign.remove_requests).
 """
 
 from __future__ import annotations
