@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     code = _report(ctx, results, config.review.status_context)
     if args.remove_requests and target_sha is None:
         for result in results:
-            ctx.write_summary(withdraw_unneeded(gh, result))
+            if line := withdraw_unneeded(gh, result):
+                ctx.write_summary(line)
     return code
 
 

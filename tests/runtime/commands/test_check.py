@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from fake_github import FakeGitHub
+from fake_github.server import Call
 from fake_github.state import Status
 from repowarden.runtime import commands
 from repowarden.runtime.commands import load
@@ -484,5 +485,26 @@ def test_without_the_option_no_request_is_withdrawn(runner: Runner, github: Fake
     """The flag is the grant: a job rendered without it (read-only) never writes."""
     pr = requested_and_approved(runner, github)
     assert check(runner, pr).code == 0
+    assert github.calls_matching("DELETE") == []
+    assert github.pull("o/r", pr).requested_reviewers == ["dave"]
+
+
+def test_requests_stay_when_the_head_moves_after_the_verdict(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """The approval was for the old head; a push right after the gate is written leaves
+    the requests alone (the new head's own run decides)."""
+    pr = requested_and_approved(runner, github)
+    pushed: list[str] = []
+
+    def push_after_the_status(call: Call) -> None:
+        if call.method == "POST" and "/statuses/" in call.path and not pushed:
+            pushed.append(github.push("o/r", pr))
+
+    github.add_listener(after=push_after_the_status)
+    outcome = check(runner, pr, permissions=REMOVE_PERMS, args=("--remove-requests",))
+    assert outcome.code == 0, outcome.out
+    assert pushed
+    assert f"review requests on #{pr}: kept (the head moved since the verdict)" in outcome.summary
     assert github.calls_matching("DELETE") == []
     assert github.pull("o/r", pr).requested_reviewers == ["dave"]
