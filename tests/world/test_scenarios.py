@@ -8,6 +8,7 @@ is marked xfail(strict=True) with the issue that fixes it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -548,4 +549,49 @@ def test_an_update_merge_keeps_an_external_prs_approvals_and_a_real_change_does_
     assert f"required check {GATE!r} is failing" in verdict.reasons, world.log.describe()
     states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
     assert states == {"r0mant": "DISMISSED", "zmb3": "DISMISSED"}
+    assert world.log.pr_code_with_write_tokens() == []
+
+
+def test_with_the_app_installed_from_its_manifest_both_options_work(
+    make_world: Callable[..., World],
+) -> None:
+    """The App holds exactly what `repowarden protect --app-manifest` asks for: its
+    token (the gate's check run) reads the compare API and withdraws requests."""
+    from repowarden.generator.protect import app_manifest
+    from repowarden.runtime.config import parse_config
+
+    block = f"\napp:\n  id: {APP_ID}\n  client_id: {APP_CLIENT_ID}\n  slug: {APP_SLUG}\n"
+    world = teleport_rules(make_world, edit=lambda text: text + block)
+    example = Path(__file__).parents[2] / "examples" / "teleport-rules" / ".github"
+    text = (example / "repowarden.yml").read_text() + block
+    asked = app_manifest(parse_config(text))["default_permissions"]
+    assert (asked["contents"], asked["pull_requests"]) == ("read", "write")
+    permissions = {k.replace("_", "-"): v for k, v in asked.items() if k != "metadata"}
+    app = world.app(APP_SLUG, permissions, id=APP_ID, client_id=APP_CLIENT_ID)
+    world.environment(
+        "repowarden-app",
+        branches=("master",),
+        secrets={"REPOWARDEN_APP_PRIVATE_KEY": app.private_key},
+    )
+    world.protect("master", Protection(checks=(RequiredCheck(GATE, app.id),), approvals=1))
+
+    number = world.open_pr("mallory", {"lib/feature.go": "package lib\n"})
+    world.settle()
+    requested = {r.lower() for r in world.gh.pull(world.repo, number).requested_reviewers}
+    assert requested == {"r0mant", "zmb3"}  # the '*' reviewers; klizhentas is on omit
+    world.approve(number, "r0mant")
+    world.approve(number, "klizhentas")  # omitted from requests, still counts
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    # zmb3 never reviewed: the App's gate run withdrew the request.
+    assert world.gh.pull(world.repo, number).requested_reviewers == []
+    world.commit("klizhentas", {"docs/pages/new.mdx": "# New\n"}, branch="master")
+    world.update_branch(number, "klizhentas")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()  # the App's check run, green
+    head = world.gh.pull(world.repo, number).head_sha
+    (run,) = [c for c in world.gh.state.check_runs if c.head_sha == head and c.name == GATE]
+    assert "(a merge of the base branch), so it still counts" in str(run.output)
+    removed = [e for e in world.log.events if e.action == "review_request_removed"]
+    assert [(e.sender, e.cause) for e in removed] == [(app.login, "app")]
     assert world.log.pr_code_with_write_tokens() == []
