@@ -2,7 +2,8 @@
 
 As GitHub documents it (docs.github.com/rest/commits/commits#compare-two-commits,
 and the same text in @octokit/openapi): `basehead` is `BASE...HEAD`, each a branch,
-tag or commit SHA of the repository, or `USERNAME:ref` in a fork of the same network.
+tag or commit SHA of the repository (a SHA may also be a fork's, in the same network),
+or `USERNAME:ref` in a fork of the same network.
 The answer is `git log BASE..HEAD` in chronological order (oldest first) with:
 - `status`: `identical` (the same commit), `ahead` (BASE is an ancestor of HEAD),
   `behind` (HEAD is an ancestor of BASE), `diverged` (each has commits the other lacks);
@@ -29,6 +30,7 @@ Imported at the end of routes.py so that its routes register with the others.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from fake_github.gitstore import GitError, GitStore, Identity
@@ -49,6 +51,7 @@ from fake_github.state import USER, Repo
 COMPARE_DOCS = "https://docs.github.com/rest/commits/commits#compare-two-commits"
 UPDATE_BRANCH_DOCS = "https://docs.github.com/rest/pulls/pulls#update-a-pull-request-branch"
 FILES_CAP = 300
+_SHA = re.compile(r"[0-9a-f]{40}")
 UNPAGED_COMMITS = 250
 
 COMPARE_FILES_AT_MOST_300 = rule(
@@ -86,6 +89,13 @@ def _side(req: Request, spec: str) -> tuple[Repo, str]:
     else:
         ref = spec
     sha = repo.git.resolve(ref) if ref else None
+    if sha is None and not sep and _SHA.fullmatch(ref):
+        # "commit SHAs that exist in different repositories within the same network"
+        for other in req.gh.state.repos.values():
+            if other is not repo and _same_network(repo, other):
+                found = other.git.resolve(ref)
+                if found is not None:
+                    return other, found
     if sha is None:
         raise _not_found(f"No commit found for the ref {ref}")
     return repo, sha
@@ -99,9 +109,11 @@ def _same_network(repo: Repo, other: Repo) -> bool:
     return alternates.exists() and str(repo.git.path / "objects") in alternates.read_text()
 
 
-def _commit(req: Request, sha: str) -> dict[str, Any]:
-    """A commit object as in "Get a commit", without the stats and files compare omits."""
-    body = get_repo_commit(dataclasses.replace(req, params={**req.params, "ref": sha})).body
+def _commit(req: Request, repo: Repo, sha: str) -> dict[str, Any]:
+    """A commit object as in "Get a commit" of `repo` (which holds it), without the
+    stats and files compare omits."""
+    params = {**req.params, "owner": repo.owner, "repo": repo.name, "ref": sha}
+    body = get_repo_commit(dataclasses.replace(req, params=params)).body
     return {k: v for k, v in body.items() if k not in ("stats", "files")}
 
 
@@ -113,7 +125,8 @@ def compare_commits(req: Request) -> Response:
     base_repo, base = _side(req, base_spec)
     head_repo, head = _side(req, head_spec)
     # Compute where both commits are: a fork's store sees its parent's objects too.
-    git: GitStore = head_repo.git if head_repo is not req.repo else base_repo.git
+    holder = head_repo if head_repo is not req.repo else base_repo
+    git: GitStore = holder.git
     try:
         merge_base = git.merge_base(base, head)
         if merge_base is None:
@@ -136,13 +149,13 @@ def compare_commits(req: Request) -> Response:
     paged = "per_page" in req.query or "page" in req.query
     headers: dict[str, str] = {}
     if paged:
-        page = paginate(req, ahead, render=lambda sha: _commit(req, sha))
+        page = paginate(req, ahead, render=lambda sha: _commit(req, holder, sha))
         commits, headers = page.body, page.headers
     else:
         shown = (
             ahead[-UNPAGED_COMMITS:] if req.gh.rules(COMPARE_COMMITS_UNPAGED_LAST_250) else ahead
         )
-        commits = [_commit(req, sha) for sha in shown]
+        commits = [_commit(req, holder, sha) for sha in shown]
     full = req.repo.full_name
     basehead = req.params["basehead"]
     html = f"https://github.com/{full}/compare/{basehead}"
@@ -153,8 +166,8 @@ def compare_commits(req: Request) -> Response:
         f"{base_repo.owner}:{base}...{head_repo.owner}:{head}",
         "diff_url": f"{html}.diff",
         "patch_url": f"{html}.patch",
-        "base_commit": _commit(req, base),
-        "merge_base_commit": _commit(req, merge_base),
+        "base_commit": _commit(req, base_repo, base),
+        "merge_base_commit": _commit(req, holder, merge_base),
         "status": status,
         "ahead_by": len(ahead),
         "behind_by": len(behind),

@@ -116,6 +116,13 @@ def test_a_fork_branch_is_named_username_colon_ref(gh: FakeGitHub) -> None:
     assert answer.status == 200, answer.json
     assert [c["sha"] for c in answer.json["commits"]] == [head]
     assert compare(gh, "main...stranger:patch-1").status == 404
+    # A commit only the fork has, named by its SHA: found in the network.
+    fork = gh.state.repo("mallory/app")
+    assert fork is not None
+    only_fork = fork.git.commit_files({"y.py": "y\n"}, parent=head, message="fork only")
+    answer = compare(gh, f"main...{only_fork}")
+    assert answer.status == 200, answer.json
+    assert answer.json["ahead_by"] == 2
 
 
 def test_unknown_refs_unrelated_histories_and_two_dots_are_404(gh: FakeGitHub) -> None:
