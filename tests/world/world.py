@@ -383,6 +383,9 @@ class World:
                 )
             elif m := re.fullmatch(r"pulls/(\d+)/update-branch", rest):
                 number = int(m.group(1))  # a new head: the merge of the base into it
+                pull = self.gh.pull(self.repo, number)
+                if pull.head_repo.lower() == self.repo.lower():
+                    self._branch_moved(pull.head_ref, sender, cause)  # a push to its branch
                 self._dismiss_stale(number)
                 payload = payloads.pull_request(self.gh, self.repo, number, "synchronize")
                 emit("pull_request", payload, number)
