@@ -506,6 +506,16 @@ def test_once_the_rules_are_met_the_other_review_requests_are_withdrawn(
         ("repowarden-assign.yml", "assign"),
     }
 
+    # "Update branch" on this same-repository PR: a push to its branch, then synchronize;
+    # an internal author's approvals are not tied to the head, so the gate stays green.
+    world.commit("klizhentas", {"docs/pages/new.mdx": "# New\n"}, branch="master")
+    head = world.update_branch(number, "klizhentas")
+    world.settle()
+    branch = world.gh.pull(world.repo, number).head_ref
+    pushes = [e for e in world.log.events if e.name == "push" and e.payload["after"] == head]
+    assert [e.payload["ref"] for e in pushes] == [f"refs/heads/{branch}"]
+    assert world.merge_box(number), world.log.describe()
+
 
 def test_an_update_merge_keeps_an_external_prs_approvals_and_a_real_change_does_not(
     make_world: Callable[..., World],
