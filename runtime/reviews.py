@@ -81,12 +81,10 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts, *, private: bo
 
 
 def needs_files(policy: ReviewPolicy) -> bool:
-    """Whether the policy reads the changed files (a map-only config never does)."""
-    return (
-        any(rule.if_.needs_files for rule in policy.rules)
-        or bool(policy.assign.preferred)
-        or policy.external.keep_approvals_on_update_merge
-    )
+    """Whether the rules or the assignment read the changed files of every pull request
+    (a map-only config never does). keep_approvals_on_update_merge reads them only for
+    a pull request with an approval of an older commit to compare (see `gather`)."""
+    return any(rule.if_.needs_files for rule in policy.rules) or bool(policy.assign.preferred)
 
 
 def fetch_files(gh: GitHub, pull: PullFacts) -> ChangeSet:
@@ -200,13 +198,13 @@ def gather(
     reviews = fetch_reviews(gh, pull.number)
     member = membership(gh, policy, pull, private=private_members)
     facts = ReviewFacts(pull, reviews, member)
-    if needs_files(policy):
+    stale = stale_approved_commits(policy, pull, reviews, member)
+    if needs_files(policy) or (stale and compare):
         facts.changes = fetch_files(gh, pull)
-        stale = stale_approved_commits(policy, pull, reviews, member)
-        if stale:
-            facts.unchanged, why = kept_commits(gh, pull, facts.changes, stale, compare=compare)
-            if why:
-                facts.notes.append(why)
+    if stale:
+        facts.unchanged, why = kept_commits(gh, pull, facts.changes, stale, compare=compare)
+        if why:
+            facts.notes.append(why)
     return facts
 
 

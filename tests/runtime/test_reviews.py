@@ -185,3 +185,17 @@ def test_without_the_compare_api_older_approvals_do_not_count(
     assert not verdict.approved
     assert verdict.reasons[1].startswith("this job was not granted contents: read")
     assert not any("/compare/" in c.path for c in github.calls[calls:])
+
+
+def test_the_files_are_read_only_for_an_approval_to_compare(github: FakeGitHub, repo: str) -> None:
+    """keep_approvals_on_update_merge costs nothing where no older approval is in
+    question: an internal PR, or an external one approved on its head, reads no files."""
+    config = parse_config(KEEP_ON_UPDATE_MERGE)
+    internal = github.add_pull(repo, author="alice")
+    external = github.add_pull(repo, author="mallory", head_repo="mallory/r")
+    github.add_review(repo, external, user="admin1", state="APPROVED")
+    gh = client(github, {"pull-requests": "read", "contents": "read"})
+    for number in (internal, external):
+        verdict_for(gh, config, pull_facts(gh, number))
+    assert github.calls_matching("GET", "/files$") == []
+    assert github.calls_matching("GET", "/compare/") == []
