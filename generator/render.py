@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -23,12 +23,12 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Undefined
 from repowarden.generator.invariants import Violation, check_all, parse
 from repowarden.generator.invariants.base import CHECKED_OUT_ACTION, LOCAL_ACTION
-from repowarden.generator.invariants.permissions import required, union
+from repowarden.generator.invariants.permissions import option_permissions, required, union
 from repowarden.generator.pins import pin, tool_version
 from repowarden.generator.vendor import REQUIREMENT_SETS
 from repowarden.runtime import commands
 from repowarden.runtime import generated as layout
-from repowarden.runtime.commands import Permission
+from repowarden.runtime.commands import COMPARE_COMMITS, REMOVE_REQUESTS, Permission
 from repowarden.runtime.config import Config
 from repowarden.runtime.dispatch.kinds import BuildAndPublish, kind_of
 
@@ -164,12 +164,38 @@ def environment() -> Environment:
 @dataclass(frozen=True)
 class Job:
     permissions: list[Permission]
+    # The `args` input of the job's runtime step: the options the config turns on.
+    args: str = ""
+
+
+# Which config setting turns each command option on (runtime/commands `Option`): the
+# generator passes the flag, and grants its scopes, only then.
+OPTIONS_WANTED: dict[str, Callable[[Config], bool]] = {
+    COMPARE_COMMITS.flag: lambda config: config.review.external.keep_approvals_on_update_merge,
+    REMOVE_REQUESTS.flag: lambda config: config.review.assign.remove_requests,
+}
+
+
+def flags_for(config: Config, command: str) -> list[str]:
+    """The option flags `command` gets under `config`."""
+    return [o.flag for o in commands.load(command).options if OPTIONS_WANTED[o.flag](config)]
 
 
 def _job(
-    commands: Sequence[str], *, checkout: bool = True, publish: bool = False, app: bool = False
+    config: Config,
+    names: Sequence[str],
+    *,
+    checkout: bool = True,
+    publish: bool = False,
+    app: bool = False,
 ) -> Job:
-    return Job(required(commands, checkout=checkout, publish=publish, app=app))
+    flags = {name: flags_for(config, name) for name in names}
+    with_flags = [name for name in names if flags[name]]
+    # `args` belongs to one step: a job whose options could reach two steps would
+    # need per-step args, which no job has.
+    assert len(with_flags) <= 1, f"options for more than one command: {with_flags}"
+    permissions = required(names, checkout=checkout, publish=publish, app=app, flags=flags)
+    return Job(permissions, " ".join(flags[with_flags[0]]) if with_flags else "")
 
 
 def sender_gate(config: Config) -> str:
@@ -202,15 +228,15 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
     context: dict[str, Any] = {
         "event_type": dispatch.event_type,
         "gate": gate,
-        "verify": _job(["verify"]),
-        "unprivileged": _job(["verify", "operate"]),
-        "announce": _job(["announce"]) if patches else None,
+        "verify": _job(config, ["verify"]),
+        "unprivileged": _job(config, ["verify", "operate"]),
+        "announce": _job(config, ["announce"]) if patches else None,
         "apply": None,
         # One publish job per build-and-publish operation: each has its own environment.
         "publishes": [
             {
                 "id": "publish" if len(builds) == 1 else f"publish-{index}",
-                "job": _job(["verify"], publish=True),
+                "job": _job(config, ["verify"], publish=True),
                 "if": f"{gate_term} && {operation} == {literal(build.name)}",
                 "name": build.name,
                 "environment": build.environment,
@@ -226,7 +252,7 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
             + [f"{operation} != {literal(build.name)}" for build in builds]
         )
         context["apply"] = {
-            "job": _job(["verify", "apply"], app=config.app is not None),
+            "job": _job(config, ["verify", "apply"], app=config.app is not None),
             "if": f"${{{{ {condition} }}}}",
             "app_permissions": app_permissions(config, "apply"),
         }
@@ -235,8 +261,12 @@ def _dispatch_context(config: Config) -> dict[str, Any] | None:
 
 def app_permissions(config: Config, command: str) -> list[Permission]:
     """What the App token of a job running `command` must hold: the command's App
-    declaration, without `members: read` unless org membership decides anything."""
-    wanted = commands.load(command).app_permissions
+    declaration and its options' where the config turns them on, without
+    `members: read` unless org membership decides anything."""
+    wanted = (
+        *commands.load(command).app_permissions,
+        *option_permissions(command, flags_for(config, command), app=True),
+    )
     if config.review.external.org is None:
         wanted = tuple(p for p in wanted if p.scope != "members")
     return union(wanted)
@@ -246,9 +276,9 @@ def _gate_context(config: Config) -> dict[str, Any]:
     """The gate writers' jobs: with an App, the job's own token only checks out."""
     writers = {"check": "check", "gate": "check", "sweep": "sweep"}
     if config.app is None:
-        jobs = {job: _job([command]) for job, command in writers.items()}
+        jobs = {job: _job(config, [command]) for job, command in writers.items()}
     else:
-        jobs = {job: _job([command], app=True) for job, command in writers.items()}
+        jobs = {job: _job(config, [command], app=True) for job, command in writers.items()}
     return {
         "app": config.app,
         "jobs": jobs,
@@ -268,14 +298,14 @@ def context(config: Config) -> dict[str, Any]:
     review = config.review
     return {
         "config": config,
-        "assign": _job(["assign"]),
+        "assign": _job(config, ["assign"]),
         "gate": _gate_context(config),
         "review_workflow_name": REVIEW_WORKFLOW_NAME,
-        "dismiss_approvals": _job(["dismiss-approvals"])
+        "dismiss_approvals": _job(config, ["dismiss-approvals"])
         if review.external.dismiss_on_push
         else None,
-        "dismiss_runs": _job(["dismiss-runs"]) if config.dismiss.delete_runs else None,
-        "lint": _job(["verify-generated"]),
+        "dismiss_runs": _job(config, ["dismiss-runs"]) if config.dismiss.delete_runs else None,
+        "lint": _job(config, ["verify-generated"]),
         "dispatch": _dispatch_context(config),
         "codeowners": [(rule.pattern, _sorted_owners(rule.owners)) for rule in config.codeowners],
         "admins": _sorted_owners(f"@{a}" for a in review.admins),

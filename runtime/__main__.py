@@ -27,6 +27,8 @@ def parser_for(name: str) -> argparse.ArgumentParser:
     # passes --config; people running explain may rely on the default).
     parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
     command.add_arguments(parser)
+    for option in command.options:
+        parser.add_argument(option.flag, action="store_true", help=option.help)
     return parser
 
 

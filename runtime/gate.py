@@ -220,6 +220,7 @@ def settle(
     pull: PullFacts | None = None,
     target_sha: str | None = None,
     allow: Callable[[Step], str | None] = lambda step: None,
+    compare: bool = True,
 ) -> Settled:
     """Evaluate pull request `number` as it is now and write its gate if the answer changed.
 
@@ -229,6 +230,7 @@ def settle(
     reviews, 2 calls) and before writing ("write": re-read the PR and write, 2 calls);
     when it answers a reason instead of None, the pull request is left for the next
     sweep ("deferred", with that reason).
+    `compare`: the token may read contents for the compare API (reviews.kept_commits).
     """
     if pull is None:
         pull, is_open = read_pull(gh, number)
@@ -243,7 +245,7 @@ def settle(
         if refused is not None:
             return Settled(number, "deferred", sha, detail=refused)
         current = writer.current(sha)
-        verdict = verdict_for(gh, config, pull, private_members=private)
+        verdict = verdict_for(gh, config, pull, private_members=private, compare=compare)
         gate = (
             gate_of(verdict, title=title)
             if grouping == ALL_GREEN

@@ -253,3 +253,9 @@ class AssignmentOptions(_Model):
         description="Never requested; their approvals still count (Teleport's omit lists).",
     )
     backports: Backports | None = None
+    remove_requests: bool = Field(
+        False,
+        description="Once the pull request is approved, the job that writes the gate "
+        "withdraws the review requests of people who have not reviewed (Teleport's "
+        "dismissReviewers). Grants that job pull-requests: write; off, it only reads.",
+    )

@@ -81,12 +81,10 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts, *, private: bo
 
 
 def needs_files(policy: ReviewPolicy) -> bool:
-    """Whether the policy reads the changed files (a map-only config never does)."""
-    return (
-        any(rule.if_.needs_files for rule in policy.rules)
-        or bool(policy.assign.preferred)
-        or policy.external.keep_approvals_on_update_merge
-    )
+    """Whether the rules or the assignment read the changed files of every pull request
+    (a map-only config never does). keep_approvals_on_update_merge reads them only for
+    a pull request with an approval of an older commit to compare (see `gather`)."""
+    return any(rule.if_.needs_files for rule in policy.rules) or bool(policy.assign.preferred)
 
 
 def fetch_files(gh: GitHub, pull: PullFacts) -> ChangeSet:
@@ -155,39 +153,76 @@ def stale_approved_commits(
     }
 
 
+NOT_COMPARED = (
+    "this job was not granted contents: read for the compare API (its workflow lacks "
+    "--compare-commits: run repowarden generate), so approvals of older commits count "
+    "only if they are on the head"
+)
+COMPARE_REFUSED = (
+    "the compare API could not be read (it needs contents: read), so approvals of "
+    "older commits count only if they are on the head"
+)
+
+
+def kept_commits(
+    gh: GitHub, pull: PullFacts, changes: ChangeSet, commits: set[str], *, compare: bool
+) -> tuple[set[str], str]:
+    """`unchanged_since`, failing closed: (commits kept, why none could be, or "").
+
+    `compare`: the job's token may read contents (its step passes --compare-commits);
+    without it no call is made.
+    """
+    if not compare:
+        return set(), NOT_COMPARED
+    try:
+        return unchanged_since(gh, pull, changes, commits), ""
+    except (PermissionDenied, NotFound):
+        # Nothing shows the head only merged the base branch: those approvals do not count.
+        return set(), COMPARE_REFUSED
+
+
 def gather(
-    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+    gh: GitHub,
+    config: Config,
+    pull: PullFacts,
+    *,
+    private_members: bool = False,
+    compare: bool = True,
 ) -> ReviewFacts:
     """Reviews (paginated); only when the policy needs them: one membership lookup,
-    the changed files (paginated) and one compare per stale approved commit."""
+    the changed files (paginated) and one compare per stale approved commit.
+
+    `compare`: whether the token may call the compare API (see `kept_commits`).
+    """
     policy = config.review
     reviews = fetch_reviews(gh, pull.number)
     member = membership(gh, policy, pull, private=private_members)
     facts = ReviewFacts(pull, reviews, member)
-    if needs_files(policy):
+    stale = stale_approved_commits(policy, pull, reviews, member)
+    if needs_files(policy) or (stale and compare):
         facts.changes = fetch_files(gh, pull)
-        stale = stale_approved_commits(policy, pull, reviews, member)
-        if stale:
-            try:
-                facts.unchanged = unchanged_since(gh, pull, facts.changes, stale)
-            except (PermissionDenied, NotFound):
-                # The compare API needs contents: read; without it nothing shows the
-                # head only merged the base branch, so those approvals do not count.
-                facts.notes.append(
-                    "the compare API could not be read (it needs contents: read), so "
-                    "approvals of older commits count only if they are on the head"
-                )
+    if stale:
+        facts.unchanged, why = kept_commits(gh, pull, facts.changes, stale, compare=compare)
+        if why:
+            facts.notes.append(why)
     return facts
 
 
 def verdict_for(
-    gh: GitHub, config: Config, pull: PullFacts, *, private_members: bool = False
+    gh: GitHub,
+    config: Config,
+    pull: PullFacts,
+    *,
+    private_members: bool = False,
+    compare: bool = True,
 ) -> Verdict:
     """The policy's answer for a live pull request (what `check` and `explain` ask).
 
-    `private_members`: the token is an App's with `members: read` (see `membership`).
+    `private_members`: the token is an App's with `members: read` (see `membership`);
+    `compare`: it may read contents for the compare API (see `kept_commits`).
     """
-    return gather(gh, config, pull, private_members=private_members).verdict(config.review)
+    facts = gather(gh, config, pull, private_members=private_members, compare=compare)
+    return facts.verdict(config.review)
 
 
 def facts_from_event(pr: events.PullRequest) -> PullFacts:

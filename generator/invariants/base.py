@@ -199,10 +199,11 @@ def job_steps(file: ParsedFile, job_id: str, job: CommentedMap) -> list[Step]:
     return [Step(file, job_id, i, node) for i, node in enumerate(steps_of(job))]
 
 
-def repowarden_commands(job_steps_: list[Step]) -> list[str]:
-    """The runtime commands a job runs through the local composite action."""
+def repowarden_invocations(job_steps_: list[Step]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each runtime command a job runs through the local composite action, with the
+    fixed flags of its `args` input (split on whitespace, as the action splits them)."""
     return [
-        str(step.with_.get("command"))
+        (str(step.with_["command"]), tuple(str(step.with_.get("args") or "").split()))
         for step in job_steps_
         if step.uses in LOCAL_ACTIONS and step.with_.get("command") is not None
     ]

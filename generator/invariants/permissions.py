@@ -4,6 +4,10 @@ The workflow grants nothing at the top (`permissions: {}`); every job has an exp
 map that is exactly the union of what its runtime commands declare
 (`repowarden.runtime.commands`), plus `contents: read` when it checks out and
 `id-token: write` when it publishes, and every scope carries a `# why` comment.
+A command's options (`Option`: a fixed flag the generator passes only when the
+config asks for what it does) grant their scopes only to a step that passes the
+flag in its `args`: a job holding an option's scope without the flag is refused
+like any other excess.
 
 A job that mints a GitHub App token (actions/create-github-app-token) runs its
 commands with that token: its own map is then only what checkout needs, and the App
@@ -20,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from repowarden.runtime import commands
 from repowarden.runtime.commands import Permission
 
-from .base import ParsedFile, Step, Violation, job_steps, jobs, repowarden_commands, workflows
+from .base import ParsedFile, Step, Violation, job_steps, jobs, repowarden_invocations, workflows
 
 ID = "least-privilege-permissions"
 TITLE = "top-level permissions: {}; each job the union of its commands' needs, each with # why"
@@ -56,18 +60,33 @@ def union(permissions: Iterable[Permission]) -> list[Permission]:
     ]
 
 
+def option_permissions(name: str, flags: Iterable[str], *, app: bool) -> list[Permission]:
+    """What the flags given to command `name` grant (its job's token, or its App token)."""
+    command = commands.load(name)
+    options = [o for o in map(command.option, flags) if o is not None]
+    return [p for o in options for p in (o.app_permissions if app else o.permissions)]
+
+
 def required(
-    command_names: Iterable[str], *, checkout: bool, publish: bool = False, app: bool = False
+    command_names: Iterable[str],
+    *,
+    checkout: bool,
+    publish: bool = False,
+    app: bool = False,
+    flags: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Permission]:
     """What a job running these commands needs, from the commands' own declarations.
 
     `app`: the job mints an App token for its commands; its own token then needs only
-    what the commands declare it still does beside the App.
+    what the commands declare it still does beside the App (options grant the App
+    token, never the job's). `flags`: command name -> the fixed flags its step passes.
     """
     needed: list[Permission] = [CHECKOUT] if checkout else []
     for name in command_names:
         command = commands.load(name)
         needed.extend(command.permissions_beside_app if app else command.permissions)
+        if not app:
+            needed.extend(option_permissions(name, (flags or {}).get(name, ()), app=False))
     if publish:
         needed.append(PUBLISH)
     return union(needed)
@@ -92,17 +111,20 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
                 if not _WHY_RE.search(wf.line_of_key(perms, scope)):
                     bad(wf.path, f"job {job_id}: permission {scope} has no `# why` comment")
             steps = job_steps(wf, job_id, job)
-            names = repowarden_commands(steps)
+            invocations = repowarden_invocations(steps)
+            names = [name for name, _ in invocations]
             unknown = [n for n in names if n not in commands.MODULES]
             if unknown:
                 bad(wf.path, f"job {job_id}: unknown runtime command(s) {', '.join(unknown)}")
                 continue
             app_steps = [s for s in steps if s.action == APP_TOKEN]
+            flags = _flags_by_command(invocations)
             for step in app_steps:
-                for problem in _app_token_problems(wf, step, names):
+                for problem in _app_token_problems(wf, step, names, flags):
                     bad(wf.path, f"job {job_id}: {problem}")
             expected = required(
                 names,
+                flags=flags,
                 app=bool(app_steps),
                 checkout=any(s.action == "actions/checkout" for s in steps),
                 publish=any(s.action == "pypa/gh-action-pypi-publish" for s in steps),
@@ -117,7 +139,16 @@ def check(files: Mapping[str, ParsedFile]) -> list[Violation]:
     return found
 
 
-def _app_token_problems(wf: ParsedFile, step: Step, names: list[str]) -> list[str]:
+def _flags_by_command(invocations: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
+    flags: dict[str, list[str]] = {}
+    for name, given in invocations:
+        flags.setdefault(name, []).extend(given)
+    return flags
+
+
+def _app_token_problems(
+    wf: ParsedFile, step: Step, names: list[str], flags: Mapping[str, Iterable[str]]
+) -> list[str]:
     inputs = step.node.get("with")
     granted = {
         str(key).removeprefix("permission-"): str(value)
@@ -134,7 +165,10 @@ def _app_token_problems(wf: ParsedFile, step: Step, names: list[str]) -> list[st
         for scope in granted
         if not _WHY_RE.search(wf.line_of_key(inputs, f"permission-{scope}"))
     ]
-    declared = union(p for name in names for p in commands.load(name).app_permissions)
+    declared = union(
+        [p for name in names for p in commands.load(name).app_permissions]
+        + [p for name in names for p in option_permissions(name, flags.get(name, ()), app=True)]
+    )
     want = {p.scope: p.level for p in declared}
     optional = {scope for scope in want if scope in OPTIONAL_APP_SCOPES}
     if not (set(want) - optional <= set(granted) <= set(want)) or any(

@@ -34,6 +34,45 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A fixed flag the generator passes only when the config asks for what it does.
+
+    The flag is the rendered workflow's record of the grant: a job whose step passes
+    it holds `permissions` (or, with an App, its token holds `app_permissions`) on
+    top of the command's own, and a job without it holds neither (the permissions
+    invariant reads the flag from the step's `args`). The command does the extra
+    work only when the flag is given.
+    """
+
+    flag: str
+    help: str
+    permissions: tuple[Permission, ...]
+    app_permissions: tuple[Permission, ...]
+
+
+_COMPARE_WHY = (
+    "compare an approved commit with the head (review.external.keep_approvals_on_update_merge)"
+)
+# review.external.keep_approvals_on_update_merge: GET /compare/{approved}...{head}.
+COMPARE_COMMITS = Option(
+    "--compare-commits",
+    "the job's token may read contents: ask the compare API whether an approved older "
+    "commit differs from the head only by a merge of the base branch",
+    permissions=(Permission("contents", "read", _COMPARE_WHY),),
+    app_permissions=(Permission("contents", "read", _COMPARE_WHY),),
+)
+_REMOVE_WHY = "withdraw review requests nobody needs once approved (review.assign.remove_requests)"
+# review.assign.remove_requests: DELETE /pulls/{n}/requested_reviewers after the verdict.
+REMOVE_REQUESTS = Option(
+    "--remove-requests",
+    "the job's token may write pull requests: once the pull request is approved, "
+    "withdraw the review requests of people who have not reviewed",
+    permissions=(Permission("pull-requests", "write", _REMOVE_WHY),),
+    app_permissions=(Permission("pull-requests", "write", _REMOVE_WHY),),
+)
+
+
+@dataclass(frozen=True)
 class Command:
     name: str
     summary: str
@@ -49,6 +88,11 @@ class Command:
     # What the job's own GITHUB_TOKEN still needs while the App token does the rest
     # (apply writes its result comment as github-actions, which announce created).
     permissions_beside_app: tuple[Permission, ...] = field(default=())
+    # Flags the generator adds when the config asks, each with what it grants.
+    options: tuple[Option, ...] = field(default=())
+
+    def option(self, flag: str) -> Option | None:
+        return next((option for option in self.options if option.flag == flag), None)
 
 
 def no_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,12 @@ Runs only where GitHub runs the default branch's workflow and code:
 Nothing of the triggering run is trusted but what identifies the pull request; the
 PR, its labels and every review are read again (runtime/gate.py). Answers three ways:
 the exit code (0 approved, 1 not, 3 GitHub failed), the job summary, and the gate.
+
+Options (rendered only when the config asks, each with its grant): `--compare-commits`
+lets the policy ask the compare API whether an external contributor's older approved
+commit differs from the head only by a merge of the base branch
+(review.external.keep_approvals_on_update_merge); `--remove-requests` withdraws, after
+an approving verdict, the review requests nobody needs (review.assign.remove_requests).
 """
 
 from __future__ import annotations
@@ -19,7 +25,13 @@ import argparse
 import contextlib
 from typing import TYPE_CHECKING
 
-from repowarden.runtime.commands import Command, Permission, no_arguments
+from repowarden.runtime.commands import (
+    COMPARE_COMMITS,
+    REMOVE_REQUESTS,
+    Command,
+    Permission,
+    no_arguments,
+)
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, GitHubError
@@ -80,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     results: list[Settled] = []
     try:
         for number in numbers:
-            results.append(settle(gh, config, number, writer, target_sha=target_sha))
+            results.append(
+                settle(
+                    gh, config, number, writer, target_sha=target_sha, compare=args.compare_commits
+                )
+            )
     except GitHubError as exc:
         # The answer is unknown now: replace an earlier success (best effort).
         with contextlib.suppress(GitHubError):
@@ -90,7 +106,47 @@ def run(args: argparse.Namespace) -> int:
             "a check that cannot read the reviews never passes\n"
         )
         raise
-    return _report(ctx, results, config.review.status_context)
+    code = _report(ctx, results, config.review.status_context)
+    if args.remove_requests and target_sha is None:
+        for result in results:
+            if line := withdraw_unneeded(gh, result):
+                ctx.write_summary(line)
+    return code
+
+
+def withdraw_unneeded(gh: GitHub, result: Settled) -> str:
+    """After an approving verdict, withdraw the review requests nobody needs any more.
+
+    Only for the head the verdict was given for (the pull request is read again); a
+    refusal is reported, never raised: the gate is written and stays as it is.
+    """
+    from repowarden.runtime.reviewer_selection import unneeded_requests
+    from repowarden.runtime.reviews import pull_facts, remove_requests
+
+    verdict = result.verdict
+    if verdict is None or not verdict.approved or result.action not in ("written", "unchanged"):
+        return ""
+    try:
+        pull = pull_facts(gh, result.number)
+        if pull.head_sha != result.head_sha:
+            return (
+                f"- review requests on #{result.number}: kept (the head moved since the verdict)\n"
+            )
+        logins = unneeded_requests(verdict, pull)
+        remove_requests(gh, result.number, logins)
+    except GitHubError as exc:
+        print(f"#{result.number}: review requests not withdrawn: {exc}")
+        return (
+            f"- review requests on #{result.number}: **not withdrawn**: {exc}. "
+            "The gate is unaffected.\n"
+        )
+    if not logins:
+        return ""
+    print(f"#{result.number}: withdrew the review requests of {', '.join(logins)}")
+    return (
+        f"- review requests withdrawn on #{result.number} (approved; nobody needs "
+        f"their review): {', '.join(logins)}\n"
+    )
 
 
 def _report(ctx: RunContext, results: list[Settled], context: str) -> int:
@@ -127,4 +183,5 @@ COMMAND = Command(
     ),
     add_arguments=no_arguments,
     run=run,
+    options=(COMPARE_COMMITS, REMOVE_REQUESTS),
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from repowarden.runtime.commands import Command, Permission, no_arguments
+from repowarden.runtime.commands import COMPARE_COMMITS, Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.github import GitHub, NotFound, PermissionDenied, Unprocessable
@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
         facts_from_event,
         fetch_files,
         fetch_reviews,
+        kept_commits,
         membership,
         request_reviewers,
-        unchanged_since,
     )
 
     ctx = RunContext.from_env()
@@ -75,11 +75,11 @@ def run(args: argparse.Namespace) -> int:
         # Approvals whose commit differs from the head only outside the PR's files
         # (a merge of the base branch) stay: the policy still counts them.
         commits = {review.commit_id for review in stale if review.commit_id}
-        try:
-            kept = unchanged_since(gh, pull, fetch_files(gh, pull), commits)
-        except (PermissionDenied, NotFound):
-            # The compare API needs contents: read; unreadable, nothing is kept.
-            print("the compare API could not be read (it needs contents: read): none kept")
+        kept, why = kept_commits(
+            gh, pull, fetch_files(gh, pull), commits, compare=args.compare_commits
+        )
+        if why:
+            print(f"none kept: {why}")
         stale = [review for review in stale if review.commit_id not in kept]
     if not stale:
         print(f"no approvals on commits older than {head[:7]}: nothing to dismiss")
@@ -164,4 +164,5 @@ COMMAND = Command(
     ),
     add_arguments=no_arguments,
     run=run,
+    options=(COMPARE_COMMITS,),
 )

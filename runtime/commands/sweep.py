@@ -60,7 +60,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from repowarden.runtime.commands import Command, Permission, no_arguments
+from repowarden.runtime.commands import COMPARE_COMMITS, Command, Permission, no_arguments
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub, GitHubError
@@ -217,7 +217,17 @@ def run(args: argparse.Namespace) -> int:
     for raw in pulls:
         pull = PullFacts.from_api(raw)
         try:
-            results.append(settle(gh, config, pull.number, writer, pull=pull, allow=budget.allow))
+            results.append(
+                settle(
+                    gh,
+                    config,
+                    pull.number,
+                    writer,
+                    pull=pull,
+                    allow=budget.allow,
+                    compare=args.compare_commits,
+                )
+            )
         except BudgetSpent:
             # A read beyond the plan (review pages, membership): writes never get here,
             # they are begun only when the budget allows them.
@@ -287,4 +297,5 @@ COMMAND = Command(
     ),
     add_arguments=no_arguments,
     run=run,
+    options=(COMPARE_COMMITS,),
 )

@@ -314,6 +314,28 @@ class GitStore:
                 self._merge_bases[a, b] = None
         return self._merge_bases[a, b]
 
+    def merge(
+        self, first: str, second: str, message: str, *, identity: Identity | None = None
+    ) -> str | None:
+        """A merge commit of `second` into `first` (parents in that order); None on a conflict."""
+        proc = subprocess.run(
+            ["git", "--git-dir", str(self.path), "merge-tree", "--write-tree", first, second],
+            capture_output=True,
+            env={**os.environ, **_GIT_ENV},
+            check=False,
+        )
+        if proc.returncode == 1:
+            return None  # conflicts
+        if proc.returncode != 0:
+            raise GitError(proc.stderr.decode(errors="replace").strip())
+        tree = proc.stdout.decode().split()[0]
+        return self.commit_tree(tree, [first, second], message, author=identity, committer=identity)
+
+    def commits_between(self, base: str, head: str) -> list[str]:
+        """The commits reachable from `head` and not from `base`, oldest first."""
+        out = self._git("rev-list", "--reverse", "--date-order", f"{base}..{head}").decode()
+        return out.split()
+
     def diff(self, base: str, head: str) -> list[DiffEntry]:
         """Per changed file base..head: status, blob SHA, line counts, unified patch."""
         if (base, head) in self._diffs:

@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}/pulls/{pull_number}": _one("pull-requests", READ),
     "PATCH /repos/{owner}/{repo}/pulls/{pull_number}": _one("pull-requests", WRITE),
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/files": _one("pull-requests", READ),
+    # Apps (GITHUB_TOKEN too) also need contents: write (routes_compare.py)
+    "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch": _one("pull-requests", WRITE),
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews": _one("pull-requests", READ),
     "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews": _one("pull-requests", WRITE),
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}": _one(
@@ -106,6 +108,7 @@ PERMISSIONS: dict[str, Need] = {
     "GET /repos/{owner}/{repo}/git/commits/{commit_sha}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/contents/{path}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/commits/{ref}": _one("contents", READ),
+    "GET /repos/{owner}/{repo}/compare/{basehead}": _one("contents", READ),
     # branches and the rules on them (routes_protection.py): readable without administration
     "GET /repos/{owner}/{repo}/branches/{branch}": _one("contents", READ),
     "GET /repos/{owner}/{repo}/rules/branches/{branch}": _one("metadata", READ),

@@ -11,6 +11,7 @@ import base64
 import zlib
 from typing import Any
 
+from fake_github.gitstore import DiffEntry
 from fake_github.rules import RuleSwitches, rule
 from fake_github.state import (
     CheckRun,
@@ -315,24 +316,10 @@ class Renderer:
         if base is None or not repo.git.exists(p.head_sha):
             return []
         merge_base = repo.git.merge_base(base, p.head_sha) or base
-        out = []
-        for d in repo.git.diff(merge_base, p.head_sha):
-            out.append(
-                {
-                    "sha": d.sha,
-                    "filename": d.path,
-                    "status": d.status,
-                    "additions": d.additions,
-                    "deletions": d.deletions,
-                    "changes": d.additions + d.deletions,
-                    "blob_url": f"{HTML}/{p.head_repo}/blob/{p.head_sha}/{d.path}",
-                    "raw_url": f"{HTML}/{p.head_repo}/raw/{p.head_sha}/{d.path}",
-                    "contents_url": f"{self.api}/repos/{p.head_repo}/contents/{d.path}"
-                    f"?ref={p.head_sha}",
-                    "patch": d.patch,
-                }
-            )
-        return out
+        return [
+            diff_entry(d, api=self.api, repo=p.head_repo, ref=p.head_sha)
+            for d in repo.git.diff(merge_base, p.head_sha)
+        ]
 
     def review(self, rv: Review) -> dict[str, Any]:
         html = f"{HTML}/{rv.repo}/pull/{rv.number}"
@@ -629,3 +616,19 @@ def _tree_or_zero(repo: Repo, sha: str) -> str:
     if repo.git.object_type(sha) == "commit":
         return repo.git.tree_of(sha)
     return "0" * 40
+
+
+def diff_entry(d: DiffEntry, *, api: str, repo: str, ref: str) -> dict[str, Any]:
+    """A changed file as the REST API lists it (`diff-entry`), its URLs at `repo`@`ref`."""
+    return {
+        "sha": d.sha,
+        "filename": d.path,
+        "status": d.status,
+        "additions": d.additions,
+        "deletions": d.deletions,
+        "changes": d.additions + d.deletions,
+        "blob_url": f"{HTML}/{repo}/blob/{ref}/{d.path}",
+        "raw_url": f"{HTML}/{repo}/raw/{ref}/{d.path}",
+        "contents_url": f"{api}/repos/{repo}/contents/{d.path}?ref={ref}",
+        "patch": d.patch,
+    }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fake_github.gitstore import EMPTY_TREE, Identity, TreeEntry
-from fake_github.render import node_id
+from fake_github.render import diff_entry, node_id
 from fake_github.rules import rule
 from fake_github.state import (
     ACTIONS,
@@ -243,7 +243,8 @@ def _compile(path: str) -> re.Pattern[str]:
         m = re.fullmatch(r"\{(\w+)\}", seg)
         if m:
             name = m.group(1)
-            greedy = name == "path" or (
+            # GitHub marks compare's `basehead` multi-segment: branch names hold '/'.
+            greedy = name in ("path", "basehead") or (
                 name == "ref" and i > 0 and segments[i - 1] in {"ref", "refs", "matching-refs"}
             )
             out += f"/(?P<{name}>{'.+' if greedy else '[^/]+'})"
@@ -1607,20 +1608,7 @@ def get_repo_commit(req: Request) -> Response:
     if parent:
         for d in git.diff(parent, sha):
             additions, deletions = additions + d.additions, deletions + d.deletions
-            files.append(
-                {
-                    "sha": d.sha,
-                    "filename": d.path,
-                    "status": d.status,
-                    "additions": d.additions,
-                    "deletions": d.deletions,
-                    "changes": d.additions + d.deletions,
-                    "blob_url": f"https://github.com/{req.repo.full_name}/blob/{sha}/{d.path}",
-                    "raw_url": f"https://github.com/{req.repo.full_name}/raw/{sha}/{d.path}",
-                    "contents_url": f"{api}/contents/{d.path}?ref={sha}",
-                    "patch": d.patch,
-                }
-            )
+            files.append(diff_entry(d, api=req.gh.url, repo=req.repo.full_name, ref=sha))
     return Response(
         200,
         {
@@ -1658,5 +1646,5 @@ def get_repo_commit(req: Request) -> Response:
     )
 
 
-# Repository settings (branch protection, rulesets, environments): their own module.
-from fake_github import routes_protection  # noqa: E402, F401
+# Repository settings (branch protection, rulesets, environments) and compare: their own modules.
+from fake_github import routes_compare, routes_protection  # noqa: E402, F401

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import world.rules  # noqa: F401 - registers the world's rules, which the same table lists
 
-from fake_github import limits, render, routes
+from fake_github import limits, render, routes, routes_compare
 from fake_github.client import burst, call
 from fake_github.clock import SimulatedClock
 from fake_github.rules import RULES, RuleSwitches, rule
@@ -172,7 +172,57 @@ def _check_run_owner(gh: FakeGitHub, clock: SimulatedClock) -> object:
     return call(gh, "PATCH", f"/repos/{REPO}/check-runs/{run}", token=token, body=body).status
 
 
+def _compare(gh: FakeGitHub, query: str = "") -> dict[str, object]:
+    token = gh.token({"contents": "read"}, repo=REPO)
+    return call(gh, "GET", f"/repos/{REPO}/compare/main...topic{query}", token=token).json
+
+
+def _compare_files(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    gh.commit(REPO, {f"gen/{i:03}.txt": f"{i}\n" for i in range(301)}, branch="topic")
+    return len(_compare(gh)["files"])  # type: ignore[arg-type]
+
+
+def _compare_commits(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    git = gh.state.repo(REPO).git  # type: ignore[union-attr]
+    head = git.resolve("main")
+    assert head is not None
+    for i in range(251):
+        head = git.commit_tree(git.tree_of(head), [head], f"empty {i}")
+    git.update_ref("refs/heads/topic", head)
+    return len(_compare(gh)["commits"])  # type: ignore[arg-type]
+
+
+def _compare_pages(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    gh.commit(REPO, {"a.txt": "a\n"}, branch="topic")
+    gh.commit(REPO, {"b.txt": "b\n"}, branch="topic")
+    return "files" in _compare(gh, "?per_page=1&page=2")
+
+
+def _update_branch(
+    gh: FakeGitHub, *, fork: bool = False, body: object = None, moved: bool = True, token: str = ""
+) -> object:
+    number = gh.add_pull(
+        REPO, author="mallory", head_repo="mallory/app" if fork else None, files={"x": "x\n"}
+    )
+    if moved:
+        gh.commit(REPO, {"docs/y.md": "y\n"})
+    token = token or gh.token({"pull-requests": "write", "contents": "write"}, login="bob")
+    path = f"{PULLS}/{number}/update-branch"
+    return call(gh, "PUT", path, token=token, body=body).status
+
+
 MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
+    routes_compare.UPDATE_BRANCH_EXPECTED_HEAD: lambda gh, _: _update_branch(
+        gh, body={"expected_head_sha": "0" * 40}
+    ),
+    routes_compare.UPDATE_BRANCH_APP_CONTENTS: lambda gh, _: _update_branch(
+        gh, token=gh.token({"pull-requests": "write"})
+    ),
+    routes_compare.UPDATE_BRANCH_FORK_EDITS: lambda gh, _: _update_branch(gh, fork=True),
+    routes_compare.UPDATE_BRANCH_BEHIND_ONLY: lambda gh, _: _update_branch(gh, moved=False),
+    routes_compare.COMPARE_FILES_AT_MOST_300: _compare_files,
+    routes_compare.COMPARE_COMMITS_UNPAGED_LAST_250: _compare_commits,
+    routes_compare.COMPARE_FILES_FIRST_PAGE_ONLY: _compare_pages,
     limits.PRIMARY: _primary,
     limits.CONDITIONAL: _conditional,
     limits.POINTS: _points,
@@ -215,7 +265,7 @@ def test_switching_a_rule_off_changes_an_outcome(tmp_path: Path, rule_id: str) -
 def test_every_rule_of_the_fake_has_a_mutation_check() -> None:
     mine = {
         value
-        for module in (limits, routes, render)
+        for module in (limits, routes, routes_compare, render)
         for value in vars(module).values()
         if isinstance(value, str) and value in RULES
     }

@@ -78,6 +78,7 @@ class World:
     blob: str
     tree: str
     main: str
+    behind: int
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +126,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             }
         ],
     )
+    # A same-repository PR whose base moved on: its branch can be updated.
+    behind = gh.add_pull(REPO, author="alice", head_ref="behind-x", files={"b.txt": "b\n"})
+    gh.commit(REPO, {"docs/later.md": "later\n"})
     git = gh.state.repo(REPO).git  # type: ignore[union-attr]
     main = git.resolve("main")
     assert main is not None
@@ -147,6 +151,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         blob=blob,
         tree=git.tree_of(main),
         main=main,
+        behind=behind,
     )
     yield world
     gh.stop()
@@ -296,6 +301,21 @@ CASES = [
         "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals",
         200,
         lambda w: (_pulls(w, f"/reviews/{w.to_dismiss}/dismissals"), {"message": "new head"}),
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch",
+        202,
+        lambda w: (f"{R}/pulls/{w.behind}/update-branch", None),
+    ),
+    Case(  # a fork's author did not allow edits by maintainers
+        "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch",
+        403,
+        lambda w: (_pulls(w, "/update-branch"), None),
+    ),
+    Case(
+        "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch",
+        422,
+        lambda w: (f"{R}/pulls/{w.behind}/update-branch", {"expected_head_sha": "0" * 40}),
     ),
     Case(
         "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
@@ -528,6 +548,21 @@ CASES = [
         "GET /repos/{owner}/{repo}/commits/{ref}",
         200,
         lambda w: (f"{R}/commits/{w.head}", None),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/compare/{basehead}",
+        200,
+        lambda w: (f"{R}/compare/{w.main}...{w.head}", None),
+    ),
+    Case(  # diverged branches, one page of commits (files on the first page only)
+        "GET /repos/{owner}/{repo}/compare/{basehead}",
+        200,
+        lambda w: (f"{R}/compare/{w.head}...feature-x?per_page=1&page=2", None),
+    ),
+    Case(
+        "GET /repos/{owner}/{repo}/compare/{basehead}",
+        404,
+        lambda w: (f"{R}/compare/main...no-such-branch", None),
     ),
     # Repository settings (routes_protection.py): administration permission.
     Case(

@@ -85,6 +85,32 @@ def test_the_app_manifest_asks_for_what_the_gate_uses(capsys: pytest.CaptureFixt
     assert len(manifest["name"]) <= 34
 
 
+def test_the_app_manifest_adds_what_the_review_options_need(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """keep_approvals_on_update_merge: the gate reads the compare API (contents: read);
+    remove_requests: it withdraws review requests (pull-requests: write)."""
+    config = (
+        (APP / ".github" / "repowarden.yml")
+        .read_text()
+        .replace(
+            "external: {approvals: 2, org: example-org}",
+            "external: {approvals: 2, org: example-org, keep_approvals_on_update_merge: true}\n"
+            "  assign: {remove_requests: true}",
+        )
+    )
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "repowarden.yml").write_text(config)
+    manifest = printed(capsys, "--root", str(tmp_path), "--app-manifest")
+    assert manifest["default_permissions"] == {
+        "checks": "write",
+        "contents": "read",
+        "pull_requests": "write",
+        "metadata": "read",
+        "members": "read",
+    }
+
+
 def test_the_app_manifest_adds_what_dispatch_pushes_need(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

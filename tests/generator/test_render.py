@@ -343,6 +343,75 @@ def test_with_an_app_the_gate_writers_mint_its_token_in_its_environment() -> Non
     assert "environment" not in jobs(files, CHECK)["dismiss-approvals"]
 
 
+KEEP = BASE.replace(
+    "  reviewers:", "  external: {keep_approvals_on_update_merge: true}\n  reviewers:"
+)
+REMOVE = BASE + "  assign: {remove_requests: true}\n"
+
+
+def _step_of(files: dict[str, str], path: str, job_id: str) -> dict[str, Any]:
+    return dict(
+        next(
+            s for s in jobs(files, path)[job_id]["steps"] if "with" in s and "command" in s["with"]
+        )["with"]
+    )
+
+
+def test_options_reach_only_the_jobs_that_need_them_and_only_when_asked() -> None:
+    """keep_approvals_on_update_merge: --compare-commits (contents: read) for every job
+    that evaluates or dismisses external approvals; remove_requests: --remove-requests
+    (pull-requests: write) for the gate's jobs only. Off, nothing of either."""
+    plain = render_templates(config())
+    for path, job_id in [
+        (CHECK, "check"),
+        (GATE, "gate"),
+        (DISMISS, "sweep"),
+        (CHECK, "dismiss-approvals"),
+        (ASSIGN, "assign"),
+    ]:
+        assert "args" not in _step_of(plain, path, job_id), (path, job_id)
+    assert jobs(plain, GATE)["gate"]["permissions"]["pull-requests"] == "read"
+
+    keep = render_templates(config(KEEP))
+    for path, job_id in [
+        (CHECK, "check"),
+        (GATE, "gate"),
+        (DISMISS, "sweep"),
+        (CHECK, "dismiss-approvals"),
+    ]:
+        assert _step_of(keep, path, job_id)["args"] == "--compare-commits", (path, job_id)
+    assert "args" not in _step_of(keep, ASSIGN, "assign")
+
+    remove = render_templates(config(REMOVE))
+    for path, job_id in [(CHECK, "check"), (GATE, "gate")]:
+        assert _step_of(remove, path, job_id)["args"] == "--remove-requests"
+        assert jobs(remove, path)[job_id]["permissions"]["pull-requests"] == "write"
+    for path, job_id in [(DISMISS, "sweep"), (ASSIGN, "assign"), (CHECK, "dismiss-approvals")]:
+        assert "args" not in _step_of(remove, path, job_id), (path, job_id)
+    assert jobs(remove, DISMISS)["sweep"]["permissions"]["pull-requests"] == "read"
+
+    # With an App the App token holds the options' scopes; the job's token only checks out.
+    app = render_templates(
+        parse_config(
+            REMOVE.replace(
+                "  reviewers:", "  external: {keep_approvals_on_update_merge: true}\n  reviewers:"
+            )
+            + APP
+        )
+    )
+    gate = jobs(app, GATE)["gate"]
+    assert dict(gate["permissions"]) == {"contents": "read"}
+    assert dict(gate["steps"][1]["with"]) == {
+        "client-id": "Iv23liAbCdEf0123",
+        "private-key": "${{ secrets.GATE_KEY }}",
+        "permission-checks": "write",
+        "permission-contents": "read",
+        "permission-pull-requests": "write",
+    }
+    sweep = dict(jobs(app, DISMISS)["sweep"]["steps"][1]["with"])
+    assert (sweep["permission-contents"], sweep["permission-pull-requests"]) == ("read", "read")
+
+
 def test_run_deletion_is_rendered_only_when_opted_in() -> None:
     assert set(jobs(render_templates(config()), DISMISS)) == {"sweep"}
     opted = BASE + "dismiss: {delete_runs: true}\n"

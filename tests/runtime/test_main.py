@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from repowarden.runtime.__main__ import main, parser_for
-from repowarden.runtime.commands import MODULES, all_commands
+from repowarden.runtime.commands import MODULES, all_commands, load
 from repowarden.runtime.errors import Exit
 
 
@@ -63,6 +63,21 @@ def test_every_command_takes_the_one_shared_config_option(name: str) -> None:
     # refuse to build the parser.
     config = next(a for a in parser_for(name)._actions if "--config" in a.option_strings)
     assert config.default == ".github/repowarden.yml"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_a_command_takes_exactly_its_declared_options(name: str) -> None:
+    """The generator passes an option's flag only to commands that declare it; any
+    other command refuses it as a bad argument."""
+    parser = parser_for(name)
+    declared = {option.flag for option in load(name).options}
+    for flag in ("--compare-commits", "--remove-requests"):
+        if flag in declared:
+            assert getattr(parser.parse_args([flag]), flag[2:].replace("-", "_")) is True
+            assert getattr(parser.parse_args([]), flag[2:].replace("-", "_")) is False
+        else:
+            with pytest.raises(SystemExit):
+                parser.parse_args([flag])
 
 
 def test_runs_as_a_module_in_a_fresh_process() -> None:

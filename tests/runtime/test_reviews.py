@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_github import FakeGitHub
+from fake_github.client import call
 from repowarden.runtime.config import Config, parse_config
 from repowarden.runtime.github import GitHub
 from repowarden.runtime.reviews import (
@@ -131,24 +132,70 @@ def test_unneeded_requests_are_withdrawn(github: FakeGitHub, repo: str) -> None:
     assert len(github.calls) == start  # nothing to withdraw: no call
 
 
-def test_without_the_compare_api_older_approvals_do_not_count(
-    github: FakeGitHub, repo: str
-) -> None:
-    """GET …/compare needs contents: read, which the review jobs do not hold; GitHub
-    then answers 403 (or 404 on a private repository). The fake has no compare route
-    and answers 404. Either way: fail closed, and say why."""
-    config = parse_config(
-        MAP_ONLY.replace('"*": [admin1, admin2]}', '"*": [admin1, admin2]}\n  external:')
-        + "    approvals: 1\n    keep_approvals_on_update_merge: true\n"
-    )
+KEEP_ON_UPDATE_MERGE = (
+    MAP_ONLY.replace('"*": [admin1, admin2]}', '"*": [admin1, admin2]}\n  external:')
+    + "    approvals: 1\n    keep_approvals_on_update_merge: true\n"
+)
+
+
+def approved_then_updated(github: FakeGitHub, repo: str) -> tuple[int, str]:
+    """mallory's fork PR approved by admin1; the base moves; a maintainer updates the branch."""
     pr = github.add_pull(repo, author="mallory", head_repo="mallory/r")
     old = github.pull(repo, pr).head_sha
     github.add_review(repo, pr, user="admin1", state="APPROVED")
-    github.push(repo, pr, files={"lib/x.py": "x\n"})
+    github.commit(repo, {"docs/base.md": "moved\n"})
+    github.pull(repo, pr).maintainer_can_modify = True
+    maintainer = github.token({"pull-requests": "write"}, login="admin2")
+    assert (
+        call(github, "PUT", f"/repos/{repo}/pulls/{pr}/update-branch", token=maintainer).status
+        == 202
+    )
+    return pr, old
+
+
+def test_an_update_merge_keeps_an_older_approval(github: FakeGitHub, repo: str) -> None:
+    """GET …/compare/{approved}...{head}: ahead, and none of the PR's files: it counts,
+    and the reviewer's row says why."""
+    pr, old = approved_then_updated(github, repo)
+    gh = client(github, {"pull-requests": "read", "contents": "read"})
+    verdict = verdict_for(gh, parse_config(KEEP_ON_UPDATE_MERGE), pull_facts(gh, pr))
+    assert verdict.approved, verdict.reasons
+    (row,) = [r for r in verdict.rows if r.login == "admin1"]
+    assert row.note.startswith(f"approved {old[:7]}; the compare API shows the head")
+    assert "(a merge of the base branch), so it still counts" in row.note
+
+
+def test_without_the_compare_api_older_approvals_do_not_count(
+    github: FakeGitHub, repo: str
+) -> None:
+    """GET …/compare needs contents: read: without it GitHub answers 403 (404 on a
+    private repository); a job not granted it (compare=False) makes no call. Either
+    way: fail closed, and say why."""
+    config = parse_config(KEEP_ON_UPDATE_MERGE)
+    pr, old = approved_then_updated(github, repo)
+    head = github.pull(repo, pr).head_sha
     gh = client(github)
     verdict = verdict_for(gh, config, pull_facts(gh, pr))
     assert not verdict.approved
     assert verdict.reasons[1].startswith("the compare API could not be read")
-    assert any(
-        c.path.endswith(f"/compare/{old}...{github.pull(repo, pr).head_sha}") for c in github.calls
-    )
+    assert any(c.path.endswith(f"/compare/{old}...{head}") for c in github.calls)
+
+    calls = len(github.calls)
+    verdict = verdict_for(gh, config, pull_facts(gh, pr), compare=False)
+    assert not verdict.approved
+    assert verdict.reasons[1].startswith("this job was not granted contents: read")
+    assert not any("/compare/" in c.path for c in github.calls[calls:])
+
+
+def test_the_files_are_read_only_for_an_approval_to_compare(github: FakeGitHub, repo: str) -> None:
+    """keep_approvals_on_update_merge costs nothing where no older approval is in
+    question: an internal PR, or an external one approved on its head, reads no files."""
+    config = parse_config(KEEP_ON_UPDATE_MERGE)
+    internal = github.add_pull(repo, author="alice")
+    external = github.add_pull(repo, author="mallory", head_repo="mallory/r")
+    github.add_review(repo, external, user="admin1", state="APPROVED")
+    gh = client(github, {"pull-requests": "read", "contents": "read"})
+    for number in (internal, external):
+        verdict_for(gh, config, pull_facts(gh, number))
+    assert github.calls_matching("GET", "/files$") == []
+    assert github.calls_matching("GET", "/compare/") == []

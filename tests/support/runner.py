@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
+from fake_github.client import call
 from support.step import Outcome, run_step
 
 CONFIG = """\
@@ -110,6 +111,20 @@ class Runner:
             },
             **self._common("alice"),
         }
+
+    # -- people's actions -------------------------------------------------------------
+
+    def update_branch(self, number: int, by: str = "admin1") -> str:
+        """The base branch moves (a file outside the PR), then `by` clicks "Update
+        branch" (PUT …/update-branch with their own token); returns the new head."""
+        self.gh.commit(self.repo, {f"docs/base-{next(self._ids)}.md": "the base moved on\n"})
+        self.gh.pull(self.repo, number).maintainer_can_modify = True
+        token = self.gh.token({"pull-requests": "write"}, login=by)
+        answer = call(
+            self.gh, "PUT", f"/repos/{self.repo}/pulls/{number}/update-branch", token=token
+        )
+        assert answer.status == 202, answer.json
+        return self.gh.pull(self.repo, number).head_sha
 
     # -- running ----------------------------------------------------------------------
 

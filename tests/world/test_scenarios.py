@@ -8,6 +8,7 @@ is marked xfail(strict=True) with the issue that fixes it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fake_github.client import burst
@@ -582,3 +583,169 @@ def test_a_backlog_bigger_than_one_sweep_is_repaired_by_successive_sweeps(
         calls = [c for c in world.gh.calls if c.token == job.token]
         assert points(calls) <= SWEEP_POINTS
     assert [c for c in world.gh.calls if c.status in (403, 429)] == []
+
+
+# -- the review rules' example: request removal and the update-merge exemption ----------------
+
+CORE_OWNERS = ["r0mant", "zmb3", "rosstimothy", "codingllama", "espadolini"]
+CORE = ["ibeckermayer", "Joerger", "marcoandredinis", "Tener", "greedy52", "smallinsky"]
+ADMINS = ["r0mant", "zmb3", "klizhentas"]
+
+
+def teleport_rules(make_world: Callable[..., World], **kw: object) -> World:
+    """examples/teleport-rules: Teleport's policy as rules, with keep_approvals_on_update_merge
+    and remove_requests on."""
+    world = make_world("teleport-rules", **kw)
+    for login in dict.fromkeys([*CORE_OWNERS, *CORE, "ptgott", "fheinecke"]):
+        world.person(login, "write", org="gravitational")
+    world.person("klizhentas", "admin", org="gravitational")
+    world.person("mallory")  # an external contributor, from a fork
+    world.protect(
+        "master", Protection(checks=(RequiredCheck(GATE, "github-actions"),), approvals=1)
+    )
+    return world
+
+
+def _jobs_holding(world: World, scope: str) -> set[tuple[str, str]]:
+    return {(j.workflow.rsplit("/", 1)[-1], j.job) for j in world.log.jobs() if scope in j.writes()}
+
+
+def test_once_the_rules_are_met_the_other_review_requests_are_withdrawn(
+    make_world: Callable[..., World],
+) -> None:
+    """Rule 'code' (two approvals, one from core-owners) is met by two reviewers who were
+    not the ones assign drew: the gate's run withdraws the drawn ones' requests, the
+    merge box says the same before and after, and only default-branch jobs held
+    pull-requests: write."""
+    world = teleport_rules(make_world)
+    number = world.open_pr("Joerger", {"lib/auth/x.go": "package auth\n"})
+    world.settle()
+    drawn = {login.lower() for login in world.gh.pull(world.repo, number).requested_reviewers}
+    assert drawn, world.log.describe()  # assign asked someone
+    # Not an admin: one admin's approval alone approves ('admin approval', a bypass).
+    owner = next(x for x in CORE_OWNERS if x.lower() not in drawn and x not in ADMINS)
+    other = next(x for x in CORE if x.lower() not in drawn and x != "Joerger")
+
+    world.approve(number, owner)
+    world.settle()
+    assert not world.merge_box(number)  # one approval: 'code' needs two
+    assert {r.lower() for r in world.gh.pull(world.repo, number).requested_reviewers} == drawn
+
+    world.approve(number, other)
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    assert world.gh.pull(world.repo, number).requested_reviewers == []
+    removed = [e for e in world.log.events if e.action == "review_request_removed"]
+    assert len(removed) == 1
+    # Written by a GITHUB_TOKEN: the removal starts no run, and changes no verdict.
+    assert (removed[0].cause, removed[0].started) == ("github-token", [])
+    assert [ok for _, ok in world.verdicts[number]] == [False, True]
+    assert world.log.pr_code_with_write_tokens() == []
+    holders = _jobs_holding(world, "pull-requests")
+    assert ("repowarden-gate.yml", "gate") in holders
+    assert holders <= {
+        ("repowarden-gate.yml", "gate"),
+        ("repowarden-check.yml", "check"),
+        ("repowarden-check.yml", "dismiss-approvals"),
+        ("repowarden-assign.yml", "assign"),
+    }
+
+    # "Update branch" on this same-repository PR: a push to its branch, then synchronize;
+    # an internal author's approvals are not tied to the head, so the gate stays green.
+    world.commit("klizhentas", {"docs/pages/new.mdx": "# New\n"}, branch="master")
+    head = world.update_branch(number, "klizhentas")
+    world.settle()
+    branch = world.gh.pull(world.repo, number).head_ref
+    pushes = [e for e in world.log.events if e.name == "push" and e.payload["after"] == head]
+    assert [e.payload["ref"] for e in pushes] == [f"refs/heads/{branch}"]
+    assert world.merge_box(number), world.log.describe()
+
+
+def test_an_update_merge_keeps_an_external_prs_approvals_and_a_real_change_does_not(
+    make_world: Callable[..., World],
+) -> None:
+    """Issue 12 point 5 end to end: mallory's PR approved by two admins; the base moves;
+    a maintainer clicks "Update branch". GET …/compare shows the new head only merged
+    the base: the approvals stay (not dismissed), the gate stays green and its run says
+    why. Then mallory changes a file of the PR: the approvals no longer count."""
+    world = teleport_rules(make_world)
+    number = world.open_pr("mallory", {"lib/feature.go": "package lib\n"})
+    world.settle()
+    world.approve(number, "r0mant")
+    world.approve(number, "zmb3")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+
+    world.commit("klizhentas", {"docs/pages/new.mdx": "# New\n"}, branch="master")
+    world.settle()
+    merged = world.update_branch(number, "klizhentas")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
+    assert states == {"r0mant": "APPROVED", "zmb3": "APPROVED"}
+    (run,) = [
+        r
+        for r in world.runner.runs
+        if r.workflow.endswith("repowarden-check.yml")
+        and r.sha
+        and "check" in r.jobs
+        and r.jobs["check"].summary
+        and merged[:7] in r.jobs["check"].summary
+    ]
+    summary = run.jobs["check"].summary
+    assert "the compare API shows the head" in summary
+    assert "(a merge of the base branch), so it still counts" in summary
+    assert world.gh.calls_matching("GET", r"/compare/")
+
+    world.push(number, "mallory", {"lib/feature.go": "package lib // v2\n"})
+    world.settle()
+    verdict = world.merge_box(number)
+    assert f"required check {GATE!r} is failing" in verdict.reasons, world.log.describe()
+    states = {r.user: r.state for r in world.gh.reviews(world.repo, number)}
+    assert states == {"r0mant": "DISMISSED", "zmb3": "DISMISSED"}
+    assert world.log.pr_code_with_write_tokens() == []
+
+
+def test_with_the_app_installed_from_its_manifest_both_options_work(
+    make_world: Callable[..., World],
+) -> None:
+    """The App holds exactly what `repowarden protect --app-manifest` asks for: its
+    token (the gate's check run) reads the compare API and withdraws requests."""
+    from repowarden.generator.protect import app_manifest
+    from repowarden.runtime.config import parse_config
+
+    block = f"\napp:\n  id: {APP_ID}\n  client_id: {APP_CLIENT_ID}\n  slug: {APP_SLUG}\n"
+    world = teleport_rules(make_world, edit=lambda text: text + block)
+    example = Path(__file__).parents[2] / "examples" / "teleport-rules" / ".github"
+    text = (example / "repowarden.yml").read_text() + block
+    asked = app_manifest(parse_config(text))["default_permissions"]
+    assert (asked["contents"], asked["pull_requests"]) == ("read", "write")
+    permissions = {k.replace("_", "-"): v for k, v in asked.items() if k != "metadata"}
+    app = world.app(APP_SLUG, permissions, id=APP_ID, client_id=APP_CLIENT_ID)
+    world.environment(
+        "repowarden-app",
+        branches=("master",),
+        secrets={"REPOWARDEN_APP_PRIVATE_KEY": app.private_key},
+    )
+    world.protect("master", Protection(checks=(RequiredCheck(GATE, app.id),), approvals=1))
+
+    number = world.open_pr("mallory", {"lib/feature.go": "package lib\n"})
+    world.settle()
+    requested = {r.lower() for r in world.gh.pull(world.repo, number).requested_reviewers}
+    assert requested == {"r0mant", "zmb3"}  # the '*' reviewers; klizhentas is on omit
+    world.approve(number, "r0mant")
+    world.approve(number, "klizhentas")  # omitted from requests, still counts
+    world.settle()
+    assert world.merge_box(number), world.log.describe()
+    # zmb3 never reviewed: the App's gate run withdrew the request.
+    assert world.gh.pull(world.repo, number).requested_reviewers == []
+    world.commit("klizhentas", {"docs/pages/new.mdx": "# New\n"}, branch="master")
+    world.update_branch(number, "klizhentas")
+    world.settle()
+    assert world.merge_box(number), world.log.describe()  # the App's check run, green
+    head = world.gh.pull(world.repo, number).head_sha
+    (run,) = [c for c in world.gh.state.check_runs if c.head_sha == head and c.name == GATE]
+    assert "(a merge of the base branch), so it still counts" in str(run.output)
+    removed = [e for e in world.log.events if e.action == "review_request_removed"]
+    assert [(e.sender, e.cause) for e in removed] == [(app.login, "app")]
+    assert world.log.pr_code_with_write_tokens() == []

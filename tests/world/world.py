@@ -375,7 +375,19 @@ class World:
                 emit("pull_request_review", payload, number)
             elif m := re.fullmatch(r"pulls/(\d+)/requested_reviewers", rest):
                 number = int(m.group(1))
-                payload = payloads.pull_request(self.gh, self.repo, number, "review_requested")
+                action = "review_request_removed" if call.method == "DELETE" else "review_requested"
+                emit(
+                    "pull_request",
+                    payloads.pull_request(self.gh, self.repo, number, action),
+                    number,
+                )
+            elif m := re.fullmatch(r"pulls/(\d+)/update-branch", rest):
+                number = int(m.group(1))  # a new head: the merge of the base into it
+                pull = self.gh.pull(self.repo, number)
+                if pull.head_repo.lower() == self.repo.lower():
+                    self._branch_moved(pull.head_ref, sender, cause)  # a push to its branch
+                self._dismiss_stale(number)
+                payload = payloads.pull_request(self.gh, self.repo, number, "synchronize")
                 emit("pull_request", payload, number)
             elif m := re.fullmatch(r"issues/(\d+)/comments", rest):
                 emit("issue_comment", {"action": "created", "issue": {"number": int(m.group(1))}})
@@ -476,8 +488,11 @@ class World:
         base: str | None = None,
         branch: str = "patch-1",
         draft: bool = False,
+        maintainer_edits: bool = True,
     ) -> int:
-        """`author` pushes a branch (to their fork unless they can write here) and opens a PR."""
+        """`author` pushes a branch (to their fork unless they can write here) and opens a PR.
+
+        `maintainer_edits`: a fork's "Allow edits by maintainers", checked by default."""
         who = self._who(author)
         assert isinstance(who, Person)
         if fork is None:
@@ -495,6 +510,8 @@ class World:
         )
         if not fork:
             self._last_activity = self.clock.now()
+        else:
+            self.gh.pull(self.repo, number).maintainer_can_modify = maintainer_edits
         payload = payloads.pull_request(self.gh, self.repo, number, "opened")
         self._emit("pull_request", payload, sender=who.login, cause="person", number=number)
         return number
@@ -514,6 +531,22 @@ class World:
         payload = payloads.pull_request(self.gh, self.repo, number, "synchronize")
         self._emit("pull_request", payload, sender=who.login, cause="person", number=number)
         return sha
+
+    def update_branch(self, number: int, by: str | Person) -> str:
+        """`by` clicks "Update branch": GitHub merges the base branch's tip into the head
+        (PUT …/update-branch with their token; synchronize follows). The new head."""
+        who = self._who(by)
+        head = self.gh.pull(self.repo, number).head_sha
+        answer = api(
+            self.gh,
+            "PUT",
+            f"/repos/{self.repo}/pulls/{number}/update-branch",
+            token=self.token_of(who),
+            body={"expected_head_sha": head},
+        )
+        if answer.status != 202:
+            raise WorldError(f"{who.login} could not update #{number}: {answer.json}")
+        return self.gh.pull(self.repo, number).head_sha
 
     def _dismiss_stale(self, number: int) -> None:
         pull = self.gh.pull(self.repo, number)

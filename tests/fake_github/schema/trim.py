@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fake_github.permissions import PERMISSIONS
 
-KEEP_STATUSES = {"200", "201", "204", "302", "401", "403", "404", "409", "422"}
+KEEP_STATUSES = {"200", "201", "202", "204", "302", "401", "403", "404", "409", "422"}
 
 
 def _strip(node: Any, *, names: bool = False) -> Any:

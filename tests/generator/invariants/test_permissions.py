@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from repowarden.generator.invariants import permissions
 from repowarden.generator.render import render_templates
-from repowarden.runtime.config import load_config
+from repowarden.runtime.config import load_config, parse_config
 from support.invariants import CHECKOUT_STEP, SNIPPET, Parse, snippet_workflow
 
 GOOD = snippet_workflow(
@@ -133,3 +133,52 @@ def test_an_unscoped_app_token_is_caught(parsed: Parse) -> None:
     body = "\n".join(line for line in files[GATE].splitlines() if "permission-" not in line) + "\n"
     found = permissions.check(parsed({**files, GATE: body}))
     assert any("holds all of the App's permissions" in str(v) for v in found), found
+
+
+# -- options: a scope an option grants is held only where its flag is passed --------------
+
+WITH_OPTION = GOOD.replace(
+    "      pull-requests: read  # reviews\n", "      pull-requests: write  # withdraw requests\n"
+).replace(
+    "          command: check\n", '          command: check\n          args: "--remove-requests"\n'
+)
+
+
+def test_an_options_scope_goes_with_its_flag(parsed: Parse) -> None:
+    assert permissions.check(parsed({SNIPPET: WITH_OPTION})) == []
+    # The scope without the flag is excess; the flag without the scope is too little.
+    no_flag = WITH_OPTION.replace('          args: "--remove-requests"\n', "")
+    no_scope = WITH_OPTION.replace("pull-requests: write  # withdraw", "pull-requests: read  # w")
+    for bad in (no_flag, no_scope):
+        found = permissions.check(parsed({SNIPPET: bad}))
+        assert any("differ from what its steps need" in str(v) for v in found), found
+    # A flag the command does not declare grants nothing.
+    other = no_flag.replace(
+        "          command: check\n", '          command: check\n          args: "--bogus"\n'
+    )
+    assert permissions.check(parsed({SNIPPET: other})) != []
+
+
+def _app_with_options() -> dict[str, str]:
+    text = APP_EXAMPLE.read_text()
+    text = text.replace(
+        "external: {approvals: 2, org: example-org}",
+        "external: {approvals: 2, org: example-org, keep_approvals_on_update_merge: true}\n"
+        "  assign: {remove_requests: true}",
+    )
+    return render_templates(parse_config(text))
+
+
+def test_an_app_token_holds_an_options_scopes_only_with_its_flag(parsed: Parse) -> None:
+    files = _app_with_options()
+    assert permissions.check(parsed(files)) == []
+    gate = files[GATE]
+    assert '          args: "--compare-commits --remove-requests"\n' in gate
+    assert "          permission-contents: read  # compare an approved commit" in gate
+    assert "          permission-pull-requests: write  # withdraw review requests" in gate
+    for old, new in [
+        ('          args: "--compare-commits --remove-requests"\n', ""),
+        ('"--compare-commits --remove-requests"', '"--remove-requests"'),
+    ]:
+        found = permissions.check(parsed({**files, GATE: gate.replace(old, new)}))
+        assert any("App token permissions" in str(v) for v in found), found

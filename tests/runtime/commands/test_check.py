@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from fake_github import FakeGitHub
+from fake_github.server import Call
 from fake_github.state import Status
 from repowarden.runtime import commands
 from repowarden.runtime.commands import load
@@ -24,8 +25,7 @@ def check(runner: Runner, number: int, action: str = "synchronize", **kw: object
         "check",
         "pull_request_target",
         runner.pull_event(number, action),
-        permissions=PERMS,
-        **kw,  # type: ignore[arg-type]
+        **{"permissions": PERMS, **kw},  # type: ignore[arg-type]
     )
 
 
@@ -396,3 +396,117 @@ def test_least_privilege_of_the_app_token(runner: Runner, github: FakeGitHub) ->
     assert_least_privilege(
         commands.Command(**{**command.__dict__, "permissions": declared}), github, attempt
     )
+
+
+# -- options: --compare-commits (keep_approvals_on_update_merge), --remove-requests ----------
+
+COMPARE_PERMS = {**PERMS, "contents": "read"}
+REMOVE_PERMS = {**PERMS, "pull-requests": "write"}
+
+
+def test_an_update_merge_keeps_the_gate_green_and_says_why(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """Teleport's former exemption, end to end over the compare API: the approvals of
+    the commit before "Update branch" still count, and the summary says why."""
+    runner.set_config("external:\n  keep_approvals_on_update_merge: true")
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="admin2")
+    head = runner.update_branch(pr)
+
+    kept = check(runner, pr, permissions=COMPARE_PERMS, args=("--compare-commits",))
+    assert kept.code == 0, kept.out
+    assert status(github, head).state == "success"
+    assert "changes none of the PR's files since (a merge of the base branch)" in kept.summary
+
+    # Rendered without the option (no contents: read): no compare call, fail closed.
+    calls = len(github.calls)
+    closed = check(runner, pr)
+    assert closed.code == 1
+    assert "this job was not granted contents: read" in closed.summary
+    assert not any("/compare/" in c.path for c in github.calls[calls:])
+
+
+def requested_and_approved(runner: Runner, github: FakeGitHub) -> int:
+    """alice's PR: bob, carol and dave requested; bob and carol (her reviewers) approve."""
+    runner.set_config("assign:\n  remove_requests: true")
+    pr = github.add_pull("o/r", author="alice")
+    github.pull("o/r", pr).requested_reviewers = ["bob", "carol", "dave"]
+    github.add_review("o/r", pr, user="bob")
+    github.add_review("o/r", pr, user="carol")
+    return pr
+
+
+def test_once_approved_the_unneeded_requests_are_withdrawn(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """check.go dismissReviewers: after the verdict, DELETE the requests of people who
+    have not reviewed; nothing while the PR is not approved."""
+    runner.set_config("assign:\n  remove_requests: true")
+    pr = github.add_pull("o/r", author="alice")
+    github.pull("o/r", pr).requested_reviewers = ["carol", "dave"]
+    github.add_review("o/r", pr, user="bob")
+    pending = check(runner, pr, permissions=REMOVE_PERMS, args=("--remove-requests",))
+    assert pending.code == 1
+    assert github.calls_matching("DELETE") == []
+
+    github.add_review("o/r", pr, user="carol")
+    done = check(runner, pr, permissions=REMOVE_PERMS, args=("--remove-requests",))
+    assert done.code == 0, done.out
+    assert github.pull("o/r", pr).requested_reviewers == []
+    (delete,) = github.calls_matching("DELETE", r"/requested_reviewers$")
+    assert delete.body == {"reviewers": ["dave"]}  # carol's request went with her review
+    assert "review requests withdrawn on #1 (approved; nobody needs their review): dave" in (
+        done.summary
+    )
+
+
+def test_a_refused_withdrawal_is_reported_and_the_gate_stands(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    pr = requested_and_approved(runner, github)
+    head = github.pull("o/r", pr).head_sha
+    outcome = check(runner, pr, permissions=PERMS, args=("--remove-requests",))
+    assert outcome.code == 0, outcome.out
+    assert status(github, head).state == "success"
+    assert f"review requests on #{pr}: **not withdrawn**: DELETE" in outcome.summary
+    assert "(HTTP 403)" in outcome.summary
+    assert "The gate is unaffected." in outcome.summary
+    assert github.pull("o/r", pr).requested_reviewers == ["dave"]
+
+    github.fail(
+        "DELETE", r"/requested_reviewers$", status=422, body={"message": "Validation Failed"}
+    )
+    outcome = check(runner, pr, permissions=REMOVE_PERMS, args=("--remove-requests",))
+    assert outcome.code == 0
+    assert "(HTTP 422)" in outcome.summary
+
+
+def test_without_the_option_no_request_is_withdrawn(runner: Runner, github: FakeGitHub) -> None:
+    """The flag is the grant: a job rendered without it (read-only) never writes."""
+    pr = requested_and_approved(runner, github)
+    assert check(runner, pr).code == 0
+    assert github.calls_matching("DELETE") == []
+    assert github.pull("o/r", pr).requested_reviewers == ["dave"]
+
+
+def test_requests_stay_when_the_head_moves_after_the_verdict(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """The approval was for the old head; a push right after the gate is written leaves
+    the requests alone (the new head's own run decides)."""
+    pr = requested_and_approved(runner, github)
+    pushed: list[str] = []
+
+    def push_after_the_status(call: Call) -> None:
+        if call.method == "POST" and "/statuses/" in call.path and not pushed:
+            pushed.append(github.push("o/r", pr))
+
+    github.add_listener(after=push_after_the_status)
+    outcome = check(runner, pr, permissions=REMOVE_PERMS, args=("--remove-requests",))
+    assert outcome.code == 0, outcome.out
+    assert pushed
+    assert f"review requests on #{pr}: kept (the head moved since the verdict)" in outcome.summary
+    assert github.calls_matching("DELETE") == []
+    assert github.pull("o/r", pr).requested_reviewers == ["dave"]

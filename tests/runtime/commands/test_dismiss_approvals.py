@@ -184,15 +184,62 @@ def test_least_privilege(runner: Runner, github: FakeGitHub) -> None:
     assert_least_privilege(load("dismiss-approvals"), github, attempt)
 
 
-def test_keep_on_update_merge_without_the_compare_api_dismisses_as_before(
-    runner: Runner, github: FakeGitHub
-) -> None:
-    """review.external.keep_approvals_on_update_merge needs GET …/compare, which needs
-    contents: read; this job holds pull-requests: write only. GitHub then refuses
-    (the fake, without a compare route, answers 404): nothing is kept, nothing crashes."""
-    runner.set_config("external:\n  keep_approvals_on_update_merge: true")
-    pr, _ = external_pr_with_stale_approvals(github)
+KEEP = "external:\n  keep_approvals_on_update_merge: true"
+COMPARE = ("--compare-commits",)
+COMPARE_PERMS = {"pull-requests": "write", "contents": "read"}
+
+
+def approved_then_updated(runner: Runner, github: FakeGitHub) -> tuple[int, str]:
+    """An external PR approved by both admins, then "Update branch" by a maintainer."""
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="admin2")
+    return pr, runner.update_branch(pr)
+
+
+def test_an_update_merge_keeps_the_approvals(runner: Runner, github: FakeGitHub) -> None:
+    """keep_approvals_on_update_merge with --compare-commits and contents: read: the
+    head only merged the base branch (GET …/compare lists none of the PR's files)."""
+    runner.set_config(KEEP)
+    pr, head = approved_then_updated(runner, github)
+    writes = len(github.writes())
+    payload = runner.pull_event(pr, "synchronize")
+    outcome = runner.run(
+        "dismiss-approvals", "pull_request_target", payload, permissions=COMPARE_PERMS, args=COMPARE
+    )
+    assert outcome.code == 0, outcome.err
+    assert states(github, pr) == [("admin1", "APPROVED"), ("admin2", "APPROVED")]
+    assert "the diff to the head changes none of the PR's files" in outcome.out
+    assert len(github.calls_matching("GET", r"/compare/")) == 1
+    assert len(github.writes()) == writes  # nothing dismissed, requested or commented
+
+    # The contributor then changes a file of the PR: that is a new change to review.
+    github.push("o/r", pr, files={f"pr-{pr}.txt": "changed\n"})
+    payload = runner.pull_event(pr, "synchronize")
+    outcome = runner.run(
+        "dismiss-approvals", "pull_request_target", payload, permissions=COMPARE_PERMS, args=COMPARE
+    )
+    assert outcome.code == 0, outcome.err
+    assert [s for _, s in states(github, pr)] == ["DISMISSED", "DISMISSED"]
+    assert head != github.pull("o/r", pr).head_sha
+
+
+def test_without_the_flag_or_the_scope_nothing_is_kept(runner: Runner, github: FakeGitHub) -> None:
+    """Fail closed, and say why: a job rendered without --compare-commits makes no
+    compare call; one whose token lacks contents: read gets GitHub's 403."""
+    runner.set_config(KEEP)
+    pr, _ = approved_then_updated(runner, github)
     outcome = dismiss(runner, pr)
     assert outcome.code == 0, outcome.err
-    assert "the compare API could not be read (it needs contents: read): none kept" in outcome.out
-    assert [s for _, s in states(github, pr)].count("DISMISSED") == 2
+    assert "none kept: this job was not granted contents: read" in outcome.out
+    assert github.calls_matching("GET", r"/compare/") == []
+    assert [s for _, s in states(github, pr)] == ["DISMISSED", "DISMISSED"]
+
+    pr, _ = approved_then_updated(runner, github)
+    payload = runner.pull_event(pr, "synchronize")
+    outcome = runner.run(
+        "dismiss-approvals", "pull_request_target", payload, permissions=PERMS, args=COMPARE
+    )
+    assert outcome.code == 0, outcome.err
+    assert "none kept: the compare API could not be read (it needs contents: read)" in outcome.out
+    assert [s for _, s in states(github, pr)] == ["DISMISSED", "DISMISSED"]

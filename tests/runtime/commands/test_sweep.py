@@ -197,3 +197,31 @@ def test_a_listing_beyond_the_budget_stops_before_any_gate_is_read(
     assert outcome.code == 2
     assert "listing the open pull requests alone would take more than 0 points" in outcome.err
     assert github.calls == []
+
+
+def test_with_its_option_the_sweep_keeps_an_update_merges_approvals(
+    runner: Runner, github: FakeGitHub
+) -> None:
+    """The backstop answers as the gate's jobs do (keep_approvals_on_update_merge): with
+    --compare-commits and contents: read it keeps the gate green; rendered without the
+    option it makes no compare call and fails closed. (The files and compare reads
+    come on top of 2 calls per pull request: other PRs here leave the room.)"""
+    runner.set_config("external:\n  keep_approvals_on_update_merge: true")
+    for ref in ("a", "b", "c"):
+        approved_pull(github, ref)
+    assert sweep(runner).code == 0  # their gates are current from now on
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r")
+    github.add_review("o/r", pr, user="admin1")
+    github.add_review("o/r", pr, user="admin2")
+    head = runner.update_branch(pr)
+
+    kept = sweep(runner, permissions={**PERMS, "contents": "read"}, args=("--compare-commits",))
+    assert kept.code == 0, kept.err
+    assert github.statuses("o/r", head)[CONTEXT].state == "success", kept.summary
+    assert len(github.calls_matching("GET", r"/compare/")) == 1
+
+    calls = len(github.calls)
+    closed = sweep(runner)
+    assert closed.code == 0, closed.err
+    assert github.statuses("o/r", head)[CONTEXT].state == "failure", closed.summary
+    assert not any("/compare/" in c.path for c in github.calls[calls:])
