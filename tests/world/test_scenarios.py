@@ -486,7 +486,6 @@ def test_a_writer_who_is_not_the_dispatcher_starts_no_operation(
     assert world.gh.state.repo(TRIO).git.refs() == refs  # type: ignore[union-attr]
 
 
-GITHUB_TOKEN_REQUESTS_PER_HOUR = 1000  # per repository, shared by every job
 SECONDARY_POINTS_PER_MINUTE = 900  # GET 1 point, writes 5 (docs: "Rate limits for the REST API")
 SWEEP_POINTS = 450  # the sweep's share of a minute (runtime/commands/sweep.py)
 MAX_REPAIRS_PER_SWEEP = 20  # and the rotation's stride
