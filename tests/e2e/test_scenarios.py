@@ -136,15 +136,13 @@ class Scenario:
         return [c for c in self.gh.calls if token is not None and c.token == token]
 
     def head(self, branch: str | None = None) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         sha = r.git.resolve(branch or r.default_branch)
         assert sha is not None
         return sha
 
     def refs(self) -> dict[str, str]:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         return r.git.refs()
 
 
@@ -301,8 +299,8 @@ def workflow_run(
     (hand-built: the local runner does not start workflow_run runs itself). A fork run's
     `pull_requests` is empty (docs/github-facts.md)."""
     with s.gh.state.lock:
-        repository = s.gh.render.repo(s.gh.state.repo(s.repo), full=True)  # type: ignore[arg-type]
-        head = s.gh.render.repo(s.gh.state.repo(head_repo))  # type: ignore[arg-type]
+        repository = s.gh.render.repo(s.gh.repo(s.repo), full=True)
+        head = s.gh.render.repo(s.gh.repo(head_repo))
     return {
         "action": "completed",
         "workflow_run": {
@@ -456,8 +454,7 @@ def job_calls(s: Scenario, run: WorkflowRun) -> dict[str, list[str]]:
 
 
 def changed_files(s: Scenario, old: str, new: str) -> dict[str, bytes]:
-    r = s.gh.state.repo(s.repo)
-    assert r is not None
+    r = s.gh.repo(s.repo)
     before, after = r.git.files_at(old), r.git.files_at(new)
     assert set(before) <= set(after)
     return {p: after[p] for p in after if before.get(p) != after[p]}
@@ -486,8 +483,7 @@ def test_4_trusted_pip_compile_dispatch_opens_a_pull_request(make_scenario: Any)
     # A branch with the recompiled files, and a pull request from it.
     branch = "repowarden/pip-compile/e2e-pip-1"
     head = s.head(branch)
-    r = s.gh.state.repo(s.repo)
-    assert r is not None
+    r = s.gh.repo(s.repo)
     assert r.git.commit_info(head).parents == [base]
     changed = changed_files(s, base, head)
     assert sorted(changed) == ["docs-requirements.txt", "test-requirements.txt"]
@@ -687,7 +683,7 @@ def test_merge_group_is_decided_by_the_gate_and_runs_the_lint_job(make_scenario:
     queue = f"gh-readonly-queue/master/pr-{number}-{base}"
     sha = s.gh.commit(s.repo, {"lib/queued.go": "package lib\n"}, branch=queue)
     with s.gh.state.lock:
-        repository = s.gh.render.repo(s.gh.state.repo(s.repo), full=True)  # type: ignore[arg-type]
+        repository = s.gh.render.repo(s.gh.repo(s.repo), full=True)
     payload = {
         "action": "checks_requested",
         "merge_group": {

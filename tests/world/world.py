@@ -261,16 +261,14 @@ class World:
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
     def tip(self, branch: str | None = None) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         sha = r.git.resolve(f"refs/heads/{branch or r.default_branch}")
         assert sha is not None
         return sha
 
     @property
     def default_branch(self) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         return r.default_branch
 
     def _merge_commit(self, base: str, head: str, message: str) -> str | None:
@@ -290,14 +288,12 @@ class World:
 
     def changed_files(self, number: int) -> list[str]:
         pull = self.gh.pull(self.repo, number)
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         base = r.git.merge_base(self.tip(pull.base_ref), pull.head_sha) or self.tip(pull.base_ref)
         return [d.path for d in r.git.diff(base, pull.head_sha)]
 
     def codeowners_text(self, branch: str) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         files = r.git.files_at(self.tip(branch))
         for path in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
             if path in files:
@@ -423,8 +419,7 @@ class World:
 
     def _envelope(self, sender: str) -> dict[str, Any]:
         with self.gh.state.lock:
-            repo = self.gh.state.repo(self.repo)
-            assert repo is not None
+            repo = self.gh.repo(self.repo)
             return {
                 "repository": self.gh.render.repo(repo, full=True),
                 "sender": self.gh.render.user(sender),
@@ -588,8 +583,7 @@ class World:
                 pull.labels = [x for x in pull.labels if x != name]
             elif name not in pull.labels:
                 pull.labels.append(name)
-            repo = self.gh.state.repo(self.repo)
-            assert repo is not None
+            repo = self.gh.repo(self.repo)
             label = self.gh.render.label(repo, name)
         payload = payloads.pull_request(
             self.gh, self.repo, number, "unlabeled" if remove else "labeled", sender=who.login
@@ -645,8 +639,7 @@ class World:
 
     def _land(self, number: int, sha: str, by: str) -> None:
         pull = self.gh.pull(self.repo, number)
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         with self.gh.state.lock:
             r.git.update_ref(f"refs/heads/{pull.base_ref}", sha)
             pull.state, pull.merged, pull.closed_at = "closed", True, self.gh.state.now()
@@ -799,8 +792,7 @@ class World:
 
     def _default_workflows(self) -> dict[str, dict[str, Any]]:
         """path -> parsed workflow file, on the default branch's tip."""
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         return {
             path: YAML(typ="safe", pure=True).load(data) or {}
             for path, data in sorted(r.git.files_at(self.tip()).items())
@@ -827,8 +819,7 @@ class World:
     def _scan_schedules(self, target: float) -> None:
         crons = self._crons()
         minute = (int(self._scanned_until) // 60 + 1) * 60
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         while minute <= target:
             inactive = not r.private and minute - self._last_activity > SIXTY_DAYS
             if not (inactive and self.gh.rules(rules.SCHEDULE_INACTIVE)):
