@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 from fake_github.client import call as api
 from fake_github.clock import SimulatedClock
+from fake_github.gitstore import GitStore
 from fake_github.server import Call, FakeGitHub
 from ruamel.yaml import YAML
 from workflow_runner import JobContext, JobResult, Runner
@@ -242,23 +242,10 @@ class World:
 
     # ------------------------------------------------------------ git helpers
 
-    def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(
-            ["git", "--git-dir", str(self.gh.git_dir(self.repo)), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={
-                "GIT_AUTHOR_NAME": "world",
-                "GIT_AUTHOR_EMAIL": "world@example.invalid",
-                "GIT_COMMITTER_NAME": "world",
-                "GIT_COMMITTER_EMAIL": "world@example.invalid",
-                **(env or {}),
-            },
-        )
-        if proc.returncode not in (0, 1):
-            raise WorldError(f"git {args}: {proc.stderr}")
-        return proc.stdout.strip() if proc.returncode == 0 else ""
+    @property
+    def git(self) -> GitStore:
+        """The repository's git store on the fake GitHub."""
+        return self.gh.repo(self.repo).git
 
     def tip(self, branch: str | None = None) -> str:
         r = self.gh.repo(self.repo)
@@ -271,19 +258,12 @@ class World:
         r = self.gh.repo(self.repo)
         return r.default_branch
 
-    def _merge_commit(self, base: str, head: str, message: str) -> str | None:
-        """The commit of merging `head` into `base` (None on a conflict)."""
-        tree = self._git("merge-tree", "--write-tree", base, head).splitlines()
-        if not tree:
-            return None
-        return self._git("commit-tree", tree[0], "-p", base, "-p", head, "-m", message)
-
     def conflicts(self, number: int) -> bool:
         pull = self.gh.pull(self.repo, number)
         base = self.tip(pull.base_ref)
         key = (base, pull.head_sha)
         if key not in self._conflicts:
-            self._conflicts[key] = not self._git("merge-tree", "--write-tree", base, pull.head_sha)
+            self._conflicts[key] = self.git.merge(base, pull.head_sha, "test merge") is None
         return self._conflicts[key]
 
     def changed_files(self, number: int) -> list[str]:
@@ -632,7 +612,7 @@ class World:
         if self.role(who.login) not in ("write", "maintain", "admin"):
             raise WorldError(f"{who.login} cannot merge")
         pull = self.gh.pull(self.repo, number)
-        sha = self._merge_commit(self.tip(pull.base_ref), pull.head_sha, f"Merge #{number}")
+        sha = self.git.merge(self.tip(pull.base_ref), pull.head_sha, f"Merge #{number}")
         assert sha is not None
         self._land(number, sha, who.login)
         return sha
@@ -658,10 +638,10 @@ class World:
         if not verdict:
             raise WorldError(f"#{number} cannot be queued: {verdict}")
         base = self.tip(pull.base_ref)
-        sha = self._merge_commit(base, pull.head_sha, f"Merge #{number} (queue)")
+        sha = self.git.merge(base, pull.head_sha, f"Merge #{number} (queue)")
         assert sha is not None
         ref = f"refs/heads/gh-readonly-queue/{pull.base_ref}/pr-{number}-{base}"
-        self._git("update-ref", ref, sha)
+        self.git.update_ref(ref, sha)
         self._queue[number] = (sha, ref)
         payload = {
             "action": "checks_requested",
@@ -899,7 +879,7 @@ class World:
                 return self.tip(base.removeprefix("refs/heads/")), base, changed
             if not self.gh.rules(rules.PR_MERGE_REF):
                 return self.tip(pull.base_ref), f"refs/heads/{pull.base_ref}", changed
-            merge = self._merge_commit(
+            merge = self.git.merge(
                 self.tip(pull.base_ref),
                 pull.head_sha,
                 f"Merge {pull.head_sha} into {pull.base_ref}",
@@ -909,7 +889,7 @@ class World:
                 return None
             ref = f"refs/pull/{number}/merge"
             if merge is not None:
-                self._git("update-ref", ref, merge)
+                self.git.update_ref(ref, merge)
             return (merge or pull.head_sha), ref, changed
         if trigger == "merge_group":
             group = payload["merge_group"]
@@ -985,20 +965,7 @@ class World:
         return run_id
 
     def _on_default_branch(self, sha: str) -> bool:
-        proc = subprocess.run(
-            [
-                "git",
-                "--git-dir",
-                str(self.gh.git_dir(self.repo)),
-                "merge-base",
-                "--is-ancestor",
-                sha,
-                self.tip(),
-            ],
-            capture_output=True,
-            check=False,
-        )
-        return proc.returncode == 0
+        return self.git.is_ancestor(sha, self.tip())
 
     def _duration(self, workflow: str, job: str, trigger: str) -> float:
         """Most specific first: file@trigger:job, file@trigger, file:job, file."""
