@@ -14,8 +14,6 @@ the same command finds everything already satisfied.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -30,25 +28,15 @@ from support.merge_queue import merge_queue_ruleset
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
 from workflow_runner.workflow import Step
 from world.generate import render
-from world.venvs import MACHINE_ENV
+from world.venvs import MACHINE_ENV, VENV, link_or_copy, requirements_key
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-VENV = "repowarden-venv"
 
 
 # ---------------------------------------------------------------- harness
-
-
-def _link_or_copy(src: str, dst: str) -> None:
-    # Installed packages are never written to in place: hard-link them. `python -m venv`
-    # rewrites pyvenv.cfg and bin/ scripts, so those are real copies.
-    if f"{os.sep}lib{os.sep}" in src:
-        os.link(src, dst)
-    else:
-        shutil.copy2(src, dst)
 
 
 class VenvCache:
@@ -60,7 +48,6 @@ class VenvCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.fresh_installs: list[str] = []
         self.guard = threading.Lock()
         self.locks: dict[str, threading.Lock] = {}
         self.installing: dict[int, str] = {}  # id(JobContext) -> key it holds
@@ -68,15 +55,7 @@ class VenvCache:
     @staticmethod
     def key(ctx: JobContext) -> str | None:
         requirements = ctx.source / ".github" / "repowarden" / "requirements.txt"
-        if not requirements.is_file():
-            return None
-        # The generated header names the config's hash; only the requirement lines matter.
-        lines = [
-            line
-            for line in requirements.read_text(encoding="utf-8").splitlines()
-            if not line.startswith("#")
-        ]
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+        return requirements_key(requirements) if requirements.is_file() else None
 
     def before(self, ctx: JobContext) -> None:
         key = self.key(ctx)
@@ -88,7 +67,7 @@ class VenvCache:
         if (self.root / key).is_dir():
             lock.release()
             shutil.copytree(
-                self.root / key, ctx.runner_temp / VENV, symlinks=True, copy_function=_link_or_copy
+                self.root / key, ctx.runner_temp / VENV, symlinks=True, copy_function=link_or_copy
             )
         else:
             self.installing[id(ctx)] = key  # released in after(), whatever happens
@@ -100,7 +79,6 @@ class VenvCache:
         try:
             venv = ctx.runner_temp / VENV
             if any(venv.glob("lib/python*/site-packages/ghapi")):
-                self.fresh_installs.append(f"{ctx.run.workflow}:{ctx.job_id}")
                 shutil.copytree(venv, self.root / f"{key}.tmp", symlinks=True)
                 (self.root / f"{key}.tmp").rename(self.root / key)
         finally:
