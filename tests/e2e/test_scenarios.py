@@ -14,8 +14,6 @@ the same command finds everything already satisfied.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -30,25 +28,15 @@ from support.merge_queue import merge_queue_ruleset
 from workflow_runner import JobContext, JobResult, Runner, WorkflowRun, events
 from workflow_runner.workflow import Step
 from world.generate import render
-from world.venvs import MACHINE_ENV
+from world.venvs import MACHINE_ENV, VENV, link_or_copy, requirements_key
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-VENV = "repowarden-venv"
 
 
 # ---------------------------------------------------------------- harness
-
-
-def _link_or_copy(src: str, dst: str) -> None:
-    # Installed packages are never written to in place: hard-link them. `python -m venv`
-    # rewrites pyvenv.cfg and bin/ scripts, so those are real copies.
-    if f"{os.sep}lib{os.sep}" in src:
-        os.link(src, dst)
-    else:
-        shutil.copy2(src, dst)
 
 
 class VenvCache:
@@ -60,7 +48,6 @@ class VenvCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.fresh_installs: list[str] = []
         self.guard = threading.Lock()
         self.locks: dict[str, threading.Lock] = {}
         self.installing: dict[int, str] = {}  # id(JobContext) -> key it holds
@@ -68,15 +55,7 @@ class VenvCache:
     @staticmethod
     def key(ctx: JobContext) -> str | None:
         requirements = ctx.source / ".github" / "repowarden" / "requirements.txt"
-        if not requirements.is_file():
-            return None
-        # The generated header names the config's hash; only the requirement lines matter.
-        lines = [
-            line
-            for line in requirements.read_text(encoding="utf-8").splitlines()
-            if not line.startswith("#")
-        ]
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+        return requirements_key(requirements) if requirements.is_file() else None
 
     def before(self, ctx: JobContext) -> None:
         key = self.key(ctx)
@@ -88,7 +67,7 @@ class VenvCache:
         if (self.root / key).is_dir():
             lock.release()
             shutil.copytree(
-                self.root / key, ctx.runner_temp / VENV, symlinks=True, copy_function=_link_or_copy
+                self.root / key, ctx.runner_temp / VENV, symlinks=True, copy_function=link_or_copy
             )
         else:
             self.installing[id(ctx)] = key  # released in after(), whatever happens
@@ -100,7 +79,6 @@ class VenvCache:
         try:
             venv = ctx.runner_temp / VENV
             if any(venv.glob("lib/python*/site-packages/ghapi")):
-                self.fresh_installs.append(f"{ctx.run.workflow}:{ctx.job_id}")
                 shutil.copytree(venv, self.root / f"{key}.tmp", symlinks=True)
                 (self.root / f"{key}.tmp").rename(self.root / key)
         finally:
@@ -136,15 +114,13 @@ class Scenario:
         return [c for c in self.gh.calls if token is not None and c.token == token]
 
     def head(self, branch: str | None = None) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         sha = r.git.resolve(branch or r.default_branch)
         assert sha is not None
         return sha
 
     def refs(self) -> dict[str, str]:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         return r.git.refs()
 
 
@@ -301,8 +277,8 @@ def workflow_run(
     (hand-built: the local runner does not start workflow_run runs itself). A fork run's
     `pull_requests` is empty (docs/github-facts.md)."""
     with s.gh.state.lock:
-        repository = s.gh.render.repo(s.gh.state.repo(s.repo), full=True)  # type: ignore[arg-type]
-        head = s.gh.render.repo(s.gh.state.repo(head_repo))  # type: ignore[arg-type]
+        repository = s.gh.render.repo(s.gh.repo(s.repo), full=True)
+        head = s.gh.render.repo(s.gh.repo(head_repo))
     return {
         "action": "completed",
         "workflow_run": {
@@ -456,8 +432,7 @@ def job_calls(s: Scenario, run: WorkflowRun) -> dict[str, list[str]]:
 
 
 def changed_files(s: Scenario, old: str, new: str) -> dict[str, bytes]:
-    r = s.gh.state.repo(s.repo)
-    assert r is not None
+    r = s.gh.repo(s.repo)
     before, after = r.git.files_at(old), r.git.files_at(new)
     assert set(before) <= set(after)
     return {p: after[p] for p in after if before.get(p) != after[p]}
@@ -486,8 +461,7 @@ def test_4_trusted_pip_compile_dispatch_opens_a_pull_request(make_scenario: Any)
     # A branch with the recompiled files, and a pull request from it.
     branch = "repowarden/pip-compile/e2e-pip-1"
     head = s.head(branch)
-    r = s.gh.state.repo(s.repo)
-    assert r is not None
+    r = s.gh.repo(s.repo)
     assert r.git.commit_info(head).parents == [base]
     changed = changed_files(s, base, head)
     assert sorted(changed) == ["docs-requirements.txt", "test-requirements.txt"]
@@ -687,7 +661,7 @@ def test_merge_group_is_decided_by_the_gate_and_runs_the_lint_job(make_scenario:
     queue = f"gh-readonly-queue/master/pr-{number}-{base}"
     sha = s.gh.commit(s.repo, {"lib/queued.go": "package lib\n"}, branch=queue)
     with s.gh.state.lock:
-        repository = s.gh.render.repo(s.gh.state.repo(s.repo), full=True)  # type: ignore[arg-type]
+        repository = s.gh.render.repo(s.gh.repo(s.repo), full=True)
     payload = {
         "action": "checks_requested",
         "merge_group": {

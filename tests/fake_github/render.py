@@ -38,6 +38,14 @@ PRIVATE_MEMBERS_ASSOCIATION = rule(
     documented=False,
 )
 
+RUN_PULL_REQUESTS_SAME_REPOSITORY = rule(
+    "run-pull-requests-exclude-forks",
+    "A workflow run's `pull_requests` (REST and the workflow_run payload) lists only pull "
+    "requests whose head is in the run's repository: it is empty for runs from forks.",
+    "https://github.com/github/docs/issues/22501",
+    documented=False,
+)
+
 
 def node_id(kind: str, ident: int | str) -> str:
     # GitHub's legacy global ids: base64 of "<len>:<Type><id>".
@@ -550,7 +558,11 @@ class Renderer:
             "pull_requests": [
                 self.pull_minimal(p)
                 for p in pulls
-                if p is not None and p.head_repo.lower() == repo.full_name.lower()
+                if p is not None
+                and (
+                    p.head_repo.lower() == repo.full_name.lower()
+                    or not self.rules(RUN_PULL_REQUESTS_SAME_REPOSITORY)
+                )
             ],
             "created_at": r.created_at,
             "updated_at": r.updated_at,

@@ -4,7 +4,7 @@ Every rule the fake GitHub or the simulated world applies is registered here wit
 the page it comes from. All rules are on by default; a test may switch one off
 (`gh.rules.disable("id")`) to show that some scenario's outcome depends on it (the
 mutation check that keeps the world from agreeing with our code by construction).
-A table of these ids with the test that shows each is still to come (issue 9).
+RULES.md lists every id with its source and the test that shows it.
 """
 
 from __future__ import annotations

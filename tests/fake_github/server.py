@@ -227,7 +227,7 @@ class FakeGitHub:
 
     def add_collaborator(self, repo: str, login: str) -> None:
         with self.state.lock:
-            self._repo(repo).collaborators.add(login.lower())
+            self.repo(repo).collaborators.add(login.lower())
             self.state.user(login)
 
     # -- repositories ---------------------------------------------------------------------
@@ -253,7 +253,7 @@ class FakeGitHub:
                 raise ValueError(f"repository {full_name} already exists")
             git = GitStore(self.root / "git" / owner / f"{name}.git", default_branch)
             if fork_of is not None:
-                parent = self._repo(fork_of)
+                parent = self.repo(fork_of)
                 alternates = git.path / "objects" / "info" / "alternates"
                 alternates.write_text(str(parent.git.path / "objects") + "\n")
                 head = parent.git.resolve(parent.default_branch)
@@ -281,7 +281,7 @@ class FakeGitHub:
 
     def git_dir(self, repo: str) -> Path:
         """The bare repository behind `repo`: `git clone` / `git fetch` from it."""
-        return self._repo(repo).git.path
+        return self.repo(repo).git.path
 
     def commit(
         self,
@@ -293,14 +293,15 @@ class FakeGitHub:
     ) -> str:
         """Commit `files` (None deletes) on top of `branch` (default branch) and move it."""
         with self.state.lock:
-            r = self._repo(repo)
+            r = self.repo(repo)
             branch = branch or r.default_branch
             parent = r.git.resolve(f"refs/heads/{branch}") or r.git.resolve(r.default_branch)
             sha = r.git.commit_files(files, parent=parent, message=message)
             r.git.update_ref(f"refs/heads/{branch}", sha)
             return sha
 
-    def _repo(self, full_name: str) -> Repo:
+    def repo(self, full_name: str) -> Repo:
+        """A repository's state (KeyError when there is none, unlike `state.repo`)."""
         repo = self.state.repo(full_name)
         if repo is None:
             raise KeyError(f"no repository {full_name} (add_repo it first)")
@@ -335,7 +336,7 @@ class FakeGitHub:
         A `head_repo` other than `repo` is a fork; it is created on first mention.
         """
         with self.state.lock:
-            base = self._repo(repo)
+            base = self.repo(repo)
             head_name = head_repo or base.full_name
             fork = self.state.repo(head_name)
             if fork is None:
@@ -413,7 +414,7 @@ class FakeGitHub:
         return number
 
     def _store_head(self, pull: Pull) -> None:
-        base = self._repo(pull.repo)
+        base = self.repo(pull.repo)
         if base.git.object_type(pull.head_sha) != "commit":
             return
         base.git.update_ref(f"refs/pull/{pull.number}/head", pull.head_sha)
@@ -442,7 +443,7 @@ class FakeGitHub:
         """Move a PR's head: to `new_head_sha`, or to a new commit with `files` on top."""
         with self.state.lock:
             pull = self.pull(repo, number)
-            base = self._repo(pull.repo)
+            base = self.repo(pull.repo)
             if new_head_sha is None:
                 parent = (
                     pull.head_sha
@@ -534,7 +535,7 @@ class FakeGitHub:
     ) -> int:
         """A check run owned by App `app`; returns its id."""
         with self.state.lock:
-            r = self._repo(repo)
+            r = self.repo(repo)
             run = CheckRun(
                 id=self.state.new_id("check_run"),
                 repo=r.full_name,
@@ -567,7 +568,7 @@ class FakeGitHub:
         self, repo: str, path: str, *, name: str | None = None, id: int | None = None
     ) -> int:
         with self.state.lock:
-            r = self._repo(repo)
+            r = self.repo(repo)
             wf = Workflow(
                 id=id if id is not None else self.state.new_id("workflow"),
                 repo=r.full_name,
@@ -596,7 +597,7 @@ class FakeGitHub:
     ) -> int:
         """A workflow run; `pull_numbers` should be empty for runs from forks (as on GitHub)."""
         with self.state.lock:
-            r = self._repo(repo)
+            r = self.repo(repo)
             if not any(w.id == workflow_id for w in self.state.workflows):
                 raise KeyError(f"no workflow {workflow_id}")
             if head_repo and self.state.repo(head_repo) is None:
@@ -635,7 +636,7 @@ class FakeGitHub:
         steps: list[dict[str, Any]] | None = None,
     ) -> int:
         with self.state.lock:
-            r = self._repo(repo)
+            r = self.repo(repo)
             if not any(x.id == run_id for x in self.state.runs):
                 raise KeyError(f"no run {run_id}")
             job = Job(
@@ -764,7 +765,7 @@ class FakeGitHub:
     ) -> None:
         """Settings > Actions > "Allow GitHub Actions to create and approve pull requests"."""
         with self.state.lock:
-            self._repo(repo).can_approve_pull_request_reviews = can_approve_pull_request_reviews
+            self.repo(repo).can_approve_pull_request_reviews = can_approve_pull_request_reviews
 
     def restrict_dismissals(
         self, repo: str, *, users: Iterable[str] = (), apps: Iterable[str] = ()
@@ -772,7 +773,7 @@ class FakeGitHub:
         """ "Restrict who can dismiss pull request reviews" to these users and App slugs
         (administrators, i.e. the owner, always may)."""
         with self.state.lock:
-            self._repo(repo).dismissal_restrictions = DismissalRestrictions(
+            self.repo(repo).dismissal_restrictions = DismissalRestrictions(
                 frozenset(u.lower() for u in users), frozenset(a.lower() for a in apps)
             )
 

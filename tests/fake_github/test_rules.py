@@ -211,6 +211,15 @@ def _update_branch(
     return call(gh, "PUT", path, token=token, body=body).status
 
 
+def _fork_run_pull_requests(gh: FakeGitHub, clock: SimulatedClock) -> object:
+    number = gh.add_pull(REPO, author="mallory", head_repo="mallory/app")
+    workflow = gh.add_workflow(REPO, ".github/workflows/ci.yml")
+    head = gh.pull(REPO, number).head_sha
+    run = gh.add_run(REPO, workflow, head_sha=head, head_repo="mallory/app", pull_numbers=[number])
+    token = gh.token({"actions": "read"})
+    return call(gh, "GET", f"/repos/{REPO}/actions/runs/{run}", token=token).json["pull_requests"]
+
+
 MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
     routes_compare.UPDATE_BRANCH_EXPECTED_HEAD: lambda gh, _: _update_branch(
         gh, body={"expected_head_sha": "0" * 40}
@@ -239,6 +248,7 @@ MUTATIONS: dict[str, Callable[[FakeGitHub, SimulatedClock], object]] = {
     routes.CHECK_RUN_OWNER: _check_run_owner,
     routes.PRIVATE_MEMBERSHIP: _membership,
     render.PRIVATE_MEMBERS_ASSOCIATION: _association,
+    render.RUN_PULL_REQUESTS_SAME_REPOSITORY: _fork_run_pull_requests,
 }
 
 

@@ -14,7 +14,7 @@ from fake_github.server import FakeGitHub
 
 def _envelope(gh: FakeGitHub, repo: str, sender: str) -> dict[str, Any]:
     with gh.state.lock:
-        repository = gh.render.repo(gh.state.repo(repo), full=True)  # type: ignore[arg-type]
+        repository = gh.render.repo(gh.repo(repo), full=True)
         user = gh.render.user(sender)
     return {"repository": repository, "sender": user}
 
@@ -52,7 +52,7 @@ def repository_dispatch(
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "action": event_type,
-        "branch": gh.state.repo(repo).default_branch,  # type: ignore[union-attr]
+        "branch": gh.repo(repo).default_branch,
         "client_payload": client_payload,
     }
     return payload | _envelope(gh, repo, sender)
@@ -60,5 +60,5 @@ def repository_dispatch(
 
 def schedule(gh: FakeGitHub, repo: str, cron: str) -> dict[str, Any]:
     with gh.state.lock:
-        repository = gh.render.repo(gh.state.repo(repo), full=True)  # type: ignore[arg-type]
+        repository = gh.render.repo(gh.repo(repo), full=True)
     return {"schedule": cron, "repository": repository}

@@ -165,7 +165,7 @@ def setup_python(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
 def setup_uv(ctx: JobContext, inputs: dict[str, str]) -> dict[str, str]:
     # Its enable-cache defaults to "auto": caching, on repository_dispatch runs too.
     if not _false(inputs.get("enable-cache")):
-        raise StepFailed("setup-uv caches unless told `enable-cache: false` (invariant 5)")
+        raise StepFailed("setup-uv caches unless told `enable-cache: false` (no-caches)")
     version = inputs.get("version", "")
     if not version or not version[0].isdigit() or any(c in version for c in "<>=~^*, "):
         raise StepFailed(

@@ -53,7 +53,7 @@ def test_env_layers_outputs_and_composite_actions(runner: Runner, github: FakeGi
     assert first.step("greet").outputs == {"greeting": "hello bird! (layer=job, token=)"}
     assert second.step("greet").outputs == {"greeting": "hello bird? (layer=workflow, token=set)"}
     # The checkout is of the default branch head, credentials not persisted.
-    head = github.state.repo(REPO).git.resolve("main")  # type: ignore[union-attr]
+    head = github.repo(REPO).git.resolve("main")
     assert first.uses("actions/checkout")[0].outputs == {"ref": "refs/heads/main", "commit": head}
 
 
@@ -195,7 +195,7 @@ def test_pull_request_target_checks_out_the_base_never_the_pull_request(
     [run] = runner.trigger("pull_request_target", payload, only="pr.yml")
     base = run.job("base")
     assert base.result == "success", run.describe()
-    main = github.state.repo(REPO).git.resolve("main")  # type: ignore[union-attr]
+    main = github.repo(REPO).git.resolve("main")
     checkout, tools = base.uses("actions/checkout")
     assert checkout.outputs["commit"] == main
     assert tools.inputs["repository"] == "octo/tools"

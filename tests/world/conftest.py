@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fake_github.clock import SimulatedClock
+from fake_github.fixtures import serving
 from fake_github.server import FakeGitHub
 from repowarden.runtime.config import load_config
 
@@ -27,14 +28,8 @@ def runtime_venvs(tmp_path_factory: pytest.TempPathFactory) -> RuntimeVenvs:
 
 @pytest.fixture
 def simulated_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    gh = FakeGitHub(tmp_path / "fake-github", clock=SimulatedClock()).start()
-    monkeypatch.setenv("GH_HOST", gh.url)
-    monkeypatch.setenv("GITHUB_API_URL", gh.url)
-    try:
+    with serving(FakeGitHub(tmp_path / "fake-github", clock=SimulatedClock()), monkeypatch) as gh:
         yield gh
-    finally:
-        gh.stop()
-    assert not gh.errors, "fake GitHub crashed:\n" + "\n".join(gh.errors)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Literal
 from fake_github.server import FakeGitHub
 
 Role = Literal["read", "triage", "write", "maintain", "admin"]
-ROLES: tuple[Role, ...] = ("read", "triage", "write", "maintain", "admin")
 
 # What a person's own token (a fine-grained PAT with every repository permission the
 # person has) may do, by role (docs: "Repository roles for an organization").

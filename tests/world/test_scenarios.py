@@ -383,7 +383,7 @@ def test_without_the_app_or_the_setting_apply_pushes_the_branch_but_github_refus
     assert run.jobs["apply"].result == "failure", world.log.describe()
     opened = [c for c in world.gh.calls if c.method == "POST" and c.path.endswith("/pulls")]
     assert [c.status for c in opened] == [403]
-    refs = world.gh.state.repo(TRIO).git.refs()  # type: ignore[union-attr]
+    refs = world.gh.repo(TRIO).git.refs()
     assert "refs/heads/repowarden/pip-compile/w-pip-4" in refs  # to open the PR by hand
     assert not [p for p in world.gh.state.pulls.values() if p.repo == TRIO]
 
@@ -476,17 +476,16 @@ def test_a_writer_who_is_not_the_dispatcher_starts_no_operation(
 ) -> None:
     world, _ = trio(make_world)
     world.person("eve", "write")
-    refs = world.gh.state.repo(TRIO).git.refs()  # type: ignore[union-attr]
+    refs = world.gh.repo(TRIO).git.refs()
     payload = {"operation": "pip-compile", "id": "w-pip-3", "repo": TRIO}
     assert world.dispatch("eve", "repowarden", payload).status == 204
     world.settle()
     [run] = world.log.runs_of("repowarden-dispatch.yml")
     # Every job's `if:` refused the sender: no token was minted, nothing changed.
     assert run.jobs == {}, world.log.describe()
-    assert world.gh.state.repo(TRIO).git.refs() == refs  # type: ignore[union-attr]
+    assert world.gh.repo(TRIO).git.refs() == refs
 
 
-GITHUB_TOKEN_REQUESTS_PER_HOUR = 1000  # per repository, shared by every job
 SECONDARY_POINTS_PER_MINUTE = 900  # GET 1 point, writes 5 (docs: "Rate limits for the REST API")
 SWEEP_POINTS = 450  # the sweep's share of a minute (runtime/commands/sweep.py)
 MAX_REPAIRS_PER_SWEEP = 20  # and the rotation's stride

@@ -35,7 +35,7 @@ MACHINE_ENV = {
 }
 
 
-def _link_or_copy(src: str, dst: str) -> None:
+def link_or_copy(src: str, dst: str) -> None:
     # Installed packages are never written in place: hard-link them. `python -m venv`
     # rewrites pyvenv.cfg and bin/ scripts, so those are real copies.
     if f"{os.sep}lib{os.sep}" in src:
@@ -58,7 +58,6 @@ class RuntimeVenvs:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lock = threading.Lock()
-        self.installs: list[str] = []
 
     def prepare(self, requirements: Path) -> Path:
         key = requirements_key(requirements)
@@ -78,7 +77,6 @@ class RuntimeVenvs:
                     env={**os.environ, **MACHINE_ENV},
                 )
                 tmp.rename(target)
-                self.installs.append(key)
         return target
 
     def job_hook(self, ctx: JobContext) -> None:
@@ -86,5 +84,5 @@ class RuntimeVenvs:
         if requirements.is_file():
             prepared = self.prepare(requirements)
             shutil.copytree(
-                prepared, ctx.runner_temp / VENV, symlinks=True, copy_function=_link_or_copy
+                prepared, ctx.runner_temp / VENV, symlinks=True, copy_function=link_or_copy
             )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 from fake_github.client import call as api
 from fake_github.clock import SimulatedClock
+from fake_github.gitstore import GitStore
 from fake_github.server import Call, FakeGitHub
 from ruamel.yaml import YAML
 from workflow_runner import JobContext, JobResult, Runner
@@ -242,62 +242,38 @@ class World:
 
     # ------------------------------------------------------------ git helpers
 
-    def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(
-            ["git", "--git-dir", str(self.gh.git_dir(self.repo)), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={
-                "GIT_AUTHOR_NAME": "world",
-                "GIT_AUTHOR_EMAIL": "world@example.invalid",
-                "GIT_COMMITTER_NAME": "world",
-                "GIT_COMMITTER_EMAIL": "world@example.invalid",
-                **(env or {}),
-            },
-        )
-        if proc.returncode not in (0, 1):
-            raise WorldError(f"git {args}: {proc.stderr}")
-        return proc.stdout.strip() if proc.returncode == 0 else ""
+    @property
+    def git(self) -> GitStore:
+        """The repository's git store on the fake GitHub."""
+        return self.gh.repo(self.repo).git
 
     def tip(self, branch: str | None = None) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         sha = r.git.resolve(f"refs/heads/{branch or r.default_branch}")
         assert sha is not None
         return sha
 
     @property
     def default_branch(self) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         return r.default_branch
-
-    def _merge_commit(self, base: str, head: str, message: str) -> str | None:
-        """The commit of merging `head` into `base` (None on a conflict)."""
-        tree = self._git("merge-tree", "--write-tree", base, head).splitlines()
-        if not tree:
-            return None
-        return self._git("commit-tree", tree[0], "-p", base, "-p", head, "-m", message)
 
     def conflicts(self, number: int) -> bool:
         pull = self.gh.pull(self.repo, number)
         base = self.tip(pull.base_ref)
         key = (base, pull.head_sha)
         if key not in self._conflicts:
-            self._conflicts[key] = not self._git("merge-tree", "--write-tree", base, pull.head_sha)
+            self._conflicts[key] = self.git.merge(base, pull.head_sha, "test merge") is None
         return self._conflicts[key]
 
     def changed_files(self, number: int) -> list[str]:
         pull = self.gh.pull(self.repo, number)
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         base = r.git.merge_base(self.tip(pull.base_ref), pull.head_sha) or self.tip(pull.base_ref)
         return [d.path for d in r.git.diff(base, pull.head_sha)]
 
     def codeowners_text(self, branch: str) -> str:
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         files = r.git.files_at(self.tip(branch))
         for path in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
             if path in files:
@@ -423,8 +399,7 @@ class World:
 
     def _envelope(self, sender: str) -> dict[str, Any]:
         with self.gh.state.lock:
-            repo = self.gh.state.repo(self.repo)
-            assert repo is not None
+            repo = self.gh.repo(self.repo)
             return {
                 "repository": self.gh.render.repo(repo, full=True),
                 "sender": self.gh.render.user(sender),
@@ -588,8 +563,7 @@ class World:
                 pull.labels = [x for x in pull.labels if x != name]
             elif name not in pull.labels:
                 pull.labels.append(name)
-            repo = self.gh.state.repo(self.repo)
-            assert repo is not None
+            repo = self.gh.repo(self.repo)
             label = self.gh.render.label(repo, name)
         payload = payloads.pull_request(
             self.gh, self.repo, number, "unlabeled" if remove else "labeled", sender=who.login
@@ -638,15 +612,14 @@ class World:
         if self.role(who.login) not in ("write", "maintain", "admin"):
             raise WorldError(f"{who.login} cannot merge")
         pull = self.gh.pull(self.repo, number)
-        sha = self._merge_commit(self.tip(pull.base_ref), pull.head_sha, f"Merge #{number}")
+        sha = self.git.merge(self.tip(pull.base_ref), pull.head_sha, f"Merge #{number}")
         assert sha is not None
         self._land(number, sha, who.login)
         return sha
 
     def _land(self, number: int, sha: str, by: str) -> None:
         pull = self.gh.pull(self.repo, number)
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         with self.gh.state.lock:
             r.git.update_ref(f"refs/heads/{pull.base_ref}", sha)
             pull.state, pull.merged, pull.closed_at = "closed", True, self.gh.state.now()
@@ -665,10 +638,10 @@ class World:
         if not verdict:
             raise WorldError(f"#{number} cannot be queued: {verdict}")
         base = self.tip(pull.base_ref)
-        sha = self._merge_commit(base, pull.head_sha, f"Merge #{number} (queue)")
+        sha = self.git.merge(base, pull.head_sha, f"Merge #{number} (queue)")
         assert sha is not None
         ref = f"refs/heads/gh-readonly-queue/{pull.base_ref}/pr-{number}-{base}"
-        self._git("update-ref", ref, sha)
+        self.git.update_ref(ref, sha)
         self._queue[number] = (sha, ref)
         payload = {
             "action": "checks_requested",
@@ -799,8 +772,7 @@ class World:
 
     def _default_workflows(self) -> dict[str, dict[str, Any]]:
         """path -> parsed workflow file, on the default branch's tip."""
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         return {
             path: YAML(typ="safe", pure=True).load(data) or {}
             for path, data in sorted(r.git.files_at(self.tip()).items())
@@ -827,8 +799,7 @@ class World:
     def _scan_schedules(self, target: float) -> None:
         crons = self._crons()
         minute = (int(self._scanned_until) // 60 + 1) * 60
-        r = self.gh.state.repo(self.repo)
-        assert r is not None
+        r = self.gh.repo(self.repo)
         while minute <= target:
             inactive = not r.private and minute - self._last_activity > SIXTY_DAYS
             if not (inactive and self.gh.rules(rules.SCHEDULE_INACTIVE)):
@@ -908,7 +879,7 @@ class World:
                 return self.tip(base.removeprefix("refs/heads/")), base, changed
             if not self.gh.rules(rules.PR_MERGE_REF):
                 return self.tip(pull.base_ref), f"refs/heads/{pull.base_ref}", changed
-            merge = self._merge_commit(
+            merge = self.git.merge(
                 self.tip(pull.base_ref),
                 pull.head_sha,
                 f"Merge {pull.head_sha} into {pull.base_ref}",
@@ -918,7 +889,7 @@ class World:
                 return None
             ref = f"refs/pull/{number}/merge"
             if merge is not None:
-                self._git("update-ref", ref, merge)
+                self.git.update_ref(ref, merge)
             return (merge or pull.head_sha), ref, changed
         if trigger == "merge_group":
             group = payload["merge_group"]
@@ -994,20 +965,7 @@ class World:
         return run_id
 
     def _on_default_branch(self, sha: str) -> bool:
-        proc = subprocess.run(
-            [
-                "git",
-                "--git-dir",
-                str(self.gh.git_dir(self.repo)),
-                "merge-base",
-                "--is-ancestor",
-                sha,
-                self.tip(),
-            ],
-            capture_output=True,
-            check=False,
-        )
-        return proc.returncode == 0
+        return self.git.is_ancestor(sha, self.tip())
 
     def _duration(self, workflow: str, job: str, trigger: str) -> float:
         """Most specific first: file@trigger:job, file@trigger, file:job, file."""
