@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from .config import Config
 from .github import GitHub, GitHubError, Unprocessable
-from .policy import STATUS_DESCRIPTION_MAX, PullFacts, Verdict, status_description, summary_markdown
+from .policy import PullFacts, Verdict, status_description, summary_markdown
+from .review_report import fit_description
 from .reviews import verdict_for
 
 State = Literal["success", "failure", "error"]
@@ -81,8 +82,9 @@ def gate_of(verdict: Verdict, *, title: str) -> Gate:
 
 
 def error_gate(reason: str) -> Gate:
-    text = reason if len(reason) <= STATUS_DESCRIPTION_MAX else reason[:139] + "…"
-    return Gate("error", text, f"### Review check: ❌ could not evaluate\n\n- {reason}\n")
+    return Gate(
+        "error", fit_description(reason), f"### Review check: ❌ could not evaluate\n\n- {reason}\n"
+    )
 
 
 class GateCapped(GitHubError):

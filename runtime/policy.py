@@ -13,7 +13,12 @@ from enum import StrEnum
 from typing import Any
 
 from .config import EXTERNAL, ReviewPolicy
-from .review_report import STATUS_DESCRIPTION_MAX, status_description, summary_markdown
+from .review_report import (
+    STATUS_DESCRIPTION_MAX,
+    short_sha,
+    status_description,
+    summary_markdown,
+)
 from .rules import AuthorFacts, ChangeSet, RuleResult, conditions_hold, describe, judge, pool_of
 
 __all__ = [
@@ -272,10 +277,6 @@ def latest_reviews(reviews: Iterable[ReviewFact]) -> dict[str, ReviewFact]:
     return latest
 
 
-def _short(sha: str | None) -> str:
-    return (sha or "?")[:7]
-
-
 def _counts_on(
     policy: ReviewPolicy, pull: PullFacts, head_only: bool, unchanged_since: frozenset[str]
 ) -> Callable[[ReviewFact], bool]:
@@ -293,8 +294,8 @@ def _counts_on(
 
 def _survived(review: ReviewFact, pull: PullFacts) -> str:
     return (
-        f"approved {_short(review.commit_id)}; the compare API shows the head "
-        f"{_short(pull.head_sha)} changes none of the PR's files since (a merge of the base "
+        f"approved {short_sha(review.commit_id)}; the compare API shows the head "
+        f"{short_sha(pull.head_sha)} changes none of the PR's files since (a merge of the base "
         "branch), so it still counts"
     )
 
@@ -332,7 +333,7 @@ def evaluate(
             note = "no review yet"
         elif state == APPROVED and not counts(review):
             note = (
-                f"approved {_short(commit)}, not the head {_short(pull.head_sha)}: "
+                f"approved {short_sha(commit)}, not the head {short_sha(pull.head_sha)}: "
                 "external contributors' approvals count only on the head commit"
             )
             stale.append(login)
@@ -395,7 +396,7 @@ def evaluate(
 def _stale_reason(stale: list[str], pull: PullFacts) -> str:
     return (
         f"approvals on older commits do not count: {', '.join(stale)} "
-        f"(head is {_short(pull.head_sha)})"
+        f"(head is {short_sha(pull.head_sha)})"
     )
 
 
@@ -586,7 +587,7 @@ def _state_note(review: ReviewFact | None, pull: PullFacts) -> str:
         return "no review yet"
     if review.state == APPROVED:
         return (
-            f"approved {_short(review.commit_id)}, not the head {_short(pull.head_sha)}: "
+            f"approved {short_sha(review.commit_id)}, not the head {short_sha(pull.head_sha)}: "
             "external contributors' approvals count only on the head commit"
         )
     return {
