@@ -328,26 +328,16 @@ def evaluate(
     for login in req.reviewers:
         review = latest.get(login.casefold())
         state, commit = (review.state, review.commit_id) if review else (None, None)
-        counted = False
-        if review is None:
-            note = "no review yet"
-        elif state == APPROVED and not counts(review):
-            note = (
-                f"approved {short_sha(commit)}, not the head {short_sha(pull.head_sha)}: "
-                "external contributors' approvals count only on the head commit"
-            )
-            stale.append(login)
-        elif state == APPROVED:
+        if review is not None and state == APPROVED and counts(review):
             survived = req.head_only and commit != pull.head_sha
             note, counted = (_survived(review, pull) if survived else "approved"), True
             approvers.append(login)
-        elif state == CHANGES_REQUESTED:
-            note = "requested changes"
-            blockers.append(login)
-        elif state == DISMISSED:
-            note = "review dismissed"
         else:
-            note = "commented"
+            note, counted = _state_note(review, pull), False
+            if state == APPROVED:
+                stale.append(login)
+            elif state == CHANGES_REQUESTED:
+                blockers.append(login)
         rows.append(ReviewerRow(login, True, state, commit, counted, note))
 
     # An external contributor's push has their approvals dismissed (dismiss-approvals);
@@ -583,6 +573,7 @@ def _with_rules(
 
 
 def _state_note(review: ReviewFact | None, pull: PullFacts) -> str:
+    """The row's note for a review that does not count (an approval here is a stale one)."""
     if review is None:
         return "no review yet"
     if review.state == APPROVED:
