@@ -19,7 +19,16 @@ from .review_report import (
     status_description,
     summary_markdown,
 )
-from .rules import AuthorFacts, ChangeSet, RuleResult, conditions_hold, describe, judge, pool_of
+from .rules import (
+    AuthorFacts,
+    ChangeSet,
+    RuleResult,
+    conditions_hold,
+    describe,
+    judge,
+    pool_of,
+    unique_logins,
+)
 
 __all__ = [
     "STATUS_DESCRIPTION_MAX",
@@ -155,16 +164,6 @@ class Verdict:
         return answer
 
 
-def _unique(logins: Iterable[str], *, without: str = "") -> tuple[str, ...]:
-    seen: set[str] = {without.casefold()} if without else set()
-    out = []
-    for login in logins:
-        if login.casefold() not in seen:
-            seen.add(login.casefold())
-            out.append(login)
-    return tuple(out)
-
-
 def needs_membership(policy: ReviewPolicy, author: str, author_type: str = "User") -> bool:
     """Whether classifying `author` needs the org membership lookup (one API call)."""
     return (
@@ -193,7 +192,7 @@ def requirement(
         return f"any {some(reviewers)} of {', '.join(reviewers)} must approve"
 
     if entry is not None:
-        reviewers = _unique(entry, without=author)
+        reviewers = unique_logins(entry, without=author)
         return Requirement(
             Kind.INTERNAL,
             reviewers,
@@ -211,7 +210,7 @@ def requirement(
             f"{author} is in {', '.join(groups)} and has no map entry: the rules decide",
         )
     if policy.is_bot(author, author_type) and policy.bots.treatment == "admins":
-        reviewers = _unique(policy.admins, without=author)
+        reviewers = unique_logins(policy.admins, without=author)
         return Requirement(
             Kind.BOT,
             reviewers,
@@ -229,7 +228,7 @@ def requirement(
             "the rules decide",
         )
     if is_member and not policy.is_bot(author, author_type):
-        reviewers = _unique(everyone, without=author)
+        reviewers = unique_logins(everyone, without=author)
         return Requirement(
             Kind.MEMBER,
             reviewers,
@@ -238,7 +237,7 @@ def requirement(
             f"{author} is a public member of {policy.external.org} without a map entry: "
             f"{rule(reviewers)}",
         )
-    reviewers = _unique(everyone, without=author)
+    reviewers = unique_logins(everyone, without=author)
     who = (
         "a bot reviewed as an external contributor"
         if policy.is_bot(author, author_type)

@@ -23,7 +23,7 @@ from .policy import (
     needs_membership,
     requirement,
 )
-from .rules import ChangeSet, only_outside
+from .rules import ChangeSet, only_outside, unique_logins
 
 
 def pull_facts(gh: GitHub, number: int) -> PullFacts:
@@ -300,10 +300,4 @@ def original_reviewers(gh: GitHub, number: int, author: str) -> list[str] | None
         return None
     people = [str(r["login"]) for r in original.get("requested_reviewers") or () if r.get("login")]
     people += [review.login for review in fetch_reviews(gh, number)]
-    seen = {author.casefold()}
-    out = []
-    for login in people:
-        if login.casefold() not in seen and "[bot]" not in login.casefold():
-            seen.add(login.casefold())
-            out.append(login)
-    return out
+    return list(unique_logins((p for p in people if "[bot]" not in p.casefold()), without=author))
