@@ -81,6 +81,10 @@ def gate_of(verdict: Verdict, *, title: str) -> Gate:
     )
 
 
+def review_title(number: int) -> str:
+    return f"Review check for #{number}"
+
+
 def error_gate(reason: str) -> Gate:
     return Gate(
         "error", fit_description(reason), f"### Review check: ❌ could not evaluate\n\n- {reason}\n"
@@ -238,7 +242,7 @@ def settle(
         pull, is_open = read_pull(gh, number)
         if not is_open:
             return Settled(number, "closed", pull.head_sha, detail="not open: no gate needed")
-    title = f"Review check for #{number}"
+    title = review_title(number)
     private = config.app is not None
     grouping = queue_grouping(gh, pull.base_ref) if target_sha is not None else ALL_GREEN
     for _ in range(SETTLE_ATTEMPTS):
@@ -251,7 +255,7 @@ def settle(
         gate = (
             gate_of(verdict, title=title)
             if grouping == ALL_GREEN
-            else refused_group_gate(verdict, title, grouping)
+            else refused_group_gate(verdict, number, grouping)
         )
         if writer.same(current, gate):
             return Settled(number, "unchanged", sha, gate, verdict)
@@ -288,7 +292,7 @@ def queue_grouping(gh: GitHub, base: str) -> str | None:
     return None
 
 
-def refused_group_gate(verdict: Verdict, title: str, grouping: str | None) -> Gate:
+def refused_group_gate(verdict: Verdict, number: int, grouping: str | None) -> Gate:
     """A group commit's gate when the queue is not known to be ALLGREEN: never success."""
     key = grouping if grouping in QUEUE_REFUSED else "HEADGREEN"
     reason = (
@@ -296,8 +300,8 @@ def refused_group_gate(verdict: Verdict, title: str, grouping: str | None) -> Ga
         "protect --merge-queue does), and each pull request's own group commit carries its "
         "own gate."
     )
-    own = gate_of(verdict, title=f"#{title.rsplit('#', 1)[-1]} itself")
-    heading = f"### {title}: ❌ refused, the merge queue is not ALLGREEN"
+    own = gate_of(verdict, title=f"#{number} itself")
+    heading = f"### {review_title(number)}: ❌ refused, the merge queue is not ALLGREEN"
     return Gate("failure", QUEUE_REFUSED[key], f"{heading}\n\n- {reason}\n\n{own.summary}")
 
 
