@@ -218,30 +218,18 @@ def requirement(
             False,
             f"{author} is a bot: one approval from an admin ({', '.join(reviewers)}) suffices",
         )
-    if is_member and not policy.is_bot(author, author_type) and policy.has_rules:
-        return Requirement(
-            Kind.MEMBER,
-            (),
-            0,
-            False,
-            f"{author} is a public member of {policy.external.org} without a map entry: "
-            "the rules decide",
-        )
-    if is_member and not policy.is_bot(author, author_type):
-        reviewers = unique_logins(everyone, without=author)
-        return Requirement(
-            Kind.MEMBER,
-            reviewers,
-            some(reviewers),
-            False,
-            f"{author} is a public member of {policy.external.org} without a map entry: "
-            f"{rule(reviewers)}",
-        )
     reviewers = unique_logins(everyone, without=author)
+    if is_member and not policy.is_bot(author, author_type):
+        member = f"{author} is a public member of {policy.external.org} without a map entry"
+        if policy.has_rules:
+            return Requirement(Kind.MEMBER, (), 0, False, f"{member}: the rules decide")
+        return Requirement(
+            Kind.MEMBER, reviewers, some(reviewers), False, f"{member}: {rule(reviewers)}"
+        )
     who = (
         "a bot reviewed as an external contributor"
         if policy.is_bot(author, author_type)
-        else ("an external contributor")
+        else "an external contributor"
     )
     return Requirement(
         Kind.EXTERNAL,
