@@ -136,6 +136,9 @@ class StatusGate:
         return current is not None and (current.state, current.title) == (gate.state, gate.title)
 
 
+CONCLUSION_STATES: dict[str | None, State] = {"success": "success", "failure": "failure"}
+
+
 class CheckRunGate:
     """The gate as a check run of the configured App: only that App's token can write it."""
 
@@ -152,12 +155,8 @@ class CheckRunGate:
         for run in body.get("check_runs") or ():
             if run.get("status") != "completed":
                 continue
-            conclusion = run.get("conclusion")
-            state: State = (
-                "success"
-                if conclusion == "success"
-                else ("failure" if conclusion == "failure" else "error")
-            )
+            # Any other conclusion is an error (`write` says "error" as action_required).
+            state: State = CONCLUSION_STATES.get(run.get("conclusion"), "error")
             output = run.get("output") or {}
             return Gate(state, output.get("title") or "", output.get("summary") or "")
         return None
