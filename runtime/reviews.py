@@ -289,9 +289,8 @@ def original_reviewers(gh: GitHub, number: int, author: str) -> list[str] | None
     backportReviewers): pending requests, then reviewers, no bots, never the author.
     None when `number` is not a pull request (an issue, or nothing)."""
     try:
-        original = gh.get(gh.repo_path(f"/pulls/{number}"))
+        original = pull_facts(gh, number)
     except NotFound:
         return None
-    people = [str(r["login"]) for r in original.get("requested_reviewers") or () if r.get("login")]
-    people += [review.login for review in fetch_reviews(gh, number)]
+    people = [*original.requested, *(review.login for review in fetch_reviews(gh, number))]
     return list(unique_logins((p for p in people if "[bot]" not in p.casefold()), without=author))
