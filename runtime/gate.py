@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from .config import Config
 from .github import GitHub, GitHubError, Unprocessable
-from .policy import STATUS_DESCRIPTION_MAX, PullFacts, Verdict, status_description, summary_markdown
+from .policy import PullFacts, Verdict, status_description, summary_markdown
+from .review_report import fit_description
 from .reviews import verdict_for
 
 State = Literal["success", "failure", "error"]
@@ -80,9 +81,14 @@ def gate_of(verdict: Verdict, *, title: str) -> Gate:
     )
 
 
+def review_title(number: int) -> str:
+    return f"Review check for #{number}"
+
+
 def error_gate(reason: str) -> Gate:
-    text = reason if len(reason) <= STATUS_DESCRIPTION_MAX else reason[:139] + "…"
-    return Gate("error", text, f"### Review check: ❌ could not evaluate\n\n- {reason}\n")
+    return Gate(
+        "error", fit_description(reason), f"### Review check: ❌ could not evaluate\n\n- {reason}\n"
+    )
 
 
 class GateCapped(GitHubError):
@@ -130,6 +136,9 @@ class StatusGate:
         return current is not None and (current.state, current.title) == (gate.state, gate.title)
 
 
+CONCLUSION_STATES: dict[str | None, State] = {"success": "success", "failure": "failure"}
+
+
 class CheckRunGate:
     """The gate as a check run of the configured App: only that App's token can write it."""
 
@@ -146,12 +155,8 @@ class CheckRunGate:
         for run in body.get("check_runs") or ():
             if run.get("status") != "completed":
                 continue
-            conclusion = run.get("conclusion")
-            state: State = (
-                "success"
-                if conclusion == "success"
-                else ("failure" if conclusion == "failure" else "error")
-            )
+            # Any other conclusion is an error (`write` says "error" as action_required).
+            state: State = CONCLUSION_STATES.get(run.get("conclusion"), "error")
             output = run.get("output") or {}
             return Gate(state, output.get("title") or "", output.get("summary") or "")
         return None
@@ -236,7 +241,7 @@ def settle(
         pull, is_open = read_pull(gh, number)
         if not is_open:
             return Settled(number, "closed", pull.head_sha, detail="not open: no gate needed")
-    title = f"Review check for #{number}"
+    title = review_title(number)
     private = config.app is not None
     grouping = queue_grouping(gh, pull.base_ref) if target_sha is not None else ALL_GREEN
     for _ in range(SETTLE_ATTEMPTS):
@@ -249,7 +254,7 @@ def settle(
         gate = (
             gate_of(verdict, title=title)
             if grouping == ALL_GREEN
-            else refused_group_gate(verdict, title, grouping)
+            else refused_group_gate(verdict, number, grouping)
         )
         if writer.same(current, gate):
             return Settled(number, "unchanged", sha, gate, verdict)
@@ -286,7 +291,7 @@ def queue_grouping(gh: GitHub, base: str) -> str | None:
     return None
 
 
-def refused_group_gate(verdict: Verdict, title: str, grouping: str | None) -> Gate:
+def refused_group_gate(verdict: Verdict, number: int, grouping: str | None) -> Gate:
     """A group commit's gate when the queue is not known to be ALLGREEN: never success."""
     key = grouping if grouping in QUEUE_REFUSED else "HEADGREEN"
     reason = (
@@ -294,8 +299,8 @@ def refused_group_gate(verdict: Verdict, title: str, grouping: str | None) -> Ga
         "protect --merge-queue does), and each pull request's own group commit carries its "
         "own gate."
     )
-    own = gate_of(verdict, title=f"#{title.rsplit('#', 1)[-1]} itself")
-    heading = f"### {title}: ❌ refused, the merge queue is not ALLGREEN"
+    own = gate_of(verdict, title=f"#{number} itself")
+    heading = f"### {review_title(number)}: ❌ refused, the merge queue is not ALLGREEN"
     return Gate("failure", QUEUE_REFUSED[key], f"{heading}\n\n- {reason}\n\n{own.summary}")
 
 

@@ -13,8 +13,22 @@ from enum import StrEnum
 from typing import Any
 
 from .config import EXTERNAL, ReviewPolicy
-from .review_report import STATUS_DESCRIPTION_MAX, status_description, summary_markdown
-from .rules import AuthorFacts, ChangeSet, RuleResult, conditions_hold, describe, judge, pool_of
+from .review_report import (
+    STATUS_DESCRIPTION_MAX,
+    short_sha,
+    status_description,
+    summary_markdown,
+)
+from .rules import (
+    AuthorFacts,
+    ChangeSet,
+    RuleResult,
+    conditions_hold,
+    describe,
+    judge,
+    pool_of,
+    unique_logins,
+)
 
 __all__ = [
     "STATUS_DESCRIPTION_MAX",
@@ -150,16 +164,6 @@ class Verdict:
         return answer
 
 
-def _unique(logins: Iterable[str], *, without: str = "") -> tuple[str, ...]:
-    seen: set[str] = {without.casefold()} if without else set()
-    out = []
-    for login in logins:
-        if login.casefold() not in seen:
-            seen.add(login.casefold())
-            out.append(login)
-    return tuple(out)
-
-
 def needs_membership(policy: ReviewPolicy, author: str, author_type: str = "User") -> bool:
     """Whether classifying `author` needs the org membership lookup (one API call)."""
     return (
@@ -188,7 +192,7 @@ def requirement(
         return f"any {some(reviewers)} of {', '.join(reviewers)} must approve"
 
     if entry is not None:
-        reviewers = _unique(entry, without=author)
+        reviewers = unique_logins(entry, without=author)
         return Requirement(
             Kind.INTERNAL,
             reviewers,
@@ -206,7 +210,7 @@ def requirement(
             f"{author} is in {', '.join(groups)} and has no map entry: the rules decide",
         )
     if policy.is_bot(author, author_type) and policy.bots.treatment == "admins":
-        reviewers = _unique(policy.admins, without=author)
+        reviewers = unique_logins(policy.admins, without=author)
         return Requirement(
             Kind.BOT,
             reviewers,
@@ -214,30 +218,18 @@ def requirement(
             False,
             f"{author} is a bot: one approval from an admin ({', '.join(reviewers)}) suffices",
         )
-    if is_member and not policy.is_bot(author, author_type) and policy.has_rules:
-        return Requirement(
-            Kind.MEMBER,
-            (),
-            0,
-            False,
-            f"{author} is a public member of {policy.external.org} without a map entry: "
-            "the rules decide",
-        )
+    reviewers = unique_logins(everyone, without=author)
     if is_member and not policy.is_bot(author, author_type):
-        reviewers = _unique(everyone, without=author)
+        member = f"{author} is a public member of {policy.external.org} without a map entry"
+        if policy.has_rules:
+            return Requirement(Kind.MEMBER, (), 0, False, f"{member}: the rules decide")
         return Requirement(
-            Kind.MEMBER,
-            reviewers,
-            some(reviewers),
-            False,
-            f"{author} is a public member of {policy.external.org} without a map entry: "
-            f"{rule(reviewers)}",
+            Kind.MEMBER, reviewers, some(reviewers), False, f"{member}: {rule(reviewers)}"
         )
-    reviewers = _unique(everyone, without=author)
     who = (
         "a bot reviewed as an external contributor"
         if policy.is_bot(author, author_type)
-        else ("an external contributor")
+        else "an external contributor"
     )
     return Requirement(
         Kind.EXTERNAL,
@@ -272,10 +264,6 @@ def latest_reviews(reviews: Iterable[ReviewFact]) -> dict[str, ReviewFact]:
     return latest
 
 
-def _short(sha: str | None) -> str:
-    return (sha or "?")[:7]
-
-
 def _counts_on(
     policy: ReviewPolicy, pull: PullFacts, head_only: bool, unchanged_since: frozenset[str]
 ) -> Callable[[ReviewFact], bool]:
@@ -293,8 +281,8 @@ def _counts_on(
 
 def _survived(review: ReviewFact, pull: PullFacts) -> str:
     return (
-        f"approved {_short(review.commit_id)}; the compare API shows the head "
-        f"{_short(pull.head_sha)} changes none of the PR's files since (a merge of the base "
+        f"approved {short_sha(review.commit_id)}; the compare API shows the head "
+        f"{short_sha(pull.head_sha)} changes none of the PR's files since (a merge of the base "
         "branch), so it still counts"
     )
 
@@ -327,26 +315,16 @@ def evaluate(
     for login in req.reviewers:
         review = latest.get(login.casefold())
         state, commit = (review.state, review.commit_id) if review else (None, None)
-        counted = False
-        if review is None:
-            note = "no review yet"
-        elif state == APPROVED and not counts(review):
-            note = (
-                f"approved {_short(commit)}, not the head {_short(pull.head_sha)}: "
-                "external contributors' approvals count only on the head commit"
-            )
-            stale.append(login)
-        elif state == APPROVED:
+        if review is not None and state == APPROVED and counts(review):
             survived = req.head_only and commit != pull.head_sha
             note, counted = (_survived(review, pull) if survived else "approved"), True
             approvers.append(login)
-        elif state == CHANGES_REQUESTED:
-            note = "requested changes"
-            blockers.append(login)
-        elif state == DISMISSED:
-            note = "review dismissed"
         else:
-            note = "commented"
+            note, counted = _state_note(review, pull), False
+            if state == APPROVED:
+                stale.append(login)
+            elif state == CHANGES_REQUESTED:
+                blockers.append(login)
         rows.append(ReviewerRow(login, True, state, commit, counted, note))
 
     # An external contributor's push has their approvals dismissed (dismiss-approvals);
@@ -395,7 +373,7 @@ def evaluate(
 def _stale_reason(stale: list[str], pull: PullFacts) -> str:
     return (
         f"approvals on older commits do not count: {', '.join(stale)} "
-        f"(head is {_short(pull.head_sha)})"
+        f"(head is {short_sha(pull.head_sha)})"
     )
 
 
@@ -582,11 +560,12 @@ def _with_rules(
 
 
 def _state_note(review: ReviewFact | None, pull: PullFacts) -> str:
+    """The row's note for a review that does not count (an approval here is a stale one)."""
     if review is None:
         return "no review yet"
     if review.state == APPROVED:
         return (
-            f"approved {_short(review.commit_id)}, not the head {_short(pull.head_sha)}: "
+            f"approved {short_sha(review.commit_id)}, not the head {short_sha(pull.head_sha)}: "
             "external contributors' approvals count only on the head commit"
         )
     return {

@@ -31,8 +31,13 @@ def status_description(verdict: Verdict) -> str:
             f"; stale approval still standing (dismissal refused or pending): "
             f"{', '.join(verdict.undismissed)}"
         )
+    return fit_description(text)
+
+
+def fit_description(text: str) -> str:
+    """`text` cut to what a status description holds, marked with '…' when cut."""
     if len(text) > STATUS_DESCRIPTION_MAX:
-        text = text[: STATUS_DESCRIPTION_MAX - 1] + "…"
+        return text[: STATUS_DESCRIPTION_MAX - 1] + "…"
     return text
 
 
@@ -54,7 +59,7 @@ def _cell(text: str | None) -> str:
     return (text or "—").replace("|", "\\|").replace("\n", " ")
 
 
-def _short(sha: str | None) -> str:
+def short_sha(sha: str | None) -> str:
     return (sha or "?")[:7]
 
 
@@ -86,9 +91,10 @@ def summary_markdown(verdict: Verdict, *, title: str = "Review check") -> str:
             "|---|---|---|---|---|---|",
         ]
         for row in verdict.rows:
+            commit = short_sha(row.commit_id) if row.commit_id else None
             lines.append(
                 f"| {_cell(row.login)} | {'yes' if row.required else 'no'} | "
-                f"{_cell(row.state)} | {_cell(_short(row.commit_id) if row.commit_id else None)} "
+                f"{_cell(row.state)} | {_cell(commit)} "
                 f"| {'✅' if row.counts else '—'} | {_cell(row.note)} |"
             )
     return "\n".join(lines) + "\n"

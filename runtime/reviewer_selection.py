@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 
 from .config import EXTERNAL, ReviewPolicy
 from .policy import PullFacts, Verdict, evaluate_rules, requirement
+from .review_rules import Rule
 from .rules import ChangeSet, RuleResult, branch_matches, matching
 
 MAX_REQUESTED = 15  # GitHub refuses more requested reviewers on one pull request
@@ -129,15 +130,14 @@ def preferred_for(
 
 
 def _slots(
-    policy: ReviewPolicy, result: RuleResult, rule_pick: int | None
+    policy: ReviewPolicy, rule: Rule, result: RuleResult
 ) -> list[tuple[str, list[str], int]]:
     """(name, people, how many to request) per part of a rule's pool."""
-    rule = next(r for r in policy.rules if r.name == result.name)
     req = rule.require
     pool = list(result.pool)
     if req.approvals == "all":
         return [(result.name, pool, len(pool))]
-    want = rule_pick or req.approvals
+    want = rule.request.pick or req.approvals
     if req.at_least_one_from is None:
         return [(result.name, pool, want)]
     owners = {login.casefold() for login in policy.group(req.at_least_one_from)}
@@ -170,7 +170,7 @@ def rule_candidates(
         if not result.in_force or result.effect == "bypass":
             continue
         rule = next(r for r in policy.rules if r.name == result.name)
-        for slot_name, people, want in _slots(policy, result, rule.request.pick):
+        for slot_name, people, want in _slots(policy, rule, result):
             people = [login for login in people if login.casefold() not in omitted]
             chosen = preferred_for(policy, people, names)
             out += [

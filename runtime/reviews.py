@@ -23,7 +23,7 @@ from .policy import (
     needs_membership,
     requirement,
 )
-from .rules import ChangeSet, only_outside
+from .rules import ChangeSet, only_outside, unique_logins
 
 
 def pull_facts(gh: GitHub, number: int) -> PullFacts:
@@ -38,19 +38,13 @@ def fetch_reviews(gh: GitHub, number: int) -> list[ReviewFact]:
     return [fact for fact in facts if fact is not None]
 
 
-def is_public_member(gh: GitHub, org: str, login: str) -> bool:
-    """`GET /orgs/{org}/public_members/{login}`: 204 yes, 404 no (needs no permission)."""
+def is_member(gh: GitHub, org: str, login: str, *, private: bool) -> bool:
+    """204 yes, 404 no. `GET /orgs/{org}/public_members/{login}` needs no permission;
+    with `private`, `GET /orgs/{org}/members/{login}` sees private members too (an
+    App's token with `members: read`)."""
+    listing = "members" if private else "public_members"
     try:
-        gh.request("GET", f"/orgs/{org}/public_members/{login}")
-    except NotFound:
-        return False
-    return True
-
-
-def is_member(gh: GitHub, org: str, login: str) -> bool:
-    """`GET /orgs/{org}/members/{login}`: 204 yes; private members too with `members: read`."""
-    try:
-        gh.request("GET", f"/orgs/{org}/members/{login}")
+        gh.request("GET", f"/orgs/{org}/{listing}/{login}")
     except NotFound:
         return False
     return True
@@ -67,17 +61,17 @@ def membership(gh: GitHub, policy: ReviewPolicy, pull: PullFacts, *, private: bo
     org = policy.external.org
     assert org is not None
     # For the organisation that owns the repository, GitHub already says whether the
-    # author is a member: anything but MEMBER/OWNER rules membership out, no call.
+    # author is a public member: anything but MEMBER/OWNER rules that out, no call
+    # (a private member is a CONTRIBUTOR there, so `private` always asks).
     owner = pull.base_repo.split("/")[0]
-    if private:
-        return is_member(gh, org, pull.author)
     if (
-        owner.casefold() == org.casefold()
+        not private
+        and owner.casefold() == org.casefold()
         and pull.author_association is not None
         and pull.author_association.upper() not in ("MEMBER", "OWNER")
     ):
         return False
-    return is_public_member(gh, org, pull.author)
+    return is_member(gh, org, pull.author, private=private)
 
 
 def needs_files(policy: ReviewPolicy) -> bool:
@@ -295,15 +289,8 @@ def original_reviewers(gh: GitHub, number: int, author: str) -> list[str] | None
     backportReviewers): pending requests, then reviewers, no bots, never the author.
     None when `number` is not a pull request (an issue, or nothing)."""
     try:
-        original = gh.get(gh.repo_path(f"/pulls/{number}"))
+        original = pull_facts(gh, number)
     except NotFound:
         return None
-    people = [str(r["login"]) for r in original.get("requested_reviewers") or () if r.get("login")]
-    people += [review.login for review in fetch_reviews(gh, number)]
-    seen = {author.casefold()}
-    out = []
-    for login in people:
-        if login.casefold() not in seen and "[bot]" not in login.casefold():
-            seen.add(login.casefold())
-            out.append(login)
-    return out
+    people = [*original.requested, *(review.login for review in fetch_reviews(gh, number))]
+    return list(unique_logins((p for p in people if "[bot]" not in p.casefold()), without=author))

@@ -269,15 +269,21 @@ def describe(req: Requirement) -> str:
     return text
 
 
+def unique_logins(logins: Iterable[str], *, without: str = "") -> tuple[str, ...]:
+    """Each login once (GitHub logins ignore case), in order, never `without`."""
+    seen: set[str] = {without.casefold()} if without else set()
+    out = []
+    for login in logins:
+        if login.casefold() not in seen:
+            seen.add(login.casefold())
+            out.append(login)
+    return tuple(out)
+
+
 def pool_of(policy: ReviewPolicy, req: Requirement, author: str) -> tuple[str, ...]:
-    seen = {author.casefold()}
-    pool = []
-    for name in req.from_:
-        for login in policy.group(name):
-            if login.casefold() not in seen:
-                seen.add(login.casefold())
-                pool.append(login)
-    return tuple(pool)
+    return unique_logins(
+        (login for name in req.from_ for login in policy.group(name)), without=author
+    )
 
 
 def judge(

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         membership,
         request_reviewers,
     )
+    from repowarden.runtime.rules import ChangeSet
 
     ctx = RunContext.from_env()
     config = load_config(args.config)
@@ -75,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
         # Approvals whose commit differs from the head only outside the PR's files
         # (a merge of the base branch) stay: the policy still counts them.
         commits = {review.commit_id for review in stale if review.commit_id}
-        kept, why = kept_commits(
-            gh, pull, fetch_files(gh, pull), commits, compare=args.compare_commits
-        )
+        # Without the compare API the files would go unused: not read, as in `gather`.
+        changes = fetch_files(gh, pull) if args.compare_commits else ChangeSet()
+        kept, why = kept_commits(gh, pull, changes, commits, compare=args.compare_commits)
         if why:
             print(f"none kept: {why}")
         stale = [review for review in stale if review.commit_id not in kept]

@@ -35,53 +35,34 @@ EVENTS = ("schedule", "workflow_dispatch")
 # leaves most of that minute to them.
 MAX_DELETES = 40
 
-Key = tuple[str, ...]
-
 
 class _OpenPulls:
-    """The open pull requests, listed once and only if a run needs them."""
+    """The open pull requests, listed once, indexed the ways a run names its PR."""
 
     def __init__(self, gh: GitHub) -> None:
-        self._gh = gh
-        self._pulls: list[dict[str, Any]] | None = None
-        self.by_number: dict[int, dict[str, Any]] = {}
         self.by_sha: dict[tuple[str, str], int] = {}
         self.by_branch: dict[tuple[str, str], int] = {}
-
-    def load(self) -> None:
-        if self._pulls is not None:
-            return
-        self._pulls = list(self._gh.paginate(self._gh.repo_path("/pulls"), state="open"))
-        for pull in self._pulls:
-            head = pull["head"]
+        self.numbers: set[int] = set()
+        for pull in gh.paginate(gh.repo_path("/pulls"), state="open"):
+            head, number = pull["head"], int(pull["number"])
             repo = ((head.get("repo") or {}).get("full_name") or "").casefold()
-            self.by_number[int(pull["number"])] = pull
-            self.by_sha[(repo, head["sha"])] = int(pull["number"])
-            self.by_branch[(repo, head["ref"])] = int(pull["number"])
+            self.numbers.add(number)
+            self.by_sha[(repo, head["sha"])] = number
+            self.by_branch[(repo, head["ref"])] = number
 
 
-def _head_repo(run: dict[str, Any]) -> str:
-    return str((run.get("head_repository") or {}).get("full_name") or "").casefold()
-
-
-def _key(run: dict[str, Any], repository: str, pulls: _OpenPulls) -> Key:
-    head_repo = _head_repo(run)
+def _open_pull(run: dict[str, Any], repository: str, pulls: _OpenPulls) -> int | None:
+    """The open pull request a run belongs to; None for a closed one or none found."""
     for item in run.get("pull_requests") or ():
         base_url = str(((item.get("base") or {}).get("repo") or {}).get("url") or "")
         if not base_url or base_url.casefold().endswith(f"/repos/{repository.casefold()}"):
-            return ("pr", str(item["number"]))
-    pulls.load()
+            number = int(item["number"])
+            return number if number in pulls.numbers else None
+    head_repo = str((run.get("head_repository") or {}).get("full_name") or "").casefold()
     number = pulls.by_sha.get((head_repo, run["head_sha"]))
     if number is None:
         number = pulls.by_branch.get((head_repo, run.get("head_branch") or ""))
-    if number is not None:
-        return ("pr", str(number))
-    if not head_repo:
-        # The fork was deleted: only the commit still tells such runs apart.
-        return ("sha", run["head_sha"])
-    # A closed PR or one we cannot see: its head repository and branch still
-    # identify it, and keep two forks' `patch-1` apart.
-    return ("branch", head_repo, run.get("head_branch") or "")
+    return number
 
 
 def _newest_first(run: dict[str, Any]) -> tuple[str, int]:
@@ -99,15 +80,14 @@ def run(args: argparse.Namespace) -> int:
         )
     gh = GitHub(ctx.repository)
     pulls = _OpenPulls(gh)
-    pulls.load()
 
-    groups: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     runs_path = gh.repo_path(f"/actions/workflows/{WORKFLOW}/runs")
     for item in gh.paginate(runs_path, key="workflow_runs"):
         if item.get("event") in PR_EVENTS:
-            key = _key(item, ctx.repository, pulls)
-            if key[0] == "pr" and int(key[1]) in pulls.by_number:
-                groups[key].append(item)  # runs of closed PRs stay: their audit trail
+            number = _open_pull(item, ctx.repository, pulls)
+            if number is not None:
+                groups[number].append(item)  # runs of closed PRs stay: their audit trail
 
     deleted = 0
     left = 0

@@ -102,10 +102,10 @@ def _from_snapshot(config: Config, path: Path) -> Verdict:
 
 
 def _live(config: Config, repository: str, number: int) -> Verdict:
-    from repowarden.runtime.reviews import gather, pull_facts
+    from repowarden.runtime.reviews import pull_facts, verdict_for
 
     gh = GitHub(repository)
-    return gather(gh, config, pull_facts(gh, number)).verdict(config.review)
+    return verdict_for(gh, config, pull_facts(gh, number))
 
 
 COMMAND = Command(

@@ -66,7 +66,7 @@ from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.github import GitHub, GitHubError
 
 if TYPE_CHECKING:
-    from repowarden.runtime.gate import Step
+    from repowarden.runtime.gate import Settled, Step
 
 EVENTS = ("schedule", "workflow_dispatch")
 SWEEP_POINTS = 450
@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     return Exit.GITHUB if listed("failed") else Exit.OK
 
 
-def _listed(results: list[Any], limit: int = 20) -> str:
+def _listed(results: list[Settled], limit: int = 20) -> str:
     """How many, and the first `limit` of them; a reason they share is said once."""
     if not results:
         return "none"

@@ -233,6 +233,7 @@ def test_without_the_flag_or_the_scope_nothing_is_kept(runner: Runner, github: F
     assert outcome.code == 0, outcome.err
     assert "none kept: this job was not granted contents: read" in outcome.out
     assert github.calls_matching("GET", r"/compare/") == []
+    assert github.calls_matching("GET", r"/files") == []  # nothing to compare them with
     assert [s for _, s in states(github, pr)] == ["DISMISSED", "DISMISSED"]
 
     pr, _ = approved_then_updated(runner, github)

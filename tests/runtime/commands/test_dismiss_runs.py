@@ -220,17 +220,21 @@ def test_least_privilege(
     assert_least_privilege(load("dismiss-runs"), github, attempt)
 
 
-def test_runs_of_deleted_forks_are_told_apart_by_commit(github: FakeGitHub) -> None:
+def test_runs_of_deleted_forks_belong_to_no_open_pull_request(github: FakeGitHub) -> None:
     # GitHub sends `head_repository: null` once a fork is deleted; the fake never does.
     from repowarden.runtime.commands import dismiss_runs
     from repowarden.runtime.github import GitHub
 
     github.add_repo("o/r")
+    pr = github.add_pull("o/r", author="mallory", head_repo="mallory/r", head_ref="patch-1")
+    head = github.pull("o/r", pr).head_sha
     pulls = dismiss_runs._OpenPulls(GitHub("o/r", token=github.token({"pull-requests": "read"})))
 
-    def key(sha: str) -> tuple[str, ...]:
-        run = {"head_sha": sha, "head_branch": "patch-1", "head_repository": None}
-        return dismiss_runs._key(run, "o/r", pulls)
+    def pull_of(sha: str, head_repository: dict[str, str] | None) -> int | None:
+        run = {"head_sha": sha, "head_branch": "patch-1", "head_repository": head_repository}
+        return dismiss_runs._open_pull(run, "o/r", pulls)
 
-    assert key("a" * 40) == ("sha", "a" * 40)
-    assert key("a" * 40) != key("b" * 40)
+    assert pull_of(head, {"full_name": "Mallory/R"}) == pr
+    # Neither its commit nor its branch makes a deleted fork's run mallory's.
+    assert pull_of(head, None) is None
+    assert pull_of("b" * 40, None) is None

@@ -162,7 +162,11 @@ def test_the_sweep_leaves_its_reserve_of_the_hour_to_other_jobs(
     assert len(github.calls) <= 1 + 19
     assert github.rate_limit_used(github.token(PERMS, repo="o/r"), "/repos/o/r") <= 600
     assert "share of the hour spent (419 of 1000 requests left" in outcome.summary
-    assert len(pulls) > 4
+    # Two evaluations with their repairs fit in the share; the rest wait, said why.
+    assert (
+        f"- not evaluated, deferred to the next sweep: {len(pulls) - 2} (this sweep's share"
+        in outcome.summary
+    )
 
 
 @pytest.mark.parametrize("event", ["push", "pull_request_target"])
