@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repowarden.runtime.errors import BadInput
-from repowarden.runtime.generated import CONFIG_PATH
+from repowarden.runtime.generated import CODEOWNERS_PATH, CONFIG_PATH
 
 if TYPE_CHECKING:
     from .writer import Drift
@@ -105,7 +105,7 @@ def _fold_and_generate(root: Path, config_path: Path, name: str, text: str) -> O
     from repowarden.runtime.config import parse_config
 
     from . import writer
-    from .adopt import CODEOWNERS_PATH, fold_into_config, foreign_codeowners, parse_codeowners
+    from .adopt import fold_into_config, foreign_codeowners, parse_codeowners
     from .build import plan
 
     theirs = foreign_codeowners(root)

@@ -42,7 +42,7 @@ GATE = f"{layout.WORKFLOWS_DIR}/{layout.GATE_WORKFLOW}"
 # workflows by this name).
 REVIEW_WORKFLOW_NAME = "repowarden: review recorded"
 LINT = f"{layout.WORKFLOWS_DIR}/{layout.LINT_WORKFLOW}"
-CODEOWNERS = f"{layout.GENERATED_ROOT}/CODEOWNERS"
+CODEOWNERS = layout.CODEOWNERS_PATH
 ACTION = f"{layout.ACTION_DIR}/action.yml"
 ACTIONLINT = f"{layout.VENDOR_ROOT}/actionlint.yaml"
 

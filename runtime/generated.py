@@ -26,6 +26,9 @@ from .errors import BadInput
 CONFIG_PATH = ".github/repowarden.yml"
 # Every generated file is under this folder of the target repository.
 GENERATED_ROOT = ".github"
+# The one file outside VENDOR_ROOT that people may have written by hand before adopting
+# repowarden (`generate --fold-codeowners` folds theirs into the config).
+CODEOWNERS_PATH = f"{GENERATED_ROOT}/CODEOWNERS"
 # The vendored runtime, the lint requirements, the schema and the manifest.
 VENDOR_ROOT = ".github/repowarden"
 MANIFEST_PATH = f"{VENDOR_ROOT}/generated.txt"
