@@ -275,13 +275,10 @@ def app_permissions(config: Config, command: str) -> list[Permission]:
 def _gate_context(config: Config) -> dict[str, Any]:
     """The gate writers' jobs: with an App, the job's own token only checks out."""
     writers = {"check": "check", "gate": "check", "sweep": "sweep"}
-    if config.app is None:
-        jobs = {job: _job(config, [command]) for job, command in writers.items()}
-    else:
-        jobs = {job: _job(config, [command], app=True) for job, command in writers.items()}
+    app = config.app is not None
     return {
         "app": config.app,
-        "jobs": jobs,
+        "jobs": {job: _job(config, [command], app=app) for job, command in writers.items()},
         "app_permissions": {
             command: app_permissions(config, command) for command in set(writers.values())
         },
