@@ -12,9 +12,8 @@ import argparse
 import sys
 
 from .commands import MODULES, load
-from .errors import BadInput, ConfigError, Exit
+from .errors import ConfigError, Exit, RepowardenError
 from .generated import CONFIG_PATH
-from .github import GitHubError
 
 
 def parser_for(name: str) -> argparse.ArgumentParser:
@@ -54,13 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(load(name).run(args))
     except ConfigError as exc:
         print(f"error: invalid config:\n{exc}", file=sys.stderr)
-        return Exit.BAD_INPUT
-    except BadInput as exc:
+        return exc.exit_code
+    except RepowardenError as exc:  # BadInput, GitHubError: each carries its code
         print(f"error: {exc}", file=sys.stderr)
-        return Exit.BAD_INPUT
-    except GitHubError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return Exit.GITHUB
+        return exc.exit_code
 
 
 if __name__ == "__main__":
