@@ -154,6 +154,7 @@ def environment() -> Environment:
     env.globals["uses"] = lambda action: pin(action).uses
     env.globals["gh"] = expression
     env.globals["requirement_sets"] = REQUIREMENT_SETS
+    env.globals["artifacts_dir"] = layout.ARTIFACTS_DIR
     env.globals["uv_version"] = tool_version("uv")
     return env
 

@@ -46,7 +46,8 @@ REVIEW_WORKFLOW = "repowarden-review.yml"
 GATE_WORKFLOW = "repowarden-gate.yml"
 LINT_WORKFLOW = "repowarden-lint.yml"
 ACTION_DIR = ".github/actions/repowarden"
-# The folder under $RUNNER_TEMP the dispatch jobs hand their artifact through.
+# The folder under $RUNNER_TEMP the dispatch jobs hand their artifact through: the
+# rendered workflow uploads and downloads it, the runtime's commands default to it.
 ARTIFACTS_DIR = "repowarden-artifacts"
 
 _HEADER_RE = re.compile(
