@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import MODULES, load
+from .commands import MODULES, add_all_arguments, load
 from .errors import ConfigError, Exit, RepowardenError
-from .generated import CONFIG_PATH
 
 
 def parser_for(name: str) -> argparse.ArgumentParser:
@@ -22,12 +21,7 @@ def parser_for(name: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m repowarden.runtime {name}", description=command.summary
     )
-    # Declared once here: every command reads the config (the composite action always
-    # passes --config; people running explain may rely on the default).
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-    command.add_arguments(parser)
-    for option in command.options:
-        parser.add_argument(option.flag, action="store_true", help=option.help)
+    add_all_arguments(parser, command)
     return parser
 
 
