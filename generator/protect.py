@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from repowarden.runtime.config import Config, ConfigError, load_config
-from repowarden.runtime.errors import Exit
+from repowarden.runtime.errors import BadInput, Exit
 from repowarden.runtime.generated import CONFIG_PATH
 
 # The GitHub Actions App: the source of statuses written with a job's GITHUB_TOKEN.
@@ -323,8 +323,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 done, 2 bad input (config, missing token), 3 GitHub refused or unreachable."""
-    from repowarden.runtime.github import GitHub, GitHubError
+    """Exit 0 done, 2 bad input (config, missing token), 3 GitHub refused or unreachable.
+
+    BadInput and GitHubError reach the CLI's `main`, which prints them with their code.
+    """
+    from repowarden.runtime.github import GitHub
 
     config_path = Path(args.config) if args.config else Path(args.root) / CONFIG_PATH
     try:
@@ -341,17 +344,11 @@ def run(args: argparse.Namespace) -> int:
         return Exit.OK
     token = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN")
     if not token:
-        print(
-            "error: --apply needs an admin token (repository administration: write) in "
-            "GH_TOKEN or GITHUB_TOKEN",
-            file=sys.stderr,
+        raise BadInput(
+            "--apply needs an admin token (repository administration: write) in "
+            "GH_TOKEN or GITHUB_TOKEN"
         )
-        return Exit.BAD_INPUT
-    try:
-        with GitHub(config.repository, token=token) as gh:
-            apply(plan, gh)
-    except GitHubError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return Exit.GITHUB
+    with GitHub(config.repository, token=token) as gh:
+        apply(plan, gh)
     print(f"applied to {config.repository}")
     return Exit.OK
