@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repowarden.runtime.errors import BadInput
+from repowarden.runtime.generated import CODEOWNERS_PATH
 
-# Where repowarden writes CODEOWNERS, and so the one hand-written copy it can replace.
-CODEOWNERS_PATH = ".github/CODEOWNERS"
 _ESCAPED_SPACE = re.compile(r"\\ ")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repowarden.runtime.errors import BadInput
-from repowarden.runtime.generated import CONFIG_PATH
+from repowarden.runtime.generated import CODEOWNERS_PATH, CONFIG_PATH
 
 if TYPE_CHECKING:
     from .writer import Drift
@@ -92,7 +92,11 @@ def generate(
 
     text = read_config_text(config_path)
     if fold_codeowners and not check:
-        return _fold_and_generate(root, config_path, name, text)
+        from .adopt import foreign_codeowners
+
+        theirs = foreign_codeowners(root)
+        if theirs is not None:
+            return _fold_and_generate(root, config_path, name, text, theirs)
     files = plan(parse_config(text, str(config_path)), text, name)
     if check:
         return Outcome(len(files), drift=writer.check(root, files))
@@ -100,19 +104,14 @@ def generate(
     return Outcome(len(files), applied.written, applied.removed, applied.unchanged)
 
 
-def _fold_and_generate(root: Path, config_path: Path, name: str, text: str) -> Outcome:
-    """Fold a hand-written CODEOWNERS into the config, then generate; undone on failure."""
+def _fold_and_generate(root: Path, config_path: Path, name: str, text: str, theirs: str) -> Outcome:
+    """Fold `theirs` (a hand-written CODEOWNERS) into the config, generate; undone on failure."""
     from repowarden.runtime.config import parse_config
 
     from . import writer
-    from .adopt import CODEOWNERS_PATH, fold_into_config, foreign_codeowners, parse_codeowners
+    from .adopt import fold_into_config, parse_codeowners
     from .build import plan
 
-    theirs = foreign_codeowners(root)
-    if theirs is None:
-        files = plan(parse_config(text, str(config_path)), text, name)
-        applied = writer.apply(root, files)
-        return Outcome(len(files), applied.written, applied.removed, applied.unchanged)
     folded = fold_into_config(text, parse_codeowners(theirs, str(root / CODEOWNERS_PATH)))
     files = plan(parse_config(folded, str(config_path)), folded, name)  # checked before a write
     codeowners = root / CODEOWNERS_PATH

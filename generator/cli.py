@@ -228,12 +228,10 @@ def build_parser(wants: str | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if wants == "explain":
-        from repowarden.runtime.commands import load
-        from repowarden.runtime.generated import CONFIG_PATH
+        from repowarden.runtime.commands import add_all_arguments, load
 
-        # The runtime declares --config once, in its __main__, for every command.
-        explain.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-        load("explain").add_arguments(explain)
+        # The runtime's own parser for it: the same arguments under either front end.
+        add_all_arguments(explain, load("explain"))
     explain.set_defaults(func=cmd_explain)
 
     protect_parser = sub.add_parser(

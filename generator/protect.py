@@ -22,12 +22,14 @@ import difflib
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from repowarden.runtime.config import Config, ConfigError, load_config
+from repowarden.runtime.errors import BadInput, Exit
+from repowarden.runtime.generated import CONFIG_PATH
 
 # The GitHub Actions App: the source of statuses written with a job's GITHUB_TOKEN.
 GITHUB_ACTIONS_APP_ID = 15368
@@ -46,10 +48,10 @@ class Plan:
     config: Config
     ruleset: bool
     merge_queue: bool
-    owner_repo: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.owner_repo = self.config.repository
+    @property
+    def owner_repo(self) -> str:
+        return self.config.repository
 
     @property
     def source_app_id(self) -> int:
@@ -321,35 +323,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 done, 2 bad input (config, missing token), 3 GitHub refused or unreachable."""
-    from repowarden.runtime.github import GitHub, GitHubError
+    """Exit 0 done, 2 bad input (config, missing token), 3 GitHub refused or unreachable.
 
-    config_path = Path(args.config) if args.config else Path(args.root) / ".github/repowarden.yml"
+    BadInput and GitHubError reach the CLI's `main`, which prints them with their code.
+    """
+    from repowarden.runtime.github import GitHub
+
+    config_path = Path(args.config) if args.config else Path(args.root) / CONFIG_PATH
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return Exit.BAD_INPUT
     if args.app_manifest:
         print(json.dumps(app_manifest(config), indent=2))
-        return 0
+        return Exit.OK
     plan = Plan(config, ruleset=args.ruleset or args.merge_queue, merge_queue=args.merge_queue)
     if not args.apply:
         print(json.dumps(plan.printed(), indent=2))
-        return 0
+        return Exit.OK
     token = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN")
     if not token:
-        print(
-            "error: --apply needs an admin token (repository administration: write) in "
-            "GH_TOKEN or GITHUB_TOKEN",
-            file=sys.stderr,
+        raise BadInput(
+            "--apply needs an admin token (repository administration: write) in "
+            "GH_TOKEN or GITHUB_TOKEN"
         )
-        return 2
-    try:
-        with GitHub(config.repository, token=token) as gh:
-            apply(plan, gh)
-    except GitHubError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
+    with GitHub(config.repository, token=token) as gh:
+        apply(plan, gh)
     print(f"applied to {config.repository}")
-    return 0
+    return Exit.OK

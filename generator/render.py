@@ -42,7 +42,7 @@ GATE = f"{layout.WORKFLOWS_DIR}/{layout.GATE_WORKFLOW}"
 # workflows by this name).
 REVIEW_WORKFLOW_NAME = "repowarden: review recorded"
 LINT = f"{layout.WORKFLOWS_DIR}/{layout.LINT_WORKFLOW}"
-CODEOWNERS = f"{layout.GENERATED_ROOT}/CODEOWNERS"
+CODEOWNERS = layout.CODEOWNERS_PATH
 ACTION = f"{layout.ACTION_DIR}/action.yml"
 ACTIONLINT = f"{layout.VENDOR_ROOT}/actionlint.yaml"
 
@@ -154,6 +154,7 @@ def environment() -> Environment:
     env.globals["uses"] = lambda action: pin(action).uses
     env.globals["gh"] = expression
     env.globals["requirement_sets"] = REQUIREMENT_SETS
+    env.globals["artifacts_dir"] = layout.ARTIFACTS_DIR
     env.globals["uv_version"] = tool_version("uv")
     return env
 
@@ -275,13 +276,10 @@ def app_permissions(config: Config, command: str) -> list[Permission]:
 def _gate_context(config: Config) -> dict[str, Any]:
     """The gate writers' jobs: with an App, the job's own token only checks out."""
     writers = {"check": "check", "gate": "check", "sweep": "sweep"}
-    if config.app is None:
-        jobs = {job: _job(config, [command]) for job, command in writers.items()}
-    else:
-        jobs = {job: _job(config, [command], app=True) for job, command in writers.items()}
+    app = config.app is not None
     return {
         "app": config.app,
-        "jobs": jobs,
+        "jobs": {job: _job(config, [command], app=app) for job, command in writers.items()},
         "app_permissions": {
             command: app_permissions(config, command) for command in set(writers.values())
         },

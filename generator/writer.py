@@ -24,6 +24,7 @@ from typing import Literal
 
 from repowarden.runtime.errors import Exit, RepowardenError
 from repowarden.runtime.generated import (
+    CODEOWNERS_PATH,
     GENERATED_ROOT,
     MANIFEST_PATH,
     is_generated,
@@ -56,9 +57,9 @@ class ConflictError(RepowardenError):
             "move them away or delete them, then run again:\n"
             + "\n".join(f"  {p}" for p in paths)
             + (
-                "\n(for .github/CODEOWNERS: `repowarden generate --fold-codeowners` moves its "
+                f"\n(for {CODEOWNERS_PATH}: `repowarden generate --fold-codeowners` moves its "
                 "rules into the config)"
-                if ".github/CODEOWNERS" in paths
+                if CODEOWNERS_PATH in paths
                 else ""
             )
         )

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import MODULES, load
-from .errors import BadInput, ConfigError, Exit
-from .generated import CONFIG_PATH
-from .github import GitHubError
+from .commands import MODULES, add_all_arguments, load
+from .errors import ConfigError, Exit, RepowardenError
 
 
 def parser_for(name: str) -> argparse.ArgumentParser:
@@ -23,12 +21,7 @@ def parser_for(name: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m repowarden.runtime {name}", description=command.summary
     )
-    # Declared once here: every command reads the config (the composite action always
-    # passes --config; people running explain may rely on the default).
-    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
-    command.add_arguments(parser)
-    for option in command.options:
-        parser.add_argument(option.flag, action="store_true", help=option.help)
+    add_all_arguments(parser, command)
     return parser
 
 
@@ -54,13 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(load(name).run(args))
     except ConfigError as exc:
         print(f"error: invalid config:\n{exc}", file=sys.stderr)
-        return Exit.BAD_INPUT
-    except BadInput as exc:
+        return exc.exit_code
+    except RepowardenError as exc:  # BadInput, GitHubError: each carries its code
         print(f"error: {exc}", file=sys.stderr)
-        return Exit.BAD_INPUT
-    except GitHubError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return Exit.GITHUB
+        return exc.exit_code
 
 
 if __name__ == "__main__":

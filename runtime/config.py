@@ -392,11 +392,11 @@ class ReviewPolicy(_Model):
 
     @model_validator(mode="after")
     def _check_counts(self) -> ReviewPolicy:
-        external = [r for r in self.reviewers[EXTERNAL]]
-        if self.external.approvals > len(casefold_set(external)):
+        external = len(casefold_set(self.reviewers[EXTERNAL]))
+        if self.external.approvals > external:
             raise ValueError(
                 f"external.approvals is {self.external.approvals} but the '*' entry lists "
-                f"only {len(casefold_set(external))} reviewer(s)"
+                f"only {external} reviewer(s)"
             )
         return self
 
@@ -711,7 +711,8 @@ def _did_you_mean(loc: tuple[int | str, ...]) -> str:
 
 
 def _message(error: dict[str, Any]) -> str:
-    where = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("function-", "list[")))
+    """`key.path: why` for one pydantic error whose `loc` parse_config already cleaned."""
+    where = ".".join(map(str, error["loc"]))
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         msg = _did_you_mean(error["loc"])

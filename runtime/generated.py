@@ -26,6 +26,9 @@ from .errors import BadInput
 CONFIG_PATH = ".github/repowarden.yml"
 # Every generated file is under this folder of the target repository.
 GENERATED_ROOT = ".github"
+# The one file outside VENDOR_ROOT that people may have written by hand before adopting
+# repowarden (`generate --fold-codeowners` folds theirs into the config).
+CODEOWNERS_PATH = f"{GENERATED_ROOT}/CODEOWNERS"
 # The vendored runtime, the lint requirements, the schema and the manifest.
 VENDOR_ROOT = ".github/repowarden"
 MANIFEST_PATH = f"{VENDOR_ROOT}/generated.txt"
@@ -43,7 +46,8 @@ REVIEW_WORKFLOW = "repowarden-review.yml"
 GATE_WORKFLOW = "repowarden-gate.yml"
 LINT_WORKFLOW = "repowarden-lint.yml"
 ACTION_DIR = ".github/actions/repowarden"
-# The folder under $RUNNER_TEMP the dispatch jobs hand their artifact through.
+# The folder under $RUNNER_TEMP the dispatch jobs hand their artifact through: the
+# rendered workflow uploads and downloads it, the runtime's commands default to it.
 ARTIFACTS_DIR = "repowarden-artifacts"
 
 _HEADER_RE = re.compile(

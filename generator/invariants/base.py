@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Protocol
 
-from repowarden.runtime.generated import split_header
+from repowarden.runtime.generated import CODEOWNERS_PATH, split_header
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -23,7 +23,6 @@ Kind = Literal["workflow", "action", "codeowners"]
 
 WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 ACTION_RE = re.compile(r"^\.github/actions/[^/]+/action\.ya?ml$")
-CODEOWNERS_PATH = ".github/CODEOWNERS"
 LOCAL_ACTION = "$/.github/actions/repowarden"
 # The same action from the job's own checkout (config `local_action: checkout`, for
 # GitHub Enterprise Server and runners before 2.336.0, which have no `$/`).

@@ -68,7 +68,7 @@ def _checked_out_action(files: Mapping[str, ParsedFile]) -> list[Violation]:
                             file.path,
                             f"{step.where}: {CHECKED_OUT_ACTION} runs whatever the workspace "
                             "holds; check out the job's own commit at the root first",
-                            "checkout",
+                            ID,
                         )
                     )
     return found

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from repowarden.runtime.generated import CONFIG_PATH
+
 Scope = Literal[
     "actions", "checks", "contents", "id-token", "issues", "members", "pull-requests", "statuses"
 ]
@@ -96,7 +98,17 @@ class Command:
 
 
 def no_arguments(parser: argparse.ArgumentParser) -> None:
-    """For a command with only the options every command shares (`--config`, in __main__)."""
+    """For a command with only the options every command shares (`add_all_arguments`)."""
+
+
+def add_all_arguments(parser: argparse.ArgumentParser, command: Command) -> None:
+    """`command`'s arguments, its option flags, and the `--config` every command shares."""
+    # Every command reads the config (the composite action always passes --config;
+    # people running explain may rely on the default).
+    parser.add_argument("--config", default=CONFIG_PATH, help="the repowarden config file")
+    command.add_arguments(parser)
+    for option in command.options:
+        parser.add_argument(option.flag, action="store_true", help=option.help)
 
 
 # name -> module, relative to repowarden.runtime; imported only when used. The

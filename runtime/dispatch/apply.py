@@ -66,14 +66,10 @@ def branch_name(request: DispatchRequest) -> str:
     return f"repowarden/{request.operation}/{request.id}"
 
 
-def sha_segment(sha: str) -> str:
-    """A git object id as one URL path segment."""
-    return quote(sha, safe="")
-
-
-def branch_segment(branch: str) -> str:
-    """A branch name as one URL path segment (`release/1.2` is `release%2F1.2`)."""
-    return quote(branch, safe="")
+def segment(value: str) -> str:
+    """A git object id or branch name as one URL path segment (`release/1.2` is
+    `release%2F1.2`)."""
+    return quote(value, safe="")
 
 
 def ref_segments(ref: str) -> str:
@@ -90,7 +86,7 @@ class _Trees:
 
     def entries(self, tree_sha: str) -> list[dict[str, Any]]:
         if tree_sha not in self._cache:
-            body = self.gh.get(self.gh.repo_path(f"/git/trees/{sha_segment(tree_sha)}"))
+            body = self.gh.get(self.gh.repo_path(f"/git/trees/{segment(tree_sha)}"))
             self._cache[tree_sha] = list(body.get("tree") or [])
         return self._cache[tree_sha]
 
@@ -111,14 +107,14 @@ class _Trees:
 
 def _commit(gh: GitHub, sha: str) -> dict[str, Any]:
     try:
-        result: dict[str, Any] = gh.get(gh.repo_path(f"/git/commits/{sha_segment(sha)}"))
+        result: dict[str, Any] = gh.get(gh.repo_path(f"/git/commits/{segment(sha)}"))
     except NotFound:
         raise ApplyRefused(f"commit {sha} does not exist in {gh.repository}") from None
     return result
 
 
 def _read_blob(gh: GitHub, sha: str) -> bytes:
-    body = gh.get(gh.repo_path(f"/git/blobs/{sha_segment(sha)}"))
+    body = gh.get(gh.repo_path(f"/git/blobs/{segment(sha)}"))
     if body.get("encoding") != "base64":
         raise ApplyRefused(f"blob {sha} came back in encoding {body.get('encoding')!r}")
     return base64.b64decode(body.get("content") or "")
@@ -184,15 +180,15 @@ def refuse_protected(gh: GitHub, branch: str) -> None:
     rulesets) and "Get rules for a branch" (the active rules on it, at any level).
     """
     where = f"the PR's head branch {_code(branch)}"
-    segment = branch_segment(branch)
+    quoted = segment(branch)
     try:
-        body = gh.get(gh.repo_path(f"/branches/{segment}"))
+        body = gh.get(gh.repo_path(f"/branches/{quoted}"))
         if not isinstance(body, dict) or body.get("protected") is not False:
             raise ApplyRefused(
                 f"{where} is protected (branch protection or a ruleset); repowarden never "
                 "pushes to a protected branch (open the PR from an unprotected branch)"
             )
-        rules = list(gh.paginate(gh.repo_path(f"/rules/branches/{segment}")))
+        rules = list(gh.paginate(gh.repo_path(f"/rules/branches/{quoted}")))
     except (NotFound, PermissionDenied) as exc:
         raise ApplyRefused(
             f"whether {where} is protected could not be read ({exc.message}); repowarden "

@@ -26,9 +26,9 @@ from urllib.parse import quote
 from repowarden.runtime.config import DISPATCH_ID, OWNER_REPO_RE
 from repowarden.runtime.errors import Exit
 from repowarden.runtime.fields import OPERATION_NAME_RE
+from repowarden.runtime.generated import DISPATCH_WORKFLOW
 from repowarden.runtime.github import GitHub, GitHubError
 
-WORKFLOW = "repowarden-dispatch.yml"
 EVENT_TYPE = "repowarden"
 ACTIONS_APP = "github-actions"
 RECENT_RUNS = 20
@@ -82,7 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--event-type", default=EVENT_TYPE, help="dispatch.event_type of the repository's config"
     )
-    parser.add_argument("--workflow", default=WORKFLOW, help="the dispatch workflow file name")
+    parser.add_argument(
+        "--workflow", default=DISPATCH_WORKFLOW, help="the dispatch workflow file name"
+    )
     parser.add_argument(
         "--interval", type=_positive_float, default=10.0, help="seconds between polls"
     )

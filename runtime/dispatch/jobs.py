@@ -13,8 +13,8 @@ from pathlib import Path
 from repowarden.runtime.config import Config, load_config
 from repowarden.runtime.context import RunContext
 from repowarden.runtime.dispatch.payload import DispatchRequest, show, verify_event
+from repowarden.runtime.generated import ARTIFACTS_DIR
 
-ARTIFACTS = "repowarden-artifacts"  # under $RUNNER_TEMP
 WORKTREE = "target"  # under $GITHUB_WORKSPACE
 UPSTREAM_RESULT = "REPOWARDEN_UPSTREAM_RESULT"
 # The App's installation token, minted in the apply job when the config has `app:`.
@@ -22,7 +22,7 @@ APP_TOKEN = "REPOWARDEN_APP_TOKEN"  # noqa: S105 (the variable's name, not a tok
 
 
 def artifacts_dir(ctx: RunContext) -> Path:
-    return ctx.runner_temp / ARTIFACTS
+    return ctx.runner_temp / ARTIFACTS_DIR
 
 
 def worktree_dir(ctx: RunContext) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from repowarden.generator import build
 from repowarden.generator.cli import Exit, main
 from repowarden.generator.fast_check import proven_current
-from repowarden.runtime.config import parse_config
+from repowarden.runtime.config import Config, parse_config
 from repowarden.runtime.generated import (
     CONFIG_PATH,
     MANIFEST_PATH,
@@ -46,9 +46,8 @@ def test_a_freshly_generated_tree_is_proven_current_with_every_file_counted(repo
     assert proven_current(repo, text, CONFIG_PATH) == len(planned)
 
 
-@pytest.mark.parametrize("name", ["minimal", "teleport", "trio"])
-def test_the_committed_examples_are_proven_current(name: str) -> None:
-    root = EXAMPLES / name
+def test_the_committed_examples_are_proven_current(example: tuple[str, Config]) -> None:
+    root = EXAMPLES / example[0]
     assert proven_current(root, (root / CONFIG_PATH).read_text(), CONFIG_PATH) is not None
 
 

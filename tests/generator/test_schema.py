@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from repowarden.runtime.config import ConfigError, parse_config
+from repowarden.runtime.config import Config, ConfigError, parse_config
 from ruamel.yaml import YAML
 
 SCAFFOLDED = """\
@@ -126,7 +126,8 @@ def test_the_schema_carries_the_loaders_rules(schema: dict[str, Any], old: str, 
         jsonschema.validate(load(text), schema)
 
 
-@pytest.mark.parametrize("name", ["minimal", "teleport", "trio"])
-def test_the_examples_are_valid_against_the_schema(schema: dict[str, Any], name: str) -> None:
-    path = Path(__file__).parents[2] / "examples" / name / ".github/repowarden.yml"
+def test_the_examples_are_valid_against_the_schema(
+    schema: dict[str, Any], example: tuple[str, Config]
+) -> None:
+    path = Path(__file__).parents[2] / "examples" / example[0] / ".github/repowarden.yml"
     jsonschema.validate(load(path.read_text()), schema)

@@ -76,7 +76,7 @@ def test_the_checked_out_action_without_the_jobs_own_checkout_is_caught(
     end = text.index("      - name:", start + 1)
     broken = {**on_ghes, ASSIGN: text[:start] + text[end:]}
     found = checkout.check(parsed(broken))
-    assert [v.path for v in found] == [ASSIGN]
+    assert [(v.path, v.rule) for v in found] == [(ASSIGN, checkout.ID)]
     assert "check out the job's own commit at the root first" in found[0].message
 
 
