@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from repowarden.generator.api import Outcome, find_root, generate
-from repowarden.generator.build import InvariantError
 from repowarden.generator.writer import ConflictError
 from repowarden.runtime.config import ConfigError
-from repowarden.runtime.errors import BadInput, Exit
+from repowarden.runtime.errors import BadInput
 from repowarden.runtime.generated import (
     CONFIG_PATH,
     MANIFEST_PATH,
@@ -104,7 +103,6 @@ def test_every_failure_is_an_error_carrying_its_exit_code(
     with pytest.raises(error) as raised:
         generate(tmp_path)
     assert raised.value.exit_code == code  # type: ignore[attr-defined]
-    assert InvariantError.exit_code == Exit.INVARIANT
 
 
 def test_a_config_outside_the_root_is_refused_not_written_as_an_absolute_path(

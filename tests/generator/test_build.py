@@ -9,6 +9,7 @@ import pytest
 from repowarden.generator import build, vendor
 from repowarden.generator.render import render_templates
 from repowarden.runtime.config import parse_config, parsed_config_body
+from repowarden.runtime.errors import Exit
 from repowarden.runtime.generated import (
     MANIFEST_PATH,
     PARSED_CONFIG_PATH,
@@ -137,6 +138,7 @@ def test_a_rendered_invariant_violation_is_an_invariant_error(
     with pytest.raises(build.InvariantError) as raised:
         build.plan(parse_config(text), text)
     assert any("repowarden-bad.yml" in str(v) for v in raised.value.violations)
+    assert raised.value.exit_code == Exit.INVARIANT
 
 
 def test_a_dispatch_section_adds_the_dispatch_workflow() -> None:
